@@ -1,0 +1,45 @@
+"""The navigation bar: each role sees only what it may use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from .choices import Role
+from .permissions import EVERYONE, MANAGERS
+
+
+@dataclass(frozen=True)
+class NavItem:
+    url_name: str
+    label: str
+    roles: tuple[str, ...]
+
+
+NAV_ITEMS: tuple[NavItem, ...] = (
+    NavItem("today", _("Today"), EVERYONE),
+    NavItem("accounts:list", _("Accounts"), EVERYONE),
+    NavItem("engine:alerts", _("Alerts"), MANAGERS),
+    NavItem("handoffs:list", _("Handoffs"), EVERYONE),
+    NavItem("standards:editor", _("Standards"), MANAGERS),
+    NavItem("segments:settings", _("State settings"), MANAGERS),
+    NavItem("profiles:list", _("ICP profiles"), EVERYONE),
+    NavItem("dashboards:coverage", _("Dashboards"), EVERYONE),
+    NavItem("core:imports", _("Imports"), (Role.ADMIN,)),
+    NavItem("core:users", _("Users"), (Role.ADMIN,)),
+)
+
+
+def navigation_for(user) -> list[dict]:
+    items = []
+    for item in NAV_ITEMS:
+        if user.role not in item.roles:
+            continue
+        try:
+            url = reverse(item.url_name)
+        except NoReverseMatch:
+            continue  # page not built yet
+        items.append({"url": url, "label": item.label, "name": item.url_name})
+    return items

@@ -1,0 +1,134 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from core.choices import Role, State, TouchKind
+
+
+class CoverageStatus(models.TextChoices):
+    COVERED = "covered", _("Covered")
+    DUE_SOON = "due_soon", _("Due soon")
+    GRACE = "grace", _("Grace")
+    UNDER_COVERED = "under_covered", _("Under-covered")
+
+
+class CoverageRow(models.Model):
+    """One (account, requirement of its current state) as of the latest recompute (coverage-rules §4)."""
+
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="coverage_rows")
+    state = models.CharField(max_length=20, choices=State.choices)
+    requirement = models.CharField(max_length=40)
+    kind = models.CharField(max_length=10, choices=TouchKind.choices)
+    min_count = models.PositiveIntegerField()
+    window_days = models.PositiveIntegerField()
+    counted = models.PositiveIntegerField()
+    gap = models.PositiveIntegerField()
+    status = models.CharField(max_length=20, choices=CoverageStatus.choices)
+    last_touch_on = models.DateField(null=True, blank=True)
+    due_on = models.DateField(null=True, blank=True)
+    responsible_role = models.CharField(max_length=20, choices=Role.choices)
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    as_of = models.DateField()
+
+    class Meta:
+        ordering = ["account_id", "requirement"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "requirement"], name="coverage_row_unique_per_requirement"),
+        ]
+        indexes = [
+            # Dashboards and the coverage API filter by status.
+            models.Index(fields=["status", "state"], name="coverage_status_state_idx"),
+        ]
+
+
+class Alert(models.Model):
+    """An open (or resolved) under-coverage item routed to a responsible role (coverage-rules §5)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        RESOLVED = "resolved", _("Resolved")
+
+    class Resolution(models.TextChoices):
+        COVERED = "covered", _("Covered")
+        STATE_CHANGED = "state_changed", _("State changed")
+        STANDARD_CHANGED = "standard_changed", _("Standard changed")
+
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="alerts")
+    state = models.CharField(max_length=20, choices=State.choices)
+    requirement = models.CharField(max_length=40)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    opened_on = models.DateField()
+    resolved_on = models.DateField(null=True, blank=True)
+    resolution = models.CharField(max_length=20, choices=Resolution.choices, blank=True)
+    last_seen_on = models.DateField()
+    responsible_role = models.CharField(max_length=20, choices=Role.choices)
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="alerts")
+    gap = models.PositiveIntegerField()
+    counted = models.PositiveIntegerField(default=0)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    snoozed_until = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-opened_on", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "state", "requirement"], condition=models.Q(status="open"),
+                name="alert_one_open_per_key",
+                violation_error_message=_("An open alert already exists for this account, state and requirement."),
+            ),
+        ]
+        indexes = [
+            # Today: a rep's open alerts.
+            models.Index(fields=["assignee", "status"], name="alert_assignee_status_idx"),
+            # Today (queue toggle) and manager views: open alerts by role.
+            models.Index(fields=["responsible_role", "status"], name="alert_role_status_idx"),
+        ]
+
+
+class RecomputeRun(models.Model):
+    """One run of the nightly pipeline as of a date."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Running")
+        COMPLETED = "completed", _("Completed")
+        FAILED = "failed", _("Failed")
+
+    as_of = models.DateField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    chunk_size = models.PositiveIntegerField(default=5000)
+    chunks_total = models.PositiveIntegerField(default=0)
+    chunks_done = models.PositiveIntegerField(default=0)
+    accounts = models.PositiveIntegerField(default=0)
+    counts_by_state = models.JSONField(default=dict, blank=True)
+    alerts_opened = models.PositiveIntegerField(default=0)
+    alerts_resolved = models.PositiveIntegerField(default=0)
+    transitions = models.PositiveIntegerField(default=0)
+    handoffs_created = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-as_of", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.as_of} ({self.status})"
+
+
+class RecomputeChunk(models.Model):
+    """A range of account ids of a run; done once, whatever the number of deliveries."""
+
+    run = models.ForeignKey(RecomputeRun, on_delete=models.CASCADE, related_name="chunks")
+    index = models.PositiveIntegerField()
+    first_account_id = models.BigIntegerField()
+    last_account_id = models.BigIntegerField()
+    done = models.BooleanField(default=False)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    stats = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["run_id", "index"]
+        constraints = [models.UniqueConstraint(fields=["run", "index"], name="chunk_index_unique_in_run")]

@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from core.choices import State
+
+
+class Segment(models.Model):
+    """A customer state as data: code, names in both languages, purpose and order (coverage-rules §3)."""
+
+    code = models.CharField(max_length=20, primary_key=True, choices=State.choices)
+    name_en = models.CharField(max_length=100)
+    name_ja = models.CharField(max_length=100)
+    purpose_en = models.CharField(max_length=200, blank=True)
+    purpose_ja = models.CharField(max_length=200, blank=True)
+    order = models.PositiveSmallIntegerField(unique=True)
+
+    class Meta:
+        ordering = ["order"]
+
+    def __str__(self) -> str:
+        return self.code
+
+    def name_for(self, language: str) -> str:
+        return self.name_ja if language == "ja" else self.name_en
+
+
+class StateThresholds(models.Model):
+    """The state rules' thresholds, editable by managers (coverage-rules §2, §3). One row."""
+
+    churn_after_days = models.PositiveIntegerField(_("customer stays active for (days after last won deal)"), default=365)
+    onboarding_days = models.PositiveIntegerField(_("onboarding lasts (days)"), default=183)
+    loyal_min_tenure_days = models.PositiveIntegerField(_("loyal: minimum tenure (days)"), default=730)
+    loyal_min_won_deals = models.PositiveIntegerField(_("loyal: minimum won deals"), default=3)
+    hot_lead_min_score = models.PositiveSmallIntegerField(_("hot lead: minimum lead score"), default=70)
+    high_potential_min_fit = models.PositiveSmallIntegerField(_("high-potential lead: minimum ICP fit"), default=70)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = _("state thresholds")
+        verbose_name_plural = _("state thresholds")
+        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="state_thresholds_singleton")]
+
+    def save(self, *args, **kwargs):
+        self.id = 1
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def load(cls) -> StateThresholds:
+        obj, _created = cls.objects.get_or_create(id=1)
+        return obj
+
+
+class StateTransition(models.Model):
+    """A dated change of an account's state, with the rule that fired and the facts it used."""
+
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="transitions")
+    as_of = models.DateField()
+    from_state = models.CharField(max_length=20, choices=State.choices, blank=True)  # empty: initial
+    to_state = models.CharField(max_length=20, choices=State.choices)
+    rule = models.CharField(max_length=40)
+    facts = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-as_of", "-id"]
+        indexes = [
+            # Account page: an account's state history, newest first.
+            models.Index(fields=["account", "-as_of"], name="transition_account_asof_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id}: {self.from_state or '∅'} → {self.to_state} ({self.as_of})"

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from core.choices import Role, State, TouchKind
+
+
+class Standard(models.Model):
+    """The coverage standard of one state (coverage-rules §4)."""
+
+    state = models.CharField(max_length=20, choices=State.choices, unique=True)
+    purpose = models.CharField(_("purpose"), max_length=300, blank=True)
+    owner_role = models.CharField(_("owner role"), max_length=20, choices=Role.choices, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.state
+
+
+class Requirement(models.Model):
+    standard = models.ForeignKey(Standard, on_delete=models.CASCADE, related_name="requirements")
+    code = models.SlugField(_("code"), max_length=40)
+    kind = models.CharField(_("kind"), max_length=10, choices=TouchKind.choices)
+    min_count = models.PositiveIntegerField(_("minimum touches"), validators=[MinValueValidator(1)])
+    window_days = models.PositiveIntegerField(_("window (days)"), validators=[MinValueValidator(1)])
+    responsible_role = models.CharField(_("responsible role"), max_length=20, choices=Role.choices)
+    # Empty: touches by any role count.
+    performer_roles = models.JSONField(_("performer roles"), default=list, blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["standard_id", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["standard", "code"], name="requirement_code_unique_in_standard",
+                violation_error_message=_("A requirement with this code already exists in this standard."),
+            ),
+            models.CheckConstraint(condition=models.Q(min_count__gte=1), name="requirement_min_count_positive"),
+            models.CheckConstraint(condition=models.Q(window_days__gte=1), name="requirement_window_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.standard.state}/{self.code}"
+
+
+class StandardChange(models.Model):
+    """Version history of the standards: who, when, before and after."""
+
+    standard = models.ForeignKey(Standard, on_delete=models.CASCADE, related_name="changes")
+    version = models.PositiveIntegerField()
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    changed_at = models.DateTimeField(auto_now_add=True)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField()
+    comment = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
