@@ -97,3 +97,15 @@ def personas(admin_user, manager, csm, sales, inside_sales, marketer, executive)
         Role.ADMIN: admin_user, Role.MANAGER: manager, Role.CSM: csm, Role.SALES: sales,
         Role.INSIDE_SALES: inside_sales, Role.MARKETING: marketer, Role.EXECUTIVE: executive,
     }
+
+
+@pytest.fixture(autouse=True)
+def celery_in_process(settings):
+    """Tasks run in-process in tests even when REDIS_URL is set (CI); the broker tests opt out explicitly."""
+    from coverage_console.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    yield
+    app.conf.task_always_eager = previous
