@@ -1,5 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "contacts"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("log/<int:account_id>/", views.touch_log_view, name="log"),
+]

@@ -5,6 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from core import views as core_views
+from engine import views as engine_views
 
 api_patterns = [
     path("", include("core.api.urls")),
@@ -20,6 +21,7 @@ api_patterns = [
 
 urlpatterns = [
     path("", core_views.home, name="home"),
+    path("today/", engine_views.TodayView.as_view(), name="today"),
     path("login/", auth_views.LoginView.as_view(template_name="registration/login.html", redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password-reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),

@@ -1,5 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "engine"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("alerts/", views.AlertListView.as_view(), name="alerts"),
+    path("alerts/<int:pk>/acknowledge/", views.alert_acknowledge_view, name="alert-acknowledge"),
+    path("alerts/<int:pk>/snooze/", views.alert_snooze_view, name="alert-snooze"),
+]

@@ -1,0 +1,148 @@
+"""Accounts list (filters, keyset pages, CSV export) and the account page. Thin: reads only."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Iterator
+
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
+from django.views import View
+
+from contacts.forms import TouchLogForm
+from contacts.models import Touch
+from core.permissions import RoleRequiredMixin
+from engine import worklist
+from engine.models import Alert, CoverageRow
+from segments.models import StateTransition
+
+from .models import Account
+
+OWNER_FIELDS = ("owner_csm", "owner_sales", "owner_inside_sales", "owner_marketing", "owner_executive")
+LIST_KEYS: tuple[tuple[str, bool], ...] = (("name", False), ("id", False))
+PAGE_SIZE = 50
+TIMELINE_LIMIT = 100
+
+# OWASP: a text cell starting with one of these is a formula to a spreadsheet.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value) -> str:
+    """A cell safe to open in Excel: text starting with = + - @ tab or CR gets a leading apostrophe."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+def filtered_accounts(request: HttpRequest):
+    """The accounts list's FilterSet (shared with the API and the export) bound to the query string."""
+    from accounts.filtersets import AccountFilterSet
+
+    base = Account.objects.select_related(*OWNER_FIELDS).annotate(
+        under_covered=Exists(Alert.objects.filter(account_id=OuterRef("pk"), status=Alert.Status.OPEN))
+    )
+    return AccountFilterSet(request.GET or None, queryset=base, request=request)
+
+
+class AccountListView(RoleRequiredMixin, View):
+    def get(self, request: HttpRequest) -> HttpResponse:
+        filterset = filtered_accounts(request)
+        qs: QuerySet[Account] = filterset.qs.order_by("name", "id")
+        page = worklist.page_of(qs, keys=LIST_KEYS, cursor=request.GET.get("after"), size=PAGE_SIZE)
+        query = request.GET.copy()
+        query.pop("after", None)
+        context = {
+            "filter": filterset, "accounts": page.items, "next_cursor": page.next_cursor,
+            "query": query.urlencode(), "first_page": not request.GET.get("after"),
+        }
+        template = "accounts/partials/account_table.html" if request.htmx and not request.htmx.boosted else "accounts/list.html"
+        return render(request, template, context)
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+EXPORT_COLUMNS = (
+    "external_id", "name", "state", "state_since", "icp_fit", "icp_tier", "industry", "prefecture",
+    "employees", "annual_revenue", "under_covered", *[f"{f}" for f in OWNER_FIELDS],
+)
+
+
+def export_rows(accounts: Iterable[Account]) -> Iterator[list[str]]:
+    yield list(EXPORT_COLUMNS)
+    for a in accounts:
+        row = [a.external_id, a.name, a.state, a.state_since.isoformat() if a.state_since else "", a.icp_fit, a.icp_tier,
+               a.industry, a.prefecture, a.employees, a.annual_revenue, bool(getattr(a, "under_covered", False))]
+        row += [getattr(a, f).username if getattr(a, f) else "" for f in OWNER_FIELDS]
+        yield [csv_cell(v) for v in row]
+
+
+class AccountExportView(RoleRequiredMixin, View):
+    """The filtered list as CSV, streamed in chunks so a large export never sits in memory."""
+
+    def get(self, request: HttpRequest) -> StreamingHttpResponse:
+        filterset = filtered_accounts(request)
+        qs = filterset.qs.order_by("name", "id")
+        writer = csv.writer(_Echo())
+
+        def stream() -> Iterator[str]:
+            yield "\ufeff"  # BOM: Excel opens UTF-8 with Japanese text correctly
+            for row in export_rows(qs.iterator(chunk_size=2000)):
+                yield writer.writerow(row)
+
+        response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="accounts.csv"'
+        return response
+
+
+class AccountDetailView(RoleRequiredMixin, View):
+    """Firmographics, owners, state history, coverage, timeline, leads, deals, open alerts: a fixed number of queries."""
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        account = get_object_or_404(
+            Account.objects.select_related(*OWNER_FIELDS, "icp_profile").prefetch_related(
+                "leads",
+                Prefetch("opportunities", queryset=account_opportunities()),
+                Prefetch("coverage_rows", queryset=CoverageRow.objects.select_related("assignee").order_by("requirement")),
+                Prefetch("alerts", queryset=Alert.objects.filter(status=Alert.Status.OPEN).select_related("assignee"), to_attr="open_alerts"),
+            ),
+            pk=pk,
+        )
+        transitions = list(StateTransition.objects.filter(account=account).order_by("-as_of", "-id")[:50])
+        touches = list(Touch.objects.filter(account=account).select_related("performer").order_by("-occurred_at", "-id")[: TIMELINE_LIMIT + 1])
+        owners = [(Account._meta.get_field(f).verbose_name, getattr(account, f)) for f in OWNER_FIELDS]
+        return render(request, "accounts/detail.html", {
+            "account": account,
+            "owners": owners,
+            "transitions": [(t, transition_reason(t)) for t in transitions],
+            "touches": touches[:TIMELINE_LIMIT],
+            "more_touches": len(touches) > TIMELINE_LIMIT,
+            "touch_form": TouchLogForm(initial={"kind": "human"}),
+            "next": request.get_full_path(),
+        })
+
+
+def account_opportunities():
+    from .models import Opportunity
+
+    return Opportunity.objects.select_related("owner")
+
+
+def transition_reason(t: StateTransition) -> str:
+    """The rule that fired and the facts it used, in words (facts are shown as recorded by the engine)."""
+    facts = t.facts or {}
+    shown = ", ".join(f"{k}={v}" for k, v in sorted(facts.items()) if v not in (None, "", [], {}))
+    if not t.from_state:
+        head = _("First classification by rule %(rule)s") % {"rule": t.rule}
+    else:
+        head = _("Rule %(rule)s") % {"rule": t.rule}
+    return f"{head} ({shown})" if shown else head

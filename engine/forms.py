@@ -1,0 +1,51 @@
+"""Forms of the alert pages: snooze one alert, reassign many, filter the managers' list."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+from core.choices import Role, State
+
+from .models import Alert
+
+
+class SnoozeForm(forms.Form):
+    until = forms.DateField(label=_("Snooze until"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, today: dt.date, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+
+    def clean_until(self) -> dt.date:
+        until = self.cleaned_data["until"]
+        if until <= self.today:
+            raise forms.ValidationError(_("Choose a date after today (%(today)s).") % {"today": self.today.isoformat()})
+        return until
+
+
+class AlertFilterForm(forms.Form):
+    team = forms.ChoiceField(label=_("Team"), required=False)
+    role = forms.ChoiceField(label=_("Responsible role"), required=False, choices=[("", _("All")), *Role.choices])
+    assignee = forms.ChoiceField(label=_("Owner / assignee"), required=False)
+    state = forms.ChoiceField(label=_("State"), required=False, choices=[("", _("All")), *State.choices])
+
+    def __init__(self, *args, teams: list[str], users: list, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].choices = [("", _("All")), *[(t, t) for t in teams]]
+        self.fields["assignee"].choices = [("", _("All")), ("none", _("Unassigned")), *[(str(u.pk), str(u)) for u in users]]
+
+
+class ReassignForm(forms.Form):
+    alerts = forms.ModelMultipleChoiceField(
+        label=_("Alerts"), queryset=Alert.objects.filter(status=Alert.Status.OPEN),
+        error_messages={"required": _("Select at least one alert."),
+                        "invalid_choice": _("Alert %(value)s is not open any more; reload the page.")},
+    )
+    assignee = forms.ModelChoiceField(
+        label=_("New assignee"), queryset=get_user_model().objects.filter(is_active=True),
+        error_messages={"required": _("Choose the new assignee.")},
+    )

@@ -1,0 +1,263 @@
+"""Today's work list: which open alerts a person sees, in which order, and why.
+
+Priority (most urgent first) — every part is computed in SQL so the order is
+the same on every page and the list can be read page by page with a keyset
+cursor (see `keyset_filter`); each component is a column of the query:
+
+1. **State weight** (`state_weight`, lower first): deals and fresh customers
+   are where a missed touch costs money soonest, so
+   NEGOTIATION, HOT_LEAD, ONBOARDING come first, then LOYAL, ACTIVE,
+   HIGH_POTENTIAL_LEAD, CHURNED, LEAD, TARGET_NO_LEAD, OUT_OF_SCOPE
+   (`STATE_WEIGHT`).
+2. **Days overdue** (`days_overdue`, more first): today − the date the
+   requirement last fell due. That date is (last counting touch + window) when
+   the account had such a touch, else the day the alert opened. With
+   min_count > 1 the true due date is earlier than last touch + window; the
+   approximation only ever under-states the lateness, and it is the same rule
+   for every row.
+3. **Gap** (`gap`, more first): missing touches in the window.
+4. **ICP fit** (`account.icp_fit`, higher first).
+5. **Deal size** (`deal_amount`, larger first): the sum of the account's open
+   deals (0 when none).
+6. Alert id (ascending) breaks the last ties, so the order is total.
+
+Queries: one for a page of items (alert + account + coverage facts joined
+through subqueries), whatever the number of alerts.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import (
+    Case,
+    DateField,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+
+from accounts.models import Opportunity
+from core.choices import State
+from core.permissions import MANAGERS
+
+from .models import Alert, CoverageRow
+
+# Lower is more urgent (module docstring, point 1).
+STATE_WEIGHT: dict[str, int] = {
+    State.NEGOTIATION: 0,
+    State.HOT_LEAD: 1,
+    State.ONBOARDING: 2,
+    State.LOYAL: 3,
+    State.ACTIVE: 4,
+    State.HIGH_POTENTIAL_LEAD: 5,
+    State.CHURNED: 6,
+    State.LEAD: 7,
+    State.TARGET_NO_LEAD: 8,
+    State.OUT_OF_SCOPE: 9,
+}
+
+PAGE_SIZE = 50
+
+
+class AddDays(Func):
+    """date + integer days, as a date, on PostgreSQL and SQLite."""
+
+    output_field = DateField()
+
+    def as_sql(self, compiler, connection, **extra_context):  # PostgreSQL: date + integer is a date
+        return super().as_sql(compiler, connection, template="(%(expressions)s)", arg_joiner=" + ", **extra_context)
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return super().as_sql(
+            compiler, connection, template="date(%(expressions)s || ' days')", arg_joiner=", '+' || ", **extra_context
+        )
+
+
+class DaysSince(Func):
+    """Whole days from a date column to a fixed date (`today − column`)."""
+
+    output_field = IntegerField()
+
+    def __init__(self, today: dt.date, date_expr, **extra):
+        super().__init__(Value(today), date_expr, **extra)
+
+    def as_sql(self, compiler, connection, **extra_context):
+        return super().as_sql(
+            compiler, connection, template="(CAST(%(expressions)s AS date))", arg_joiner=" AS date) - CAST(", **extra_context
+        )
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return super().as_sql(
+            compiler, connection, template="CAST(julianday(%(expressions)s) AS integer)", arg_joiner=") - julianday(",
+            **extra_context,
+        )
+
+
+def _coverage(field: str) -> Subquery:
+    return Subquery(
+        CoverageRow.objects.filter(account_id=OuterRef("account_id"), requirement=OuterRef("requirement")).values(field)[:1]
+    )
+
+
+def state_weight_expression(field: str = "state") -> Case:
+    return Case(*[When(**{field: s}, then=Value(w)) for s, w in STATE_WEIGHT.items()], default=Value(99), output_field=IntegerField())
+
+
+def annotate_priority(qs: QuerySet[Alert], *, today: dt.date) -> QuerySet[Alert]:
+    """Add the priority columns (module docstring) and the facts the reason line needs."""
+    open_deals = (
+        Opportunity.objects.filter(account_id=OuterRef("account_id"), status=Opportunity.Status.OPEN)
+        .values("account_id")
+        .annotate(total=Sum("amount"))
+        .values("total")[:1]
+    )
+    qs = qs.annotate(
+        req_kind=_coverage("kind"),
+        req_min_count=_coverage("min_count"),
+        req_window_days=_coverage("window_days"),
+        last_touch_on=_coverage("last_touch_on"),
+        state_weight=state_weight_expression(),
+        deal_amount=Coalesce(Subquery(open_deals), Value(0)),
+    )
+    qs = qs.annotate(
+        fell_due_on=Coalesce(AddDays(F("last_touch_on"), F("req_window_days")), F("opened_on")),
+    ).annotate(days_overdue=DaysSince(today, F("fell_due_on")))
+    return qs
+
+
+# (annotation, descending?) in priority order; the last key makes the order total.
+PRIORITY_KEYS: tuple[tuple[str, bool], ...] = (
+    ("state_weight", False),
+    ("days_overdue", True),
+    ("gap", True),
+    ("account__icp_fit", True),
+    ("deal_amount", True),
+    ("id", False),
+)
+
+
+def order_by_priority(qs: QuerySet) -> QuerySet:
+    return qs.order_by(*[("-" if desc else "") + name for name, desc in PRIORITY_KEYS])
+
+
+def keyset_filter(qs: QuerySet, keys: tuple[tuple[str, bool], ...], values: list[Any]) -> QuerySet:
+    """Rows strictly after `values` in the order given by `keys` (no OFFSET, no COUNT)."""
+    condition = Q()
+    for i, (name, desc) in enumerate(keys):
+        step = Q(**{f"{name}__{'lt' if desc else 'gt'}": values[i]})
+        for j in range(i):
+            step &= Q(**{keys[j][0]: values[j]})
+        condition |= step
+    return qs.filter(condition)
+
+
+def encode_cursor(values: list[Any]) -> str:
+    raw = json.dumps([v.isoformat() if isinstance(v, dt.date) else v for v in values])
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(token: str, size: int) -> list[Any] | None:
+    """The cursor's values, or None when it is not one of ours (a stale or edited link starts over)."""
+    try:
+        values = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+    except (ValueError, TypeError):
+        return None
+    if not isinstance(values, list) or len(values) != size:
+        return None
+    if not all(isinstance(v, (int, str)) and not isinstance(v, bool) for v in values):
+        return None
+    return values
+
+
+def cursor_values(obj: Any, keys: tuple[tuple[str, bool], ...]) -> list[Any]:
+    out = []
+    for name, _desc in keys:
+        value: Any = obj
+        for part in name.split("__"):
+            value = getattr(value, part)
+        out.append(value)
+    return out
+
+
+def today_alerts(*, user, today: dt.date, queue: bool = False) -> QuerySet[Alert]:
+    """Open alerts for Today: the user's own, or (queue) the unassigned ones of the user's role.
+
+    Snoozed alerts are hidden until their date: snoozed_until empty or ≤ today
+    (coverage-rules §5).
+    """
+    qs = Alert.objects.filter(status=Alert.Status.OPEN).filter(Q(snoozed_until__isnull=True) | Q(snoozed_until__lte=today))
+    if queue:
+        qs = qs.filter(assignee__isnull=True, responsible_role=user.role)
+    else:
+        qs = qs.filter(assignee=user)
+    qs = qs.select_related("account")
+    return order_by_priority(annotate_priority(qs, today=today))
+
+
+@dataclass
+class Page:
+    items: list
+    next_cursor: str | None
+
+
+def page_of(qs: QuerySet, *, keys: tuple[tuple[str, bool], ...], cursor: str | None, size: int = PAGE_SIZE) -> Page:
+    """One page in keyset order: fetches size+1 rows to know whether there is a next page."""
+    if cursor:
+        values = decode_cursor(cursor, len(keys))
+        if values is not None:
+            qs = keyset_filter(qs, keys, values)
+    rows = list(qs[: size + 1])
+    has_more = len(rows) > size
+    rows = rows[:size]
+    next_cursor = encode_cursor(cursor_values(rows[-1], keys)) if has_more and rows else None
+    return Page(items=rows, next_cursor=next_cursor)
+
+
+def can_manage_alert(user, alert: Alert) -> bool:
+    """Acknowledge and snooze: the alert's assignee or a manager (coverage-rules §5)."""
+    return user.role in MANAGERS or (alert.assignee_id is not None and alert.assignee_id == user.id)
+
+
+def can_see_alert(user, alert: Alert) -> bool:
+    return can_manage_alert(user, alert) or (alert.assignee_id is None and alert.responsible_role == user.role)
+
+
+def reason_for(alert: Alert) -> str:
+    """One line saying why the alert is on the list, from the facts `annotate_priority` added."""
+    from django.utils.formats import date_format
+    from django.utils.translation import gettext as _
+
+    from core.choices import TouchKind
+
+    kind = getattr(alert, "req_kind", None) or ""
+    kind_label = {TouchKind.HUMAN: _("human"), TouchKind.DIGITAL: _("digital")}.get(kind, kind)
+    window = getattr(alert, "req_window_days", None)
+    needed = getattr(alert, "req_min_count", None) or (alert.counted + alert.gap)
+    last = getattr(alert, "last_touch_on", None)
+    if isinstance(last, str):  # SQLite hands back subquery dates as text
+        last = dt.date.fromisoformat(last)
+    last_text = last.isoformat() if last else _("none")
+    params = {"kind": kind_label, "days": window, "needed": needed, "counted": alert.counted, "last": last_text}
+    if window is None:
+        return _("%(needed)s touches needed, %(counted)s logged; last touch %(last)s") % params
+    if alert.counted == 0:
+        return _("No %(kind)s touch in the last %(days)s days — %(needed)s needed, %(counted)s logged; last touch %(last)s") % params
+    return _("Only %(counted)s %(kind)s touches in the last %(days)s days — %(needed)s needed; last touch %(last)s") % params
+
+
+def alert_item(*, pk: int, today: dt.date) -> Alert | None:
+    """One alert with the Today facts, for re-rendering a single item after an action."""
+    return annotate_priority(Alert.objects.select_related("account").filter(pk=pk), today=today).first()
