@@ -1,4 +1,7 @@
-"""The one-step "log a touch" form used on Today and on the account page."""
+"""The one-step "log a touch" form used on Today and on the account page.
+
+Only the shape of the input is checked here; the rules (dates, roles, duplicates) live in
+contacts.services.touch_log, whose ValidationErrors the view shows next to the fields."""
 
 from __future__ import annotations
 
@@ -13,12 +16,3 @@ class TouchLogForm(forms.Form):
     channel = forms.ChoiceField(label=_("Channel"), choices=[("", "—"), *Channel.choices], required=False)
     content_stage = forms.ChoiceField(label=_("Content stage"), choices=[("", "—"), *ContentStage.choices], required=False)
     note = forms.CharField(label=_("Note"), required=False, max_length=2000, widget=forms.TextInput)
-
-    # Channels that are digital by nature: choosing one with kind=human is almost always a slip.
-    DIGITAL_CHANNELS = frozenset({Channel.NEWSLETTER, Channel.WEB_VISIT, Channel.AD})
-
-    def clean(self):
-        data = super().clean()
-        if data.get("kind") == TouchKind.HUMAN and data.get("channel") in self.DIGITAL_CHANNELS:
-            self.add_error("channel", _("A human touch cannot be made through this channel; choose kind “digital” or another channel."))
-        return data

@@ -62,7 +62,7 @@ def touch_log_view(request: HttpRequest, account_id: int) -> HttpResponse:
             if alert is not None:
                 context = item_context(alert, user=request.user, today=business_today(), touch_form=form)
                 context.update(gone_ids=[], target_pk=alert_pk)
-                return render(request, "engine/partials/today_item_response.html", context, status=422)
+                return render(request, "engine/partials/today_item_response.html", context)  # htmx swaps 2xx only: errors come back as a 200 fragment
         for field, errors in form.errors.items():
             label = form.fields[field].label if field in form.fields else ""
             for error in errors:

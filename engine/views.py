@@ -154,11 +154,11 @@ class AlertListView(RoleRequiredMixin, View):
         }, status=400 if reassign_form is not None else 200)
 
     def post(self, request: HttpRequest) -> HttpResponse:
-        from engine.alerts import alert_reassign
-
         form = ReassignForm(request.POST)
         if not form.is_valid():
             return self.get(request, reassign_form=form)
+        from engine.alerts import alert_reassign
+
         count = alert_reassign(alerts=list(form.cleaned_data["alerts"]), assignee=form.cleaned_data["assignee"], actor=request.user)
         messages.success(request, _("%(count)s alerts reassigned to %(user)s.") % {"count": count, "user": form.cleaned_data["assignee"]})
         return HttpResponseRedirect(safe_next(request, reverse("engine:alerts")))

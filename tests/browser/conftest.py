@@ -1,0 +1,52 @@
+"""Playwright against Debian's Chromium (never a downloaded browser), talking only to the live server."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+# Playwright's sync API runs an event loop in this thread; Django would otherwise refuse ORM calls.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+
+
+class Visit:
+    """A page plus what the test needs around it: hosts contacted and numbered screenshots."""
+
+    def __init__(self, page, name: str):
+        self.page = page
+        self.name = re.sub(r"[^A-Za-z0-9_.-]+", "_", name)
+        self.hosts: set[str] = set()
+        self.shots = 0
+        page.on("request", lambda request: self.hosts.add(urlsplit(request.url).hostname or urlsplit(request.url).scheme))
+
+    def screenshot(self, label: str) -> Path:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        self.shots += 1
+        path = ARTIFACTS / f"{self.name}-{self.shots:02d}-{label}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+
+@pytest.fixture
+def browser_visit(require_chromium, request):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=require_chromium, headless=True, args=CHROMIUM_ARGS)
+        context = browser.new_context(locale="ja-JP", viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        visit = Visit(page, request.node.name)
+        try:
+            yield visit
+        finally:
+            context.close()
+            browser.close()
