@@ -46,7 +46,7 @@ def filtered_accounts(request: HttpRequest):
     from accounts.filtersets import AccountFilterSet
 
     base = Account.objects.select_related(*OWNER_FIELDS).annotate(
-        under_covered=Exists(Alert.objects.filter(account_id=OuterRef("pk"), status=Alert.Status.OPEN))
+        has_open_alert=Exists(Alert.objects.filter(account_id=OuterRef("pk"), status=Alert.Status.OPEN))
     )
     return AccountFilterSet(request.GET or None, queryset=base, request=request)
 
@@ -81,7 +81,7 @@ def export_rows(accounts: Iterable[Account]) -> Iterator[list[str]]:
     yield list(EXPORT_COLUMNS)
     for a in accounts:
         row = [a.external_id, a.name, a.state, a.state_since.isoformat() if a.state_since else "", a.icp_fit, a.icp_tier,
-               a.industry, a.prefecture, a.employees, a.annual_revenue, bool(getattr(a, "under_covered", False))]
+               a.industry, a.prefecture, a.employees, a.annual_revenue, bool(getattr(a, "has_open_alert", False))]
         row += [getattr(a, f).username if getattr(a, f) else "" for f in OWNER_FIELDS]
         yield [csv_cell(v) for v in row]
 

@@ -44,7 +44,7 @@ class TodayView(RoleRequiredMixin, View):
         queue = request.GET.get("queue") == "1"
         page = worklist.page_of(
             worklist.today_alerts(user=request.user, today=today, queue=queue),
-            keys=worklist.PRIORITY_KEYS, cursor=request.GET.get("after"),
+            keys=worklist.PRIORITY_KEYS, cursor=request.GET.get("after"), size=worklist.PAGE_SIZE,
         )
         items = [item_context(a, user=request.user, today=today) for a in page.items]
         return render(request, "engine/today.html", {

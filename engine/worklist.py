@@ -108,7 +108,9 @@ class DaysSince(Func):
 
 def _coverage(field: str) -> Subquery:
     return Subquery(
-        CoverageRow.objects.filter(account_id=OuterRef("account_id"), requirement=OuterRef("requirement")).values(field)[:1]
+        CoverageRow.objects.filter(
+            account_id=OuterRef("account_id"), state=OuterRef("state"), requirement=OuterRef("requirement")
+        ).values(field)[:1]
     )
 
 
@@ -237,7 +239,6 @@ def can_see_alert(user, alert: Alert) -> bool:
 
 def reason_for(alert: Alert) -> str:
     """One line saying why the alert is on the list, from the facts `annotate_priority` added."""
-    from django.utils.formats import date_format
     from django.utils.translation import gettext as _
 
     from core.choices import TouchKind

@@ -50,3 +50,9 @@ def browser_visit(require_chromium, request):
         finally:
             context.close()
             browser.close()
+
+
+@pytest.fixture
+def base_url(live_server) -> str:
+    """The live server by its loopback address, so "no request leaves 127.0.0.1" can be checked exactly."""
+    return live_server.url.replace("://localhost", "://127.0.0.1")

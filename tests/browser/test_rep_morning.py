@@ -12,7 +12,7 @@ from tests.factories import AccountFactory, OpportunityFactory, UserFactory
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
-def test_rep_logs_a_touch_from_today_and_the_account_leaves_the_list_without_a_reload(browser_visit, live_server):
+def test_rep_logs_a_touch_from_today_and_the_account_leaves_the_list_without_a_reload(browser_visit, base_url):
     from engine.services import recompute_all
 
     rep = UserFactory(username="rin", role="sales", full_name="Rin Rep", language="en")
@@ -25,12 +25,12 @@ def test_rep_logs_a_touch_from_today_and_the_account_leaves_the_list_without_a_r
     assert Alert.objects.filter(account=negotiating, status="open", assignee=rep).exists()
 
     page = browser_visit.page
-    page.goto(f"{live_server.url}/login/")
+    page.goto(f"{base_url}/login/")
     browser_visit.screenshot("login")
     page.fill("#id_username", "rin")
     page.fill("#id_password", "pw")
     page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/today/")
+    page.wait_for_url(f"{base_url}/today/")
     browser_visit.screenshot("today")
 
     item = page.locator("li.today-item", has_text="Kawasaki Tools")
@@ -53,13 +53,13 @@ def test_rep_logs_a_touch_from_today_and_the_account_leaves_the_list_without_a_r
     assert Alert.objects.get(account=negotiating, state="NEGOTIATION").status == "resolved"
 
     page.click("a.account-name")  # the remaining (hostile) account's page
-    page.wait_for_url(f"{live_server.url}/accounts/{hostile.pk}/")
+    page.wait_for_url(f"{base_url}/accounts/{hostile.pk}/")
     browser_visit.screenshot("account")
     assert page.locator("h1").inner_text().startswith("<script>alert(1)</script>")
 
-    page.goto(f"{live_server.url}/accounts/")
+    page.goto(f"{base_url}/accounts/")
     browser_visit.screenshot("accounts")
     assert page.get_by_role("link", name="Kawasaki Tools").count() == 1
     assert Account.objects.count() == 2
 
-    assert browser_visit.hosts <= {"127.0.0.1", "localhost"}, browser_visit.hosts
+    assert browser_visit.hosts == {"127.0.0.1"}, browser_visit.hosts

@@ -121,7 +121,6 @@ def test_today_reads_a_fixed_number_of_queries_for_3_or_30_alerts(client, sales,
 
 def test_today_pages_through_a_long_list_in_priority_order_without_repeats(client, sales, today, monkeypatch):
     monkeypatch.setattr(worklist, "PAGE_SIZE", 2)
-    monkeypatch.setattr(worklist.page_of, "__defaults__", (2,))
     for i in range(5):
         under_covered(assignee=sales, name=f"A{i}", opened_on=today - dt.timedelta(days=i))
     client.force_login(sales)
