@@ -18,12 +18,13 @@ from engine import worklist
 from engine.models import Alert, CoverageRow
 from segments.models import StateTransition
 
-from .models import Account
+from .models import Account, Lead, Opportunity
 
 OWNER_FIELDS = ("owner_csm", "owner_sales", "owner_inside_sales", "owner_marketing", "owner_executive")
 LIST_KEYS: tuple[tuple[str, bool], ...] = (("name", False), ("id", False))
 PAGE_SIZE = 50
 TIMELINE_LIMIT = 100
+RELATED_LIMIT = 50
 
 # OWASP: a text cell starting with one of these is a formula to a spreadsheet.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -110,8 +111,6 @@ class AccountDetailView(RoleRequiredMixin, View):
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         account = get_object_or_404(
             Account.objects.select_related(*OWNER_FIELDS, "icp_profile").prefetch_related(
-                "leads",
-                Prefetch("opportunities", queryset=account_opportunities()),
                 Prefetch("coverage_rows", queryset=CoverageRow.objects.select_related("assignee").order_by("requirement")),
                 Prefetch("alerts", queryset=Alert.objects.filter(status=Alert.Status.OPEN).select_related("assignee"), to_attr="open_alerts"),
             ),
@@ -119,22 +118,21 @@ class AccountDetailView(RoleRequiredMixin, View):
         )
         transitions = list(StateTransition.objects.filter(account=account).order_by("-as_of", "-id")[:50])
         touches = list(Touch.objects.filter(account=account).select_related("performer").order_by("-occurred_at", "-id")[: TIMELINE_LIMIT + 1])
+        # Capped: an account with years of history still reads one page.
+        leads = list(Lead.objects.filter(account=account).order_by("-created_on", "-id")[:RELATED_LIMIT])
+        deals = list(Opportunity.objects.filter(account=account).select_related("owner").order_by("-opened_on", "-id")[:RELATED_LIMIT])
         owners = [(Account._meta.get_field(f).verbose_name, getattr(account, f)) for f in OWNER_FIELDS]
         return render(request, "accounts/detail.html", {
             "account": account,
             "owners": owners,
             "transitions": [(t, transition_reason(t)) for t in transitions],
             "touches": touches[:TIMELINE_LIMIT],
+            "leads": leads,
+            "deals": deals,
             "more_touches": len(touches) > TIMELINE_LIMIT,
             "touch_form": TouchLogForm(initial={"kind": "human"}),
             "next": request.get_full_path(),
         })
-
-
-def account_opportunities():
-    from .models import Opportunity
-
-    return Opportunity.objects.select_related("owner")
 
 
 def transition_reason(t: StateTransition) -> str:

@@ -50,8 +50,9 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from accounts.models import Opportunity
-from core.choices import State
+from core.choices import Role, State
 from core.permissions import MANAGERS
+from standards.models import Requirement
 
 from .models import Alert, CoverageRow
 
@@ -131,6 +132,9 @@ def annotate_priority(qs: QuerySet[Alert], *, today: dt.date) -> QuerySet[Alert]
         req_min_count=_coverage("min_count"),
         req_window_days=_coverage("window_days"),
         last_touch_on=_coverage("last_touch_on"),
+        req_performer_roles=Subquery(
+            Requirement.objects.filter(standard__state=OuterRef("state"), code=OuterRef("requirement")).values("performer_roles")[:1]
+        ),
         state_weight=state_weight_expression(),
         deal_amount=Coalesce(Subquery(open_deals), Value(0)),
     )
@@ -251,6 +255,12 @@ def reason_for(alert: Alert) -> str:
     if isinstance(last, str):  # SQLite hands back subquery dates as text
         last = dt.date.fromisoformat(last)
     last_text = last.isoformat() if last else _("none")
+    roles = getattr(alert, "req_performer_roles", None) or []
+    if isinstance(roles, str):
+        roles = json.loads(roles)
+    if roles:  # only touches by these roles count (e.g. LOYAL's yearly executive touch)
+        labels = dict(Role.choices)
+        kind_label = _("%(kind)s (by %(roles)s)") % {"kind": kind_label, "roles": ", ".join(str(labels.get(r, r)) for r in roles)}
     params = {"kind": kind_label, "days": window, "needed": needed, "counted": alert.counted, "last": last_text}
     if window is None:
         return _("%(needed)s touches needed, %(counted)s logged; last touch %(last)s") % params

@@ -143,13 +143,13 @@ def test_account_page_shows_state_history_with_reasons_coverage_timeline_leads_d
 def test_account_page_reads_a_fixed_number_of_queries(client, sales, rich_account, django_assert_max_num_queries):
     client.force_login(sales)
     url = reverse("accounts:detail", args=[rich_account.pk])
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(11):
         client.get(url)
     for i in range(20):
         TouchFactory(account=rich_account, performer=sales, note=f"more {i}")
         OpportunityFactory(account=rich_account, owner=sales)
         LeadFactory(account=rich_account)
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(11):
         assert client.get(url).status_code == 200
 
 
@@ -248,7 +248,7 @@ def test_managers_alert_list_reads_a_fixed_number_of_queries(client, manager, sa
     for i in range(25):
         under_covered(assignee=sales, name=f"A{i}", opened_on=today)
     client.force_login(manager)
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(6):
         assert len(client.get(reverse("engine:alerts")).context["alerts"]) == 25
 
 

@@ -112,7 +112,7 @@ def test_today_reads_a_fixed_number_of_queries_for_3_or_30_alerts(client, sales,
         from django.db import connection
         from django.test.utils import CaptureQueriesContext
 
-        with django_assert_max_num_queries(12), CaptureQueriesContext(connection) as ctx:
+        with django_assert_max_num_queries(6), CaptureQueriesContext(connection) as ctx:
             response = client.get(reverse("today"))
         assert len(response.context["items"]) == n
         budgets.append(len(ctx.captured_queries))
@@ -179,3 +179,13 @@ def test_empty_today_says_everything_is_covered(client, sales):
     response = client.get(reverse("today"))
     assert response.status_code == 200
     assert response.context["items"] == []
+
+
+def test_the_reason_names_the_roles_whose_touches_count(client, csm, today):
+    under_covered(assignee=csm, name="Loyal Co", state=State.LOYAL, requirement="executive", window_days=365,
+                  role=Role.CSM, opened_on=today)
+    csm.language = "en"
+    csm.save()
+    client.force_login(csm)
+    page = client.get(reverse("today")).content.decode()
+    assert "No human (by Executive) touch in the last 365 days — 1 needed, 0 logged; last touch none" in page
