@@ -1,0 +1,69 @@
+"""The business calendar: working hours, weekdays and Japanese public holidays (coverage-rules §8)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from dataclasses import dataclass
+from functools import lru_cache
+
+import holidays
+
+
+@lru_cache(maxsize=64)
+def _japanese_holidays(year: int) -> frozenset[dt.date]:
+    # The holidays package includes substitute holidays (振替休日) and "citizens' holidays" (国民の休日).
+    return frozenset(holidays.country_holidays("JP", years=year).keys())
+
+
+@dataclass(frozen=True)
+class BusinessCalendar:
+    zone: zoneinfo.ZoneInfo
+    workday_start: dt.time = dt.time(9, 0)
+    workday_end: dt.time = dt.time(18, 0)
+    working_weekdays: frozenset[int] = frozenset({1, 2, 3, 4, 5})
+    japanese_holidays_off: bool = True
+
+    @classmethod
+    def load(cls) -> BusinessCalendar:
+        from core.models import BusinessSettings
+
+        s = BusinessSettings.load()
+        return cls(
+            zone=s.zone, workday_start=s.workday_start, workday_end=s.workday_end,
+            working_weekdays=frozenset(s.working_weekdays or (1, 2, 3, 4, 5)), japanese_holidays_off=s.japanese_holidays_off,
+        )
+
+    def is_business_day(self, day: dt.date) -> bool:
+        if day.isoweekday() not in self.working_weekdays:
+            return False
+        return not (self.japanese_holidays_off and day in _japanese_holidays(day.year))
+
+    @property
+    def hours_per_day(self) -> dt.timedelta:
+        return dt.datetime.combine(dt.date.min, self.workday_end) - dt.datetime.combine(dt.date.min, self.workday_start)
+
+
+def sla_due_at(*, start: dt.date, business_hours: int, calendar: BusinessCalendar) -> dt.datetime:
+    """The SLA counted in business hours from `start` 00:00 business time.
+
+    The clock starts at the first business hour on or after that midnight. A deadline that falls exactly at the
+    end of a business day is that day's closing time (18:00), not the next morning.
+    """
+    remaining = dt.timedelta(hours=business_hours)
+    day = start
+    if remaining <= dt.timedelta(0):
+        while not calendar.is_business_day(day):
+            day += dt.timedelta(days=1)
+        return dt.datetime.combine(day, calendar.workday_start, tzinfo=calendar.zone)
+    per_day = calendar.hours_per_day
+    if per_day <= dt.timedelta(0):
+        raise ValueError("the business day has no working hours")
+    for _ in range(366 * 20):
+        if calendar.is_business_day(day):
+            if remaining <= per_day:
+                opening = dt.datetime.combine(day, calendar.workday_start)
+                return (opening + remaining).replace(tzinfo=calendar.zone)
+            remaining -= per_day
+        day += dt.timedelta(days=1)
+    raise ValueError("no business day found within 20 years")

@@ -1,0 +1,190 @@
+"""ICP fit (coverage-rules §6): pure scoring, plus one loader of the active profiles."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+DEFAULT_TIERS: dict[str, int] = {"A": 80, "B": 50}
+
+OPERATORS: tuple[str, ...] = (
+    "eq", "ne", "in", "not_in", "gt", "gte", "lt", "lte", "between", "is_true", "is_false", "contains", "contains_any",
+)
+
+# Account fields a criterion may name: the accounts CSV columns of interfaces.md §2 that describe the company.
+TEXT_ATTRIBUTES = ("name", "corporate_number", "domain", "industry", "prefecture", "external_id")
+NUMERIC_ATTRIBUTES = ("employees", "annual_revenue", "revenue_growth_pct", "promo_budget", "avg_order_amount")
+BOOLEAN_ATTRIBUTES = ("listed", "is_target")
+LIST_ATTRIBUTES = ("departments", "regions", "technologies")
+ATTRIBUTES: tuple[str, ...] = TEXT_ATTRIBUTES + NUMERIC_ATTRIBUTES + BOOLEAN_ATTRIBUTES + LIST_ATTRIBUTES
+ACCOUNT_ATTRIBUTE_FIELDS: tuple[str, ...] = ATTRIBUTES
+
+
+@dataclass(frozen=True)
+class Criterion:
+    attribute: str
+    op: str
+    value: Any
+    weight: int
+
+
+@dataclass(frozen=True)
+class ProfileSpec:
+    profile_id: int | None
+    name: str
+    criteria: tuple[Criterion, ...]
+    tiers: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_TIERS))
+
+
+@dataclass(frozen=True)
+class FitResult:
+    fit: int
+    profile_id: int | None
+    profile_name: str
+    tier: str
+    matched: tuple[int, ...]
+
+
+NO_FIT = FitResult(fit=0, profile_id=None, profile_name="", tier="", matched=())
+
+
+def _is_missing(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip()) or (isinstance(value, (list, tuple)) and not value)
+
+
+def _text(value: Any) -> str:
+    return str(value).strip().casefold()
+
+
+def _number(value: Any) -> Decimal | None:
+    if isinstance(value, bool):
+        return None
+    try:
+        return Decimal(str(value).strip().replace(",", ""))
+    except (InvalidOperation, ValueError):
+        return None
+
+
+def _equal(left: Any, right: Any) -> bool:
+    """Numbers compare numerically, everything else as trimmed, case-insensitive text."""
+    a, b = _number(left), _number(right)
+    if a is not None and b is not None:
+        return a == b
+    if isinstance(left, bool) or isinstance(right, bool):
+        return _boolean(left) is not None and _boolean(left) == _boolean(right)
+    return _text(left) == _text(right)
+
+
+def _boolean(value: Any) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    text = _text(value)
+    if text in ("true", "1", "yes", "はい"):
+        return True
+    if text in ("false", "0", "no", "いいえ"):
+        return False
+    return None
+
+
+def _as_list(value: Any) -> list:
+    return list(value) if isinstance(value, (list, tuple, set, frozenset)) else [value]
+
+
+def _compare(value: Any, bound: Any, op: str) -> bool:
+    a, b = _number(value), _number(bound)
+    if a is None or b is None:
+        return False
+    return {"gt": a > b, "gte": a >= b, "lt": a < b, "lte": a <= b}[op]
+
+
+def criterion_matches(criterion: Criterion, attributes: Mapping[str, Any]) -> bool:
+    value = attributes.get(criterion.attribute)
+    if _is_missing(value):
+        return False  # a missing value never matches, not even ne or not_in
+    op, expected = criterion.op, criterion.value
+    is_list = isinstance(value, (list, tuple))
+    elements = [v for v in _as_list(value) if not _is_missing(v)]
+    if not elements:
+        return False
+    if op == "eq":
+        return any(_equal(v, expected) for v in elements) if is_list else _equal(value, expected)
+    if op == "ne":
+        return not any(_equal(v, expected) for v in elements)
+    if op == "in":
+        # On a list attribute: matches when any element is in the values.
+        return any(_equal(v, e) for v in elements for e in _as_list(expected))
+    if op == "not_in":
+        # Read as the negation of `in`: on a list attribute it matches when no element is in the values.
+        return not any(_equal(v, e) for v in elements for e in _as_list(expected))
+    if op in ("gt", "gte", "lt", "lte"):
+        return not is_list and _compare(value, expected, op)
+    if op == "between":
+        low, high = _as_list(expected)[:2] if len(_as_list(expected)) >= 2 else (None, None)
+        return not is_list and _compare(value, low, "gte") and _compare(value, high, "lte")
+    if op == "is_true":
+        return not is_list and _boolean(value) is True
+    if op == "is_false":
+        return not is_list and _boolean(value) is False
+    if op == "contains":
+        return any(_equal(v, expected) for v in elements)
+    if op == "contains_any":
+        return any(_equal(v, e) for v in elements for e in _as_list(expected))
+    raise ValueError(f"unknown operator {op!r}")
+
+
+def tier_for(fit: int, tiers: Mapping[str, int]) -> str:
+    if fit >= int(tiers.get("A", DEFAULT_TIERS["A"])):
+        return "A"
+    if fit >= int(tiers.get("B", DEFAULT_TIERS["B"])):
+        return "B"
+    return "C"
+
+
+def profile_fit(attributes: Mapping[str, Any], profile: ProfileSpec) -> tuple[int, tuple[int, ...]]:
+    """fit = ⌊100 × matched weight / total weight + 0.5⌋, in exact integer arithmetic."""
+    matched = tuple(i for i, c in enumerate(profile.criteria) if criterion_matches(c, attributes))
+    total = sum(c.weight for c in profile.criteria)
+    if total <= 0:
+        return 0, matched
+    got = sum(profile.criteria[i].weight for i in matched)
+    return (200 * got + total) // (2 * total), matched
+
+
+def best_fit(attributes: Mapping[str, Any], profiles: Sequence[ProfileSpec]) -> FitResult:
+    """The maximum over the (active) profiles; ties go to the name that sorts first by code point."""
+    best: FitResult | None = None
+    for profile in sorted(profiles, key=lambda p: p.name):
+        fit, matched = profile_fit(attributes, profile)
+        if best is None or fit > best.fit:
+            best = FitResult(fit, profile.profile_id, profile.name, tier_for(fit, profile.tiers), matched)
+    return best or NO_FIT
+
+
+def account_attributes(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Attribute dict read by criteria, from Account field values (a `.values()` row or similar)."""
+    return {name: values.get(name) for name in ATTRIBUTES}
+
+
+def spec_from_version(*, profile_id: int | None, name: str, criteria: Iterable[Mapping], tiers: Mapping | None) -> ProfileSpec:
+    return ProfileSpec(
+        profile_id=profile_id,
+        name=name,
+        criteria=tuple(
+            Criterion(attribute=c["attribute"], op=c["op"], value=c.get("value"), weight=int(c.get("weight", 1)))
+            for c in criteria
+        ),
+        tiers=dict(tiers) if tiers else dict(DEFAULT_TIERS),
+    )
+
+
+def load_active_profile_specs() -> list[ProfileSpec]:
+    """Active profiles with their current version (one query)."""
+    from .models import IcpProfile
+
+    specs = []
+    for profile in IcpProfile.objects.filter(active=True, current_version__isnull=False).select_related("current_version"):
+        version = profile.current_version
+        specs.append(spec_from_version(profile_id=profile.id, name=profile.name, criteria=version.criteria, tiers=version.tiers))
+    return specs
