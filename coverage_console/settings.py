@@ -179,6 +179,17 @@ CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILI
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "Asia/Tokyo"
+# The one beat schedule. `expires` drops a nightly run still queued when the next one is due, so a
+# backlog cannot run the pipeline twice; run exactly one beat process (celery#2856).
+from celery.schedules import crontab  # noqa: E402
+
+CELERY_BEAT_SCHEDULE = {
+    "nightly-recompute": {
+        "task": "engine.run_nightly_recompute",
+        "schedule": crontab(hour=2, minute=0),  # 02:00 business time (CELERY_TIMEZONE)
+        "options": {"expires": 6 * 3600},
+    },
+}
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,60 @@
+"""One FilterSet for accounts, shared by the accounts page, its CSV export and the API."""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+
+from core.choices import State
+from core.models import User
+from engine.models import Alert, CoverageRow, CoverageStatus
+
+from .models import Account
+
+OWNER_COLUMNS = ("owner_csm", "owner_sales", "owner_inside_sales", "owner_marketing", "owner_executive")
+TIERS = (("A", "A"), ("B", "B"), ("C", "C"))
+
+
+class AccountFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_q", label=_("Search"))
+    state = django_filters.ChoiceFilter(choices=State.choices, label=_("State"))
+    status = django_filters.ChoiceFilter(choices=CoverageStatus.choices, method="filter_status", label=_("Coverage status"))
+    owner = django_filters.ModelChoiceFilter(
+        queryset=User.objects.filter(is_active=True).order_by("username"), method="filter_owner", label=_("Owner")
+    )
+    icp_tier = django_filters.ChoiceFilter(choices=TIERS, label=_("ICP tier"))
+    industry = django_filters.CharFilter(field_name="industry", lookup_expr="iexact", label=_("Industry"))
+    region = django_filters.CharFilter(method="filter_region", label=_("Region"))
+    prefecture = django_filters.CharFilter(field_name="prefecture", lookup_expr="exact", label=_("Prefecture"))
+    under_covered = django_filters.BooleanFilter(method="filter_under_covered", label=_("Under-covered"))
+
+    class Meta:
+        model = Account
+        fields = ["q", "state", "status", "owner", "icp_tier", "industry", "region", "prefecture", "under_covered"]
+
+    def filter_q(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(name__icontains=value) | Q(external_id=value) | Q(corporate_number=value))
+
+    def filter_status(self, queryset, name, value):
+        return queryset.filter(Exists(CoverageRow.objects.filter(account_id=OuterRef("pk"), status=value)))
+
+    def filter_owner(self, queryset, name, value):
+        condition = Q()
+        for column in OWNER_COLUMNS:
+            condition |= Q(**{column: value})
+        return queryset.filter(condition)
+
+    def filter_region(self, queryset, name, value):
+        value = value.strip()
+        # Regions are a JSON list; matching the quoted element works on PostgreSQL and SQLite alike.
+        return queryset.filter(regions__icontains=f'"{value}"') if value else queryset
+
+    def filter_under_covered(self, queryset, name, value):
+        open_alerts = Alert.objects.filter(account_id=OuterRef("pk"), status=Alert.Status.OPEN)
+        if value is None:
+            return queryset
+        return queryset.filter(Exists(open_alerts)) if value else queryset.exclude(Exists(open_alerts))

@@ -1,0 +1,352 @@
+"""The set-based path of the nightly recompute: one chunk of accounts, a fixed number of queries.
+
+Per chunk, whatever its size: load accounts; aggregate deals; aggregate leads (SQL); ICP fit, facts and state in
+Python with engine.domain; write states, transitions and handoffs; count touches per (account, requirement) in
+ONE SQL query; replace coverage rows; reconcile alerts. The caller wraps a chunk in one transaction, so a chunk
+that dies leaves nothing behind and a chunk run twice for the same date changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.db.models import Q
+
+from accounts.models import Account
+from core.choices import owner_field_for_role
+from handoffs.calendar import BusinessCalendar, sla_due_at
+from handoffs.domain import RuleSpec, load_rule_specs, pick_rule
+from handoffs.models import Handoff
+from profiles.scoring import ProfileSpec, account_attributes, best_fit, load_active_profile_specs
+from segments.models import StateThresholds, StateTransition
+from standards.selectors import requirement_specs_by_state
+
+from . import domain
+from .models import Alert, CoverageRow
+
+OWNER_FIELDS = ("owner_csm_id", "owner_sales_id", "owner_inside_sales_id", "owner_marketing_id", "owner_executive_id")
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """Everything a chunk reads besides the accounts' own rows; loaded once per chunk (a fixed few queries)."""
+
+    thresholds: domain.Thresholds
+    requirements: dict[str, tuple[domain.RequirementSpec, ...]]
+    profiles: list[ProfileSpec]
+    rules: list[RuleSpec]
+    calendar: BusinessCalendar
+
+    @classmethod
+    def load(cls) -> EngineConfig:
+        t = StateThresholds.load()
+        return cls(
+            thresholds=domain.Thresholds(
+                churn_after_days=t.churn_after_days, onboarding_days=t.onboarding_days,
+                loyal_min_tenure_days=t.loyal_min_tenure_days, loyal_min_won_deals=t.loyal_min_won_deals,
+                hot_lead_min_score=t.hot_lead_min_score, high_potential_min_fit=t.high_potential_min_fit,
+            ),
+            requirements=requirement_specs_by_state(),
+            profiles=load_active_profile_specs(),
+            rules=load_rule_specs(),
+            calendar=BusinessCalendar.load(),
+        )
+
+
+@dataclass
+class ChunkStats:
+    accounts: int = 0
+    transitions: int = 0
+    handoffs_created: int = 0
+    alerts_opened: int = 0
+    alerts_resolved: int = 0
+    by_state: dict[str, int] = field(default_factory=dict)
+
+    def as_json(self) -> dict:
+        return {
+            "accounts": self.accounts, "transitions": self.transitions, "handoffs_created": self.handoffs_created,
+            "alerts_opened": self.alerts_opened, "alerts_resolved": self.alerts_resolved, "by_state": self.by_state,
+        }
+
+
+@dataclass(frozen=True)
+class AccountSelection:
+    """Which accounts a chunk covers: an id range (nightly) or an explicit id list (a logged touch)."""
+
+    first_id: int | None = None
+    last_id: int | None = None
+    ids: tuple[int, ...] | None = None
+
+    def sql(self, column: str) -> tuple[str, list]:
+        if self.ids is not None:
+            if not self.ids:
+                return "1 = 0", []
+            return f"{column} IN ({', '.join(['%s'] * len(self.ids))})", list(self.ids)
+        return f"{column} BETWEEN %s AND %s", [self.first_id, self.last_id]
+
+    def q(self, field_name: str = "account_id") -> Q:
+        if self.ids is not None:
+            return Q(**{f"{field_name}__in": self.ids})
+        return Q(**{f"{field_name}__gte": self.first_id, f"{field_name}__lte": self.last_id})
+
+
+def _as_date(value) -> dt.date | None:
+    """SQLite hands back aggregated dates as ISO text; PostgreSQL as dates."""
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+def _date_param(day: dt.date):
+    return day if connection.vendor == "postgresql" else day.isoformat()
+
+
+def _date_sql() -> str:
+    return "CAST(%s AS date)" if connection.vendor == "postgresql" else "%s"
+
+
+def _deal_aggregates(selection: AccountSelection, as_of: dt.date) -> dict[int, tuple]:
+    where, params = selection.sql("account_id")
+    d = _date_sql()
+    won = f"status = 'won' AND closed_on IS NOT NULL AND closed_on <= {d}"
+    sql = f"""
+        SELECT account_id,
+               MIN(CASE WHEN {won} THEN closed_on END),
+               SUM(CASE WHEN {won} THEN 1 ELSE 0 END),
+               MAX(CASE WHEN {won} THEN closed_on END),
+               MAX(CASE WHEN {won} THEN contract_end END),
+               SUM(CASE WHEN opened_on <= {d} AND (closed_on IS NULL OR closed_on > {d}) THEN 1 ELSE 0 END)
+        FROM accounts_opportunity
+        WHERE {where}
+        GROUP BY account_id
+    """
+    p = _date_param(as_of)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [p, p, p, p, p, p] + params)
+        return {
+            row[0]: (_as_date(row[1]), int(row[2] or 0), _as_date(row[3]), _as_date(row[4]), int(row[5] or 0))
+            for row in cursor.fetchall()
+        }
+
+
+def _lead_aggregates(selection: AccountSelection, as_of: dt.date) -> dict[int, tuple]:
+    where, params = selection.sql("account_id")
+    d = _date_sql()
+    is_open = f"created_on <= {d} AND (closed_on IS NULL OR closed_on > {d})"
+    sql = f"""
+        SELECT account_id,
+               SUM(CASE WHEN {is_open} THEN 1 ELSE 0 END),
+               MAX(CASE WHEN {is_open} THEN score END)
+        FROM accounts_lead
+        WHERE {where}
+        GROUP BY account_id
+    """
+    p = _date_param(as_of)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [p, p, p, p] + params)
+        return {row[0]: (int(row[1] or 0), None if row[2] is None else int(row[2])) for row in cursor.fetchall()}
+
+
+def _touch_counts(
+    selection: AccountSelection, as_of: dt.date, requirements: dict[str, tuple[domain.RequirementSpec, ...]]
+) -> dict[tuple[int, str], tuple[int, dt.date | None, dt.date | None]]:
+    """(account, requirement) -> (counted in window, n-th most recent counting date, last matching date ≤ D).
+
+    One query for the chunk. Requirements go in as a VALUES list, one row per performer role (NULL = any role),
+    joined to the accounts' current states; every matching touch up to D is ranked newest first, so the touches
+    inside the window are exactly the top-ranked ones.
+    """
+    rows, params = [], []
+    d = _date_sql()
+    for state, specs in requirements.items():
+        for spec in specs:
+            for role in spec.performer_roles or (None,):
+                rows.append(f"(%s, %s, %s, %s, {d}, %s)")
+                params += [state, spec.code, spec.kind, role, _date_param(spec.window_start(as_of)), spec.min_count]
+    if not rows:
+        return {}
+    where, where_params = selection.sql("a.id")
+    if connection.vendor == "postgresql":
+        columns = "req(state, code, kind, role, window_start, min_count)"
+        role_match = "(req.role IS NULL OR t.performer_role = req.role::text)"
+    else:
+        columns = "req(state, code, kind, role, window_start, min_count)"
+        role_match = "(req.role IS NULL OR t.performer_role = req.role)"
+    sql = f"""
+        WITH {columns} AS (VALUES {', '.join(rows)}),
+        ranked AS (
+            SELECT a.id AS account_id, req.code AS code, req.min_count AS min_count, t.occurred_on AS day,
+                   CASE WHEN t.occurred_on >= req.window_start THEN 1 ELSE 0 END AS in_window,
+                   ROW_NUMBER() OVER (PARTITION BY a.id, req.code ORDER BY t.occurred_on DESC) AS rank
+            FROM accounts_account a
+            JOIN req ON req.state = a.state
+            JOIN contacts_touch t ON t.account_id = a.id AND t.kind = req.kind AND {role_match}
+                                  AND t.occurred_on <= {d}
+            WHERE {where}
+        )
+        SELECT account_id, code, SUM(in_window), MAX(CASE WHEN rank = min_count THEN day END), MAX(day)
+        FROM ranked
+        GROUP BY account_id, code
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params + [_date_param(as_of)] + where_params)
+        return {
+            (row[0], row[1]): (int(row[2] or 0), _as_date(row[3]), _as_date(row[4])) for row in cursor.fetchall()
+        }
+
+
+def recompute_selection(*, selection: AccountSelection, as_of: dt.date, config: EngineConfig | None = None) -> ChunkStats:
+    """Recompute the selected accounts as of D. Call inside a transaction."""
+    config = config or EngineConfig.load()
+    stats = ChunkStats()
+    fields = ("id", "state", "state_since", "state_initial", "is_target", "icp_fit", "icp_profile_id", "icp_tier",
+              "icp_matched", *OWNER_FIELDS, *_profile_fields())
+    accounts = list(Account.objects.filter(selection.q("id")).values(*fields))
+    if not accounts:
+        return stats
+    deals = _deal_aggregates(selection, as_of)
+    leads = _lead_aggregates(selection, as_of)
+
+    changed_accounts: list[Account] = []
+    transitions: list[StateTransition] = []
+    new_handoffs: list[Handoff] = []
+    steps: dict[int, domain.StateStep] = {}
+    for row in accounts:
+        fit = best_fit(account_attributes(row), config.profiles)
+        deal = deals.get(row["id"], (None, 0, None, None, 0))
+        lead = leads.get(row["id"], (0, None))
+        facts = domain.facts_from_aggregates(
+            as_of=as_of, thresholds=config.thresholds, first_won_on=deal[0], won_count=deal[1],
+            latest_won_closed_on=deal[2], latest_won_contract_end=deal[3], open_deals=deal[4],
+            open_leads=lead[0], max_open_lead_score=lead[1], icp_fit=fit.fit, is_target=bool(row["is_target"]),
+        )
+        state, rule_name = domain.decide_state(facts, config.thresholds, as_of)
+        step = domain.advance_state(
+            previous_state=row["state"], previous_since=row["state_since"], previous_initial=row["state_initial"],
+            new_state=state, as_of=as_of,
+        )
+        steps[row["id"]] = step
+        stats.by_state[state] = stats.by_state.get(state, 0) + 1
+        new_values = {
+            "state": step.state, "state_since": step.since, "state_initial": step.initial, "icp_fit": fit.fit,
+            "icp_profile_id": fit.profile_id, "icp_tier": fit.tier, "icp_matched": list(fit.matched),
+        }
+        if any(row[k] != v for k, v in new_values.items()):
+            changed_accounts.append(Account(id=row["id"], state_as_of=as_of, **new_values))
+        if row["state"] != state:
+            transitions.append(StateTransition(
+                account_id=row["id"], as_of=as_of, from_state=row["state"], to_state=state, rule=rule_name,
+                facts=facts.as_json(),
+            ))
+        if step.transitioned:
+            stats.transitions += 1
+            rule = pick_rule(config.rules, row["state"], state)
+            if rule is not None:
+                owner_field = owner_field_for_role(rule.to_role)
+                new_handoffs.append(Handoff(
+                    account_id=row["id"], rule_id=rule.id, rule_name=rule.name, from_state=row["state"],
+                    to_state=state, from_role=rule.from_role, to_role=rule.to_role, model=rule.model,
+                    created_on=as_of, status=Handoff.Status.PENDING,
+                    assignee_id=row.get(f"{owner_field}_id") if owner_field else None,
+                    due_at=sla_due_at(start=as_of, business_hours=rule.sla_business_hours, calendar=config.calendar),
+                ))
+    stats.accounts = len(accounts)
+
+    if changed_accounts:
+        Account.objects.bulk_update(
+            changed_accounts,
+            ["state", "state_since", "state_initial", "state_as_of", "icp_fit", "icp_profile_id", "icp_tier", "icp_matched"],
+            batch_size=1000,
+        )
+    if transitions:
+        StateTransition.objects.bulk_create(transitions, batch_size=1000)
+    if new_handoffs:
+        # A new handoff supersedes a still-pending one of the same account.
+        Handoff.objects.filter(
+            account_id__in=[h.account_id for h in new_handoffs], status=Handoff.Status.PENDING
+        ).update(status=Handoff.Status.SUPERSEDED)
+        Handoff.objects.bulk_create(new_handoffs, batch_size=1000)
+        stats.handoffs_created = len(new_handoffs)
+
+    counts = _touch_counts(selection, as_of, config.requirements)
+    coverage_rows: list[CoverageRow] = []
+    under_covered: list[domain.UnderCoverage] = []
+    owners = {row["id"]: row for row in accounts}
+    for account_id, step in steps.items():
+        for spec in config.requirements.get(step.state, ()):
+            counted, nth, last = counts.get((account_id, spec.code), (0, None, None))
+            result = domain.evaluate_requirement(
+                requirement=spec, counted=counted, nth_recent_on=nth, last_touch_on=last, as_of=as_of,
+                state_since=step.since, state_initial=step.initial,
+            )
+            owner_field = owner_field_for_role(spec.responsible_role)
+            assignee_id = owners[account_id].get(f"{owner_field}_id") if owner_field else None
+            coverage_rows.append(CoverageRow(
+                account_id=account_id, state=step.state, requirement=spec.code, kind=spec.kind,
+                min_count=spec.min_count, window_days=spec.window_days, counted=result.counted, gap=result.gap,
+                status=result.status, last_touch_on=result.last_touch_on, due_on=result.due_on,
+                responsible_role=spec.responsible_role, assignee_id=assignee_id, as_of=as_of,
+            ))
+            if result.status == domain.UNDER_COVERED:
+                under_covered.append(domain.UnderCoverage(
+                    account_id=account_id, state=step.state, requirement=spec.code,
+                    responsible_role=spec.responsible_role, assignee_id=assignee_id, gap=result.gap,
+                    counted=result.counted,
+                ))
+    CoverageRow.objects.filter(selection.q()).delete()
+    CoverageRow.objects.bulk_create(coverage_rows, batch_size=2000)
+
+    opened, resolved = _apply_alerts(selection=selection, as_of=as_of, steps=steps, under_covered=under_covered,
+                                     requirements=config.requirements)
+    stats.alerts_opened, stats.alerts_resolved = opened, resolved
+    return stats
+
+
+def _apply_alerts(
+    *, selection: AccountSelection, as_of: dt.date, steps: dict[int, domain.StateStep],
+    under_covered: Sequence[domain.UnderCoverage], requirements: dict[str, tuple[domain.RequirementSpec, ...]],
+) -> tuple[int, int]:
+    open_alerts = list(Alert.objects.filter(selection.q(), status=Alert.Status.OPEN).values_list("id", "account_id", "state", "requirement"))
+    plan = domain.reconcile_alerts(
+        open_alerts=[domain.OpenAlert(*row) for row in open_alerts],
+        under_covered=under_covered,
+        current_state={account_id: step.state for account_id, step in steps.items()},
+        requirement_codes_by_state={state: {s.code for s in specs} for state, specs in requirements.items()},
+    )
+    if plan.keep:
+        kept = [
+            Alert(id=alert_id, gap=u.gap, counted=u.counted, assignee_id=u.assignee_id,
+                  responsible_role=u.responsible_role, last_seen_on=as_of)
+            for alert_id, u in plan.keep
+        ]
+        Alert.objects.bulk_update(kept, ["gap", "counted", "assignee_id", "responsible_role", "last_seen_on"], batch_size=1000)
+    if plan.resolve:
+        by_resolution: dict[str, list[int]] = defaultdict(list)
+        for alert_id, resolution in plan.resolve:
+            by_resolution[resolution].append(alert_id)
+        # One UPDATE per resolution kind (at most three): gap and assignee stay as last evaluated.
+        for resolution, ids in by_resolution.items():
+            Alert.objects.filter(id__in=ids, status=Alert.Status.OPEN).update(
+                status=Alert.Status.RESOLVED, resolved_on=as_of, resolution=resolution
+            )
+    if plan.create:
+        Alert.objects.bulk_create(
+            [
+                Alert(account_id=u.account_id, state=u.state, requirement=u.requirement, status=Alert.Status.OPEN,
+                      opened_on=as_of, last_seen_on=as_of, responsible_role=u.responsible_role,
+                      assignee_id=u.assignee_id, gap=u.gap, counted=u.counted)
+                for u in plan.create
+            ],
+            batch_size=1000,
+        )
+    return len(plan.create), len(plan.resolve)
+
+
+def _profile_fields() -> tuple[str, ...]:
+    from profiles.scoring import ACCOUNT_ATTRIBUTE_FIELDS
+
+    return tuple(f for f in ACCOUNT_ATTRIBUTE_FIELDS if f not in ("is_target",))

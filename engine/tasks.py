@@ -1,0 +1,50 @@
+"""Celery entry points of the nightly pipeline: thin, taking ids and dates, each calling one service.
+
+No chord (celery#2725): the run is split into chunk tasks and closed by `finish_recompute_task`, which
+checks that every chunk is done and retries until they are. Chunks are idempotent, so a chunk redelivered
+after a worker died (acks_late + reject_on_worker_lost) does no harm.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from celery import shared_task
+from django.core.exceptions import ValidationError
+
+from core.timeutil import business_today
+
+from . import services
+from .models import RecomputeRun
+
+
+@shared_task(name="engine.run_nightly_recompute")
+def run_nightly_recompute(as_of: str | None = None, chunk_size: int = services.DEFAULT_CHUNK_SIZE) -> int:
+    day = dt.date.fromisoformat(as_of) if as_of else business_today()
+    run = services.recompute_run_start(as_of=day, chunk_size=chunk_size)
+    for chunk_id in run.chunks.order_by("index").values_list("id", flat=True):
+        recompute_chunk_task.delay(chunk_id)
+    finish_recompute_task.apply_async((run.id,), countdown=0 if _eager() else 2)
+    return run.id
+
+
+@shared_task(name="engine.recompute_chunk", acks_late=True, reject_on_worker_lost=True)
+def recompute_chunk_task(chunk_id: int) -> bool:
+    return services.recompute_chunk(chunk_id=chunk_id)
+
+
+@shared_task(name="engine.finish_recompute", bind=True, max_retries=None)
+def finish_recompute_task(self, run_id: int) -> str:
+    try:
+        run = services.recompute_run_finish(run_id=run_id)
+    except ValidationError as exc:
+        if RecomputeRun.objects.filter(id=run_id, status=RecomputeRun.Status.RUNNING).exists():
+            raise self.retry(exc=exc, countdown=5)
+        raise
+    return run.status
+
+
+def _eager() -> bool:
+    from coverage_console.celery import app
+
+    return bool(app.conf.task_always_eager)
