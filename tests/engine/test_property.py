@@ -26,8 +26,12 @@ lead = st.fixed_dictionaries({
     "created": day, "close_after": st.one_of(st.none(), st.integers(0, 200)),
     "score": st.one_of(st.none(), st.integers(0, 100)),
 })
+STEPS = (1, 7, 30)
+# Window edges (D−p+1 and D−p for p = 7, 30, 365) around both evaluation dates are drawn often.
+EDGE_OFFSETS = sorted({o + s for s in (0, *STEPS) for o in (-365, -364, -30, -29, -7, -6, 0, 1)})
 touch = st.fixed_dictionaries({
-    "day": st.integers(min_value=-400, max_value=40).map(lambda n: D0 + dt.timedelta(days=n)),
+    "day": st.one_of(st.integers(min_value=-400, max_value=40), st.sampled_from(EDGE_OFFSETS)).map(
+        lambda n: D0 + dt.timedelta(days=n)),
     "kind": st.sampled_from(["human", "digital"]), "role": st.sampled_from(ROLES),
 })
 account = st.fixed_dictionaries({
@@ -70,8 +74,8 @@ def _plain(account: Account, config: EngineConfig, as_of: dt.date, previous):
 
 
 @pytest.mark.django_db
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(accounts=st.lists(account, min_size=1, max_size=6), step=st.integers(min_value=1, max_value=40))
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(accounts=st.lists(account, min_size=1, max_size=6), step=st.sampled_from(STEPS))
 def test_the_sql_pipeline_agrees_with_the_plain_evaluator(accounts, step):
     for model in (Alert, CoverageRow, StateTransition, RecomputeRun, Account):
         model.objects.all().delete()
