@@ -133,8 +133,8 @@ def touch_log_many(*, actor: User, items: Sequence[dict], source: str = TouchSou
         raise ValidationError(errors)
     results: list[tuple[Touch, bool]] = []
     with transaction.atomic():
-        by_external = Touch.objects.in_bulk([t.external_id for t in touches if t.external_id], field_name="external_id")
-        by_key = Touch.objects.in_bulk([t.natural_key for t in touches if t.natural_key], field_name="natural_key")
+        by_external = {t.external_id: t for t in Touch.objects.filter(external_id__in=[t.external_id for t in touches if t.external_id])}
+        by_key = {t.natural_key: t for t in Touch.objects.filter(natural_key__in=[t.natural_key for t in touches if t.natural_key])}
         seen: dict[str, Touch] = {}
         to_create: list[Touch] = []
         for touch in touches:

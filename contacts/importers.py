@@ -1,0 +1,54 @@
+"""CSV column spec for touches (interfaces.md §2)."""
+
+from contacts.domain import touch_natural_key
+from contacts.models import Touch
+from core.choices import ContentStage, Role, TouchKind, TouchSource
+from core.importing import ACCOUNT, CHOICE, DATETIME, TEXT, USER, Column, KindSpec
+from core.timeutil import business_date
+
+
+def _check_touch(values: dict, present: set, context) -> list[tuple[str, str]]:
+    if not values.get("performer") and not values.get("performer_role"):
+        return [("performer_role", "performer_role is required when performer is empty")]
+    return []
+
+
+def _natural_key(values: dict, context) -> str:
+    return touch_natural_key(
+        context.accounts[values["account_external_id"]], values["occurred_at"], values["kind"],
+        values.get("channel", ""), values.get("performer"),
+    )
+
+
+def _prepare_touch(touch: Touch, context) -> None:
+    touch.occurred_on = business_date(touch.occurred_at, context.zone)
+    if not touch.performer_role and touch.performer_id:
+        # The performer's role at the time of recording; later role changes do not rewrite history.
+        touch.performer_role = context.role_of(touch.performer_id)
+
+
+def _touch_defaults(context) -> dict:
+    return {"source": TouchSource.CSV}
+
+
+TOUCHES = KindSpec(
+    kind="touches",
+    model=Touch,
+    key="external_id",
+    columns=(
+        Column("external_id", TEXT, label_ja="外部ID", max_length=100),
+        Column("account_external_id", ACCOUNT, required=True, label_ja="取引先外部ID", attr="account"),
+        Column("occurred_at", DATETIME, required=True, label_ja="接触日時"),
+        Column("kind", CHOICE, required=True, label_ja="種別", choices=tuple(TouchKind.values)),
+        Column("channel", TEXT, label_ja="チャネル", max_length=30),
+        Column("content_stage", CHOICE, label_ja="コンテンツ段階", choices=tuple(ContentStage.values)),
+        Column("performer", USER, label_ja="実施者"),
+        Column("performer_role", CHOICE, label_ja="実施者ロール", choices=tuple(Role.values)),
+        Column("note", TEXT, label_ja="メモ"),
+    ),
+    check=_check_touch,
+    natural_key=_natural_key,
+    prepare=_prepare_touch,
+    create_defaults=_touch_defaults,
+    derived_fields=("occurred_on",),
+)

@@ -1,0 +1,635 @@
+"""The CSV import engine (interfaces.md §1–2): reading, cell parsing, validation and batched upserts.
+
+Each kind declares its columns in `<app>/importers.py` as a `KindSpec`. The engine streams the file in
+batches; every batch costs a fixed number of queries (existing rows by key, referenced accounts), never one
+per row. The whole import runs in one transaction: with errors (and without --skip-invalid), or on a dry
+run, it is rolled back, so nothing is half-written.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import re
+import unicodedata
+import zoneinfo
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import models
+
+BATCH_SIZE = 2000
+SAMPLE_ERRORS = 200
+ENCODINGS = ("utf-8-sig", "cp932")
+
+
+class ImportAborted(Exception):
+    """The file cannot be read at all (encoding, empty, header): one message, nothing written."""
+
+    def __init__(self, message: str, *, line: int = 1, column: str = ""):
+        super().__init__(message)
+        self.line, self.column, self.message = line, column, message
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    column: str
+    value: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"line {self.line}" + (f", column {self.column}" if self.column else "")
+        return f"{where}: {self.message}"
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+
+def detect_encoding(path: Path, requested: str | None = None) -> str:
+    """UTF-8 (with or without BOM), else CP932 (Excel's Shift_JIS, which also has 髙 﨑 ①). Checks the whole file."""
+    candidates = (requested,) if requested else ENCODINGS
+    for encoding in candidates:
+        try:
+            codecs.lookup(encoding)
+        except LookupError as exc:
+            raise ImportAborted(f"unknown encoding {encoding!r}") from exc
+        if _decodes(path, encoding):
+            return "utf-8-sig" if encoding in ("utf-8", "utf8") else encoding
+    if requested:
+        raise ImportAborted(f"the file is not valid {requested} (at line {_bad_line(path, requested)})")
+    raise ImportAborted(
+        f"the file is neither UTF-8 nor Shift_JIS/CP932 (undecodable bytes at line {_bad_line(path, 'utf-8')}); "
+        "save it as CSV UTF-8 or name its encoding with --encoding"
+    )
+
+
+def _decodes(path: Path, encoding: str) -> bool:
+    decoder = codecs.getincrementaldecoder(encoding)()
+    try:
+        with open(path, "rb") as f:
+            while chunk := f.read(1 << 20):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _bad_line(path: Path, encoding: str) -> int:
+    line = 1
+    with open(path, "rb") as f:
+        for raw in f:
+            try:
+                raw.decode(encoding)
+            except UnicodeDecodeError:
+                return line
+            line += 1
+    return line
+
+
+def sniff(path: Path, encoding: str | None = None) -> tuple[str, list[str], str]:
+    """(encoding, header cells, delimiter) of a file, to show before importing."""
+    encoding = detect_encoding(path, encoding)
+    delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
+    with open(path, encoding=encoding, newline="") as f:
+        header = next(csv.reader(f, delimiter=delimiter), [])
+    return encoding, [h.strip() for h in header], delimiter
+
+
+# --- cells ----------------------------------------------------------------------------------------
+
+EXCEL_DATE = re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})$")
+EXCEL_DATETIME = re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})[ T](\d{1,2}):(\d{2})(?::(\d{2}))?$")
+TRUE_WORDS = {"true", "1", "yes", "y", "はい", "t"}
+FALSE_WORDS = {"false", "0", "no", "n", "いいえ", "f"}
+
+
+class CellError(ValueError):
+    pass
+
+
+def normalise(value: str) -> str:
+    return unicodedata.normalize("NFKC", value).strip()
+
+
+def unescape_text(value: str) -> str:
+    """Drop the export's formula escape: a leading ' before = + - @ (and tab / CR)."""
+    if len(value) >= 2 and value[0] == "'" and value[1] in "=+-@\t\r":
+        return value[1:]
+    return value
+
+
+def parse_text(value: str) -> str:
+    return unescape_text(value.strip())
+
+
+def parse_int(value: str) -> int:
+    text = normalise(value).replace(",", "")
+    if not re.fullmatch(r"[+-]?\d+", text):
+        raise CellError(f"'{value}' is not a whole number")
+    return int(text)
+
+
+def parse_decimal(value: str) -> Decimal:
+    text = normalise(value).replace(",", "").rstrip("%")
+    try:
+        number = Decimal(text)
+    except InvalidOperation as exc:
+        raise CellError(f"'{value}' is not a number") from exc
+    if not number.is_finite():
+        raise CellError(f"'{value}' is not a number")
+    return number
+
+
+def parse_bool(value: str) -> bool:
+    text = normalise(value).casefold()
+    if text in TRUE_WORDS:
+        return True
+    if text in FALSE_WORDS:
+        return False
+    raise CellError(f"'{value}' is not a yes/no value (true/false, 1/0, yes/no, はい/いいえ)")
+
+
+def parse_date(value: str) -> dt.date:
+    text = normalise(value)
+    m = EXCEL_DATE.match(text)
+    try:
+        if m:
+            return dt.date(int(m[1]), int(m[2]), int(m[3]))
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise CellError(f"'{value}' is not a valid date") from exc
+    raise CellError(f"'{value}' is not a date (use 2026-04-01 or 2026/4/1)")
+
+
+def parse_datetime(value: str, zone: zoneinfo.ZoneInfo) -> dt.datetime:
+    """ISO 8601 with or without offset, or Excel's 2026/4/1 9:05; without an offset: business-zone local time."""
+    text = normalise(value)
+    m = EXCEL_DATETIME.match(text)
+    try:
+        if m:
+            result = dt.datetime(int(m[1]), int(m[2]), int(m[3]), int(m[4]), int(m[5]), int(m[6] or 0))
+        elif re.match(r"^\d{4}-\d{2}-\d{2}", text):
+            result = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        else:
+            raise CellError(f"'{value}' is not a timestamp (use 2026-04-01T09:05:00+09:00 or 2026/4/1 9:05)")
+    except ValueError as exc:
+        raise CellError(f"'{value}' is not a valid timestamp") from exc
+    return result if result.tzinfo else result.replace(tzinfo=zone)
+
+
+def parse_list(value: str) -> list[str]:
+    return [unescape_text(part.strip()) for part in value.split(";") if part.strip()]
+
+
+def parse_email(value: str) -> str:
+    text = value.strip()
+    try:
+        validate_email(text)
+    except ValidationError as exc:
+        raise CellError(f"'{value}' is not an email address") from exc
+    return text
+
+
+def corporate_number_check_digit(body12: str) -> int:
+    """法人番号: 9 − (Σ Pn×Qn mod 9), Pn the n-th digit from the right of the 12, Qn 1 for odd n, 2 for even n."""
+    total = sum(int(d) * (1 if n % 2 else 2) for n, d in enumerate(reversed(body12), start=1))
+    return 9 - total % 9
+
+
+def parse_corporate_number(value: str) -> str:
+    text = normalise(value)
+    if not re.fullmatch(r"\d{13}", text):
+        raise CellError(f"'{value}' is not a corporate number (13 digits)")
+    if int(text[0]) != corporate_number_check_digit(text[1:]):
+        raise CellError(f"'{value}' has a wrong check digit (expected {corporate_number_check_digit(text[1:])})")
+    return text
+
+
+# --- specs -----------------------------------------------------------------------------------------
+
+TEXT, INT, DECIMAL, BOOL, DATE, DATETIME, LIST, EMAIL, CHOICE, USER, ACCOUNT, CORPORATE_NUMBER = (
+    "text", "int", "decimal", "bool", "date", "datetime", "list", "email", "choice", "user", "account", "corporate_number",
+)
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str  # canonical CSV header
+    kind: str = TEXT
+    required: bool = False
+    label_ja: str = ""
+    attr: str = ""  # model attribute; defaults to name
+    choices: tuple[str, ...] = ()
+    max_length: int | None = None
+    min_value: int | None = None
+    max_value: int | None = None
+    empty: Any = None  # what a cleared cell stores
+
+    @property
+    def field(self) -> str:
+        return self.attr or self.name
+
+
+@dataclass
+class KindSpec:
+    kind: str
+    model: type[models.Model]
+    key: str  # column whose value identifies the row (external_id / username)
+    columns: tuple[Column, ...]
+    ignored: tuple[str, ...] = ()  # known derived columns (export_accounts) reported as ignored
+    # Cross-field validation and defaults: (values, present columns, context) -> list of (column, message)
+    check: Callable[[dict, set, ImportContext], list[tuple[str, str]]] | None = None
+    # Final touches to a new or updated object before it is saved (derived fields).
+    prepare: Callable[[models.Model, ImportContext], None] | None = None
+    create_defaults: Callable[[ImportContext], dict] | None = None
+    # Touches: rows without a key are identified by a natural key computed by this function.
+    natural_key: Callable[[dict, ImportContext], str] | None = None
+    # Fields `prepare` derives, compared to tell an update from an unchanged row.
+    derived_fields: tuple[str, ...] = ()
+
+    def by_name(self) -> dict[str, Column]:
+        return {c.name: c for c in self.columns}
+
+
+@dataclass
+class ImportContext:
+    zone: zoneinfo.ZoneInfo
+    users: dict[str, Any] = field(default_factory=dict)  # username -> User (loaded once)
+    accounts: dict[str, int] = field(default_factory=dict)  # external_id -> id (this batch)
+
+    def role_of(self, user_id: int) -> str:
+        if not hasattr(self, "_roles"):
+            self._roles = {u.id: u.role for u in self.users.values()}
+        return self._roles.get(user_id, "")
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: int = 0
+    rows: int = 0
+    error_sample: list[RowError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    encoding: str = ""
+
+    @property
+    def summary(self) -> str:
+        return f"created={self.created} updated={self.updated} unchanged={self.unchanged} errors={self.errors}"
+
+
+def resolve_header(
+    spec: KindSpec, header: Sequence[str], mapping: dict[str, str] | None
+) -> tuple[dict[int, Column], list[str], list[str]]:
+    """Header cell index -> column; plus warnings (unknown or ignored columns) and missing required columns."""
+    by_name = spec.by_name()
+    by_label = {c.label_ja: c for c in spec.columns if c.label_ja}
+    mapping = mapping or {}
+    resolved: dict[int, Column] = {}
+    warnings: list[str] = []
+    for index, raw in enumerate(header):
+        name = unicodedata.normalize("NFKC", raw).strip()
+        target = mapping.get(raw.strip(), mapping.get(name, name))
+        column = by_name.get(target) or by_label.get(target) or by_name.get(target.lower())
+        if column is None:
+            if target.lower() in spec.ignored:
+                warnings.append(f"column {raw!r} is derived and ignored on import")
+            else:
+                warnings.append(f"unknown column {raw!r} ignored")
+            continue
+        if column in resolved.values():
+            warnings.append(f"column {raw!r} repeats {column.name!r} and is ignored")
+            continue
+        resolved[index] = column
+    present = {c.name for c in resolved.values()}
+    missing = [c.name for c in spec.columns if c.required and c.name not in present]
+    return resolved, warnings, missing
+
+
+def mapping_for(spec: KindSpec, header: Sequence[str], mapping: dict[str, str] | None = None) -> dict[str, str | None]:
+    """What each header cell would import into (None: ignored), for the import page's editable mapping."""
+    resolved, _warnings, _missing = resolve_header(spec, header, mapping)
+    return {cell: (resolved[i].name if i in resolved else None) for i, cell in enumerate(header)}
+
+
+def parse_cell(column: Column, raw: str, context: ImportContext) -> Any:
+    if column.kind == TEXT:
+        value = parse_text(raw)
+    elif column.kind == INT:
+        value = parse_int(raw)
+    elif column.kind == DECIMAL:
+        value = parse_decimal(raw)
+    elif column.kind == BOOL:
+        value = parse_bool(raw)
+    elif column.kind == DATE:
+        value = parse_date(raw)
+    elif column.kind == DATETIME:
+        value = parse_datetime(raw, context.zone)
+    elif column.kind == LIST:
+        value = parse_list(raw)
+    elif column.kind == EMAIL:
+        value = parse_email(raw)
+    elif column.kind == CORPORATE_NUMBER:
+        value = parse_corporate_number(raw)
+    elif column.kind == CHOICE:
+        value = normalise(raw).lower()
+        if value not in column.choices:
+            raise CellError(f"'{raw}' is not one of: {', '.join(column.choices)}")
+    elif column.kind == USER:
+        value = unescape_text(raw.strip())
+        if value not in context.users:
+            raise CellError(f"unknown user '{value}'")
+    elif column.kind == ACCOUNT:
+        value = unescape_text(raw.strip())  # resolved per batch
+    else:  # pragma: no cover - a spec error
+        raise ValueError(column.kind)
+    if isinstance(value, str) and column.max_length and len(value) > column.max_length:
+        raise CellError(f"longer than {column.max_length} characters")
+    if isinstance(value, int | Decimal) and not isinstance(value, bool):
+        if column.min_value is not None and value < column.min_value:
+            raise CellError(f"'{raw}' is below {column.min_value}")
+        if column.max_value is not None and value > column.max_value:
+            raise CellError(f"'{raw}' is above {column.max_value}")
+    return value
+
+
+@dataclass
+class ParsedRow:
+    line: int
+    values: dict[str, Any]  # column name -> parsed value (present, non-empty cells)
+    cleared: set[str]  # columns present but empty
+    raw: dict[str, str]
+
+
+def read_rows(
+    path: Path, encoding: str, spec: KindSpec, mapping: dict[str, str] | None
+) -> tuple[dict[int, Column], list[str], Iterator[tuple[int, list[str]]]]:
+    delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
+    f = open(path, encoding=encoding, newline="")  # noqa: SIM115 - closed by the generator
+    reader = csv.reader(f, delimiter=delimiter)
+    try:
+        header = next(reader)
+    except StopIteration:
+        f.close()
+        raise ImportAborted("the file is empty: a header row is required") from None
+    except csv.Error as exc:
+        f.close()
+        raise ImportAborted(f"the header cannot be read as CSV: {exc}") from exc
+    if not any(cell.strip() for cell in header):
+        f.close()
+        raise ImportAborted("the first row is empty: a header row is required")
+    resolved, warnings, missing = resolve_header(spec, header, mapping)
+    if missing:
+        f.close()
+        raise ImportAborted(
+            "missing required column(s): " + ", ".join(missing), column=",".join(missing)
+        )
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        line = 1
+        try:
+            while True:
+                start = reader.line_num + 1
+                try:
+                    cells = next(reader)
+                except StopIteration:
+                    return
+                except csv.Error as exc:
+                    raise ImportAborted(f"line {start}: not valid CSV ({exc})", line=start) from exc
+                line = start
+                if not any(c.strip() for c in cells):
+                    continue  # blank lines are skipped
+                yield line, cells
+        finally:
+            f.close()
+
+    return resolved, warnings, rows()
+
+
+def parse_row(line: int, cells: list[str], resolved: dict[int, Column], context: ImportContext) -> tuple[ParsedRow, list[RowError]]:
+    values: dict[str, Any] = {}
+    cleared: set[str] = set()
+    raw: dict[str, str] = {}
+    errors: list[RowError] = []
+    for index, column in resolved.items():
+        cell = cells[index] if index < len(cells) else ""
+        raw[column.name] = cell
+        if not cell.strip():
+            if column.required:
+                errors.append(RowError(line, column.name, cell, "required value is empty"))
+            cleared.add(column.name)
+            continue
+        try:
+            values[column.name] = parse_cell(column, cell, context)
+        except CellError as exc:
+            errors.append(RowError(line, column.name, cell, str(exc)))
+    return ParsedRow(line, values, cleared, raw), errors
+
+
+# --- writing ----------------------------------------------------------------------------------------
+
+
+class _RollBack(Exception):
+    """Raised inside the import transaction to undo it (dry run, or errors without --skip-invalid)."""
+
+
+def _model_value(column: Column, value: Any, context: ImportContext) -> tuple[str, Any]:
+    """The model attribute and value a parsed cell sets (references become ids)."""
+    if column.kind == USER:
+        return f"{column.field}_id", (context.users[value].id if value is not None else None)
+    if column.kind == ACCOUNT:
+        return f"{column.field}_id", context.accounts.get(value)
+    return column.field, value
+
+
+def _cleared_value(column: Column) -> tuple[str, Any]:
+    if column.kind in (USER, ACCOUNT):
+        return f"{column.field}_id", None
+    if column.empty is not None:
+        return column.field, column.empty
+    if column.kind in (TEXT, EMAIL, CHOICE, CORPORATE_NUMBER):
+        return column.field, ""
+    if column.kind == LIST:
+        return column.field, []
+    return column.field, None
+
+
+def _by_field(model: type[models.Model], field_name: str, values: list) -> dict:
+    """Existing rows by a key column in one query (also for keys unique only through a partial constraint)."""
+    if not values:
+        return {}
+    return {getattr(obj, field_name): obj for obj in model.objects.filter(**{f"{field_name}__in": values})}
+
+
+class Importer:
+    def __init__(self, *, spec: KindSpec, context: ImportContext, blank_clears: bool, on_error: Callable[[RowError], None]):
+        self.spec = spec
+        self.context = context
+        self.blank_clears = blank_clears
+        self.on_error = on_error
+        self.result = ImportResult()
+        self.seen_keys: set[str] = set()
+        self.columns = spec.by_name()
+
+    def flush(self, batch: list[tuple[ParsedRow, list[RowError]]]) -> None:
+        spec, context = self.spec, self.context
+        account_refs = {
+            row.values[c.name] for row, _ in batch for c in spec.columns if c.kind == ACCOUNT and c.name in row.values
+        }
+        if account_refs:
+            from accounts.models import Account
+
+            context.accounts = dict(Account.objects.filter(external_id__in=account_refs).values_list("external_id", "id"))
+        valid: list[ParsedRow] = []
+        for row, errors in batch:
+            errors = list(errors)
+            for column in spec.columns:
+                if column.kind == ACCOUNT and column.name in row.values and row.values[column.name] not in context.accounts:
+                    errors.append(RowError(row.line, column.name, row.raw[column.name],
+                                           f"unknown account '{row.values[column.name]}'"))
+            key = row.values.get(spec.key)
+            if key is not None and not errors:
+                if key in self.seen_keys:
+                    errors.append(RowError(row.line, spec.key, row.raw.get(spec.key, ""),
+                                           f"duplicate {spec.key} '{key}' in this file (first given on an earlier line)"))
+                else:
+                    self.seen_keys.add(key)
+            if not errors and spec.check:
+                present = set(row.values) | row.cleared
+                errors += [RowError(row.line, col, row.raw.get(col, ""), msg) for col, msg in spec.check(row.values, present, context)]
+            self.result.rows += 1
+            if errors:
+                self.result.errors += 1
+                for error in errors:
+                    self.on_error(error)
+                continue
+            valid.append(row)
+        if valid:
+            self._write(valid)
+
+    def _write(self, rows: list[ParsedRow]) -> None:
+        spec, context, model = self.spec, self.context, self.spec.model
+        keyed = [r for r in rows if r.values.get(spec.key) is not None]
+        existing = _by_field(model, spec.key, [r.values[spec.key] for r in keyed])
+        by_natural: dict[str, Any] = {}
+        natural_keys: dict[int, str] = {}
+        if spec.natural_key:
+            for r in rows:
+                if r.values.get(spec.key) is None:
+                    natural_keys[id(r)] = spec.natural_key(r.values, context)
+            if natural_keys:
+                by_natural = _by_field(model, "natural_key", list(natural_keys.values()))
+        to_create, to_update, update_fields = [], [], set()
+        for row in rows:
+            if id(row) in natural_keys:
+                nk = natural_keys[id(row)]
+                if nk in by_natural or nk in self.seen_keys:
+                    self.result.unchanged += 1  # the same touch seen again
+                    continue
+                self.seen_keys.add(nk)
+                obj = model(**(spec.create_defaults(context) if spec.create_defaults else {}))
+                self._assign(obj, row, creating=True)
+                obj.natural_key = nk
+                if spec.prepare:
+                    spec.prepare(obj, context)
+                to_create.append(obj)
+                continue
+            obj = existing.get(row.values[spec.key])
+            if obj is None:
+                obj = model(**(spec.create_defaults(context) if spec.create_defaults else {}))
+                self._assign(obj, row, creating=True)
+                if spec.prepare:
+                    spec.prepare(obj, context)
+                to_create.append(obj)
+            else:
+                changed = self._assign(obj, row, creating=False)
+                if spec.prepare:
+                    before = {f: getattr(obj, f) for f in spec.derived_fields}
+                    spec.prepare(obj, context)
+                    changed |= {f for f, v in before.items() if getattr(obj, f) != v}
+                if changed:
+                    to_update.append(obj)
+                    update_fields |= changed
+                else:
+                    self.result.unchanged += 1
+        if to_create:
+            model.objects.bulk_create(to_create, batch_size=BATCH_SIZE)
+            self.result.created += len(to_create)
+        if to_update:
+            model.objects.bulk_update(to_update, sorted(update_fields), batch_size=500)
+            self.result.updated += len(to_update)
+
+    def _assign(self, obj, row: ParsedRow, *, creating: bool) -> set[str]:
+        changed: set[str] = set()
+        for name, value in row.values.items():
+            attr, model_value = _model_value(self.columns[name], value, self.context)
+            if creating or getattr(obj, attr) != model_value:
+                setattr(obj, attr, model_value)
+                changed.add(attr)
+        if self.blank_clears or creating:
+            for name in row.cleared:
+                column = self.columns[name]
+                if creating and not self.blank_clears:
+                    continue  # a new row keeps the field's default
+                attr, model_value = _cleared_value(column)
+                if getattr(obj, attr) != model_value:
+                    setattr(obj, attr, model_value)
+                    changed.add(attr)
+        return changed
+
+
+def run_import(
+    *, spec: KindSpec, path: Path, encoding: str | None = None, mapping: dict[str, str] | None = None,
+    dry_run: bool = False, skip_invalid: bool = False, blank_clears: bool = False,
+    on_error: Callable[[RowError], None] | None = None, progress: Callable[[int], None] | None = None,
+) -> ImportResult:
+    """Import one file. Raises ImportAborted when the file cannot be read at all."""
+    from django.db import transaction
+
+    from core.models import BusinessSettings, User
+
+    encoding = detect_encoding(path, encoding)
+    resolved, warnings, rows = read_rows(path, encoding, spec, mapping)
+    context = ImportContext(zone=BusinessSettings.load().zone, users={u.username: u for u in User.objects.only("id", "username", "role")})
+    sample: list[RowError] = []
+
+    def record(error: RowError) -> None:
+        if len(sample) < SAMPLE_ERRORS:
+            sample.append(error)
+        if on_error:
+            on_error(error)
+
+    importer = Importer(spec=spec, context=context, blank_clears=blank_clears, on_error=record)
+    try:
+        with transaction.atomic():
+            batch: list[tuple[ParsedRow, list[RowError]]] = []
+            for line, cells in rows:
+                batch.append(parse_row(line, cells, resolved, context))
+                if len(batch) >= BATCH_SIZE:
+                    importer.flush(batch)
+                    batch = []
+                    if progress:
+                        progress(importer.result.rows)
+            if batch:
+                importer.flush(batch)
+            if importer.result.rows == 0:
+                raise ImportAborted("the file has a header but no data rows", line=2)
+            if dry_run or (importer.result.errors and not skip_invalid):
+                raise _RollBack
+    except _RollBack:
+        pass
+    if progress:
+        progress(importer.result.rows)
+    result = importer.result
+    result.error_sample, result.warnings, result.encoding = sample, warnings, encoding
+    return result
