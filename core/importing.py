@@ -55,6 +55,12 @@ class RowError:
 def detect_encoding(path: Path, requested: str | None = None) -> str:
     """UTF-8 (with or without BOM), else CP932 (Excel's Shift_JIS, which also has 髙 﨑 ①). Checks the whole file."""
     candidates = (requested,) if requested else ENCODINGS
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            if b"\x00" in chunk:
+                raise ImportAborted(
+                    "the file contains NUL bytes: it is not a text CSV (save Excel or UTF-16 files as CSV UTF-8)"
+                )
     for encoding in candidates:
         try:
             codecs.lookup(encoding)

@@ -1,4 +1,3 @@
-import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -28,8 +27,7 @@ class Command(BaseCommand):
         for item in map:
             source, sep, target = item.partition("=")
             if not sep or not source.strip() or not target.strip():
-                self.stderr.write(f"--map needs SOURCE=FIELD, got {item!r}")
-                sys.exit(2)
+                raise CommandError(f"--map needs SOURCE=FIELD, got {item!r}", returncode=2)
             mapping[source.strip()] = target.strip()
         path = Path(file)
         if not path.is_file():
