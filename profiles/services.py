@@ -1,0 +1,173 @@
+"""Writes of ICP profiles: every save is a new version (coverage-rules §6, interfaces.md §3)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from core.models import AuditEntry, User
+
+from .models import IcpProfile, IcpProfileVersion
+from .scoring import (
+    ATTRIBUTES, BOOLEAN_ATTRIBUTES, DEFAULT_TIERS, LIST_ATTRIBUTES, NUMERIC_ATTRIBUTES, OPERATORS, _number,
+    account_attributes, best_fit, load_active_profile_specs,
+)
+
+LIST_VALUE_OPS = ("in", "not_in", "contains_any")
+NO_VALUE_OPS = ("is_true", "is_false")
+NUMERIC_OPS = ("gt", "gte", "lt", "lte")
+
+
+def validate_criteria(criteria: Any) -> list[dict]:
+    """Check every criterion; messages name its index and field."""
+    if not isinstance(criteria, list) or not criteria:
+        raise ValidationError({"criteria": "criteria must be a non-empty list"})
+    errors: list[str] = []
+    clean: list[dict] = []
+    for i, c in enumerate(criteria):
+        where = f"criteria[{i}]"
+        if not isinstance(c, Mapping):
+            errors.append(f"{where}: must be an object with attribute, op, value, weight")
+            continue
+        attribute, op, value, weight = c.get("attribute"), c.get("op"), c.get("value"), c.get("weight", 1)
+        if attribute not in ATTRIBUTES:
+            errors.append(f"{where}.attribute: unknown attribute {attribute!r} (one of {', '.join(ATTRIBUTES)})")
+        if op not in OPERATORS:
+            errors.append(f"{where}.op: unknown operator {op!r} (one of {', '.join(OPERATORS)})")
+        if isinstance(weight, bool) or not isinstance(weight, int) or weight < 1:
+            errors.append(f"{where}.weight: must be a positive integer, got {weight!r}")
+        if op in LIST_VALUE_OPS and (not isinstance(value, list) or not value):
+            errors.append(f"{where}.value: {op} needs a non-empty list")
+        elif op == "between":
+            if not (isinstance(value, list) and len(value) == 2 and all(_number(v) is not None for v in value)):
+                errors.append(f"{where}.value: between needs [low, high] numbers")
+            elif _number(value[0]) > _number(value[1]):
+                errors.append(f"{where}.value: between needs low ≤ high")
+        elif op in NUMERIC_OPS and _number(value) is None:
+            errors.append(f"{where}.value: {op} needs a number")
+        elif op in ("eq", "ne", "contains") and (value is None or isinstance(value, (list, dict))):
+            errors.append(f"{where}.value: {op} needs a single value")
+        if op in NUMERIC_OPS + ("between",) and attribute in LIST_ATTRIBUTES + BOOLEAN_ATTRIBUTES:
+            errors.append(f"{where}.op: {op} does not apply to {attribute}")
+        if op in ("contains", "contains_any") and attribute not in LIST_ATTRIBUTES:
+            errors.append(f"{where}.op: {op} applies to list attributes ({', '.join(LIST_ATTRIBUTES)})")
+        if op in NO_VALUE_OPS and attribute not in BOOLEAN_ATTRIBUTES:
+            errors.append(f"{where}.op: {op} applies to yes/no attributes ({', '.join(BOOLEAN_ATTRIBUTES)})")
+        if attribute in NUMERIC_ATTRIBUTES and op in ("eq", "ne") and _number(value) is None:
+            errors.append(f"{where}.value: {attribute} is a number")
+        entry = {"attribute": attribute, "op": op, "weight": weight}
+        if op not in NO_VALUE_OPS:
+            entry["value"] = value
+        clean.append(entry)
+    if errors:
+        raise ValidationError({"criteria": errors})
+    return clean
+
+
+def validate_tiers(tiers: Any) -> dict[str, int]:
+    if tiers is None:
+        return dict(DEFAULT_TIERS)
+    if not isinstance(tiers, Mapping) or set(tiers) != {"A", "B"}:
+        raise ValidationError({"tiers": 'tiers must be {"A": n, "B": m}'})
+    a, b = tiers["A"], tiers["B"]
+    if not all(isinstance(x, int) and not isinstance(x, bool) and 0 <= x <= 100 for x in (a, b)) or a < b:
+        raise ValidationError({"tiers": "tier thresholds are whole numbers 0–100 with A ≥ B"})
+    return {"A": a, "B": b}
+
+
+def profile_save(
+    *, name: str, criteria: Sequence[Mapping], description: str = "", active: bool = True,
+    tiers: Mapping[str, int] | None = None, actor: User | None = None, comment: str = "", rescore: bool = True,
+) -> IcpProfileVersion:
+    """Create a profile, or add a new version to the one with this name; then rescore accounts on commit."""
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": "a profile needs a name"})
+    clean_criteria, clean_tiers = validate_criteria(list(criteria)), validate_tiers(tiers)
+    with transaction.atomic():
+        profile, created = IcpProfile.objects.select_for_update().get_or_create(
+            name=name, defaults={"description": description, "active": active}
+        )
+        if not created:
+            profile.description, profile.active = description, active
+        number = (profile.versions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
+        version = IcpProfileVersion.objects.create(
+            profile=profile, number=number, description=description, tiers=clean_tiers, criteria=clean_criteria,
+            created_by=actor, comment=comment,
+        )
+        profile.current_version = version
+        profile.save()
+        AuditEntry.objects.create(actor=actor, action="profile.save", object_type="icp_profile", object_id=str(profile.id),
+                                  after={"version": number, "criteria": clean_criteria, "tiers": clean_tiers})
+        if rescore:
+            transaction.on_commit(_queue_rescore)
+    return version
+
+
+def profile_set_active(*, profile: IcpProfile, active: bool, actor: User | None = None) -> IcpProfile:
+    with transaction.atomic():
+        IcpProfile.objects.filter(id=profile.id).update(active=active)
+        profile.active = active
+        AuditEntry.objects.create(actor=actor, action="profile.activate" if active else "profile.deactivate",
+                                  object_type="icp_profile", object_id=str(profile.id))
+        transaction.on_commit(_queue_rescore)
+    return profile
+
+
+def profile_to_json(profile: IcpProfile, version: IcpProfileVersion | None = None) -> dict:
+    version = version or profile.current_version
+    return {
+        "name": profile.name, "description": profile.description, "active": profile.active,
+        "tiers": dict(version.tiers) if version else dict(DEFAULT_TIERS),
+        "criteria": list(version.criteria) if version else [],
+    }
+
+
+def profile_from_json(data: Any) -> dict:
+    """Keyword arguments of profile_save from the JSON of interfaces.md §3 (defaults: active, A 80 / B 50)."""
+    if not isinstance(data, Mapping):
+        raise ValidationError({"profile": "the JSON must be an object"})
+    active = data.get("active", True)
+    if not isinstance(active, bool):
+        raise ValidationError({"active": "active must be true or false"})
+    return {
+        "name": data.get("name") or "", "description": data.get("description") or "", "active": active,
+        "tiers": data.get("tiers"), "criteria": data.get("criteria"),
+    }
+
+
+def _queue_rescore() -> None:
+    from .tasks import rescore_accounts_task
+
+    rescore_accounts_task.delay()
+
+
+def rescore_accounts(*, chunk_size: int = 5000, progress: Callable[[int], None] | None = None) -> int:
+    """Recompute every account's fit, profile and tier: per chunk one read and one bulk update of the changed rows."""
+    from accounts.models import Account
+
+    from .scoring import ACCOUNT_ATTRIBUTE_FIELDS
+
+    specs = load_active_profile_specs()
+    done, last_id = 0, 0
+    fields = ("id", "icp_fit", "icp_profile_id", "icp_tier", "icp_matched", *ACCOUNT_ATTRIBUTE_FIELDS)
+    while True:
+        rows = list(Account.objects.filter(id__gt=last_id).order_by("id").values(*fields)[:chunk_size])
+        if not rows:
+            return done
+        changed = []
+        for row in rows:
+            fit = best_fit(account_attributes(row), specs)
+            if (row["icp_fit"], row["icp_profile_id"], row["icp_tier"], row["icp_matched"]) != (
+                fit.fit, fit.profile_id, fit.tier, list(fit.matched)):
+                changed.append(Account(id=row["id"], icp_fit=fit.fit, icp_profile_id=fit.profile_id, icp_tier=fit.tier,
+                                       icp_matched=list(fit.matched)))
+        if changed:
+            Account.objects.bulk_update(changed, ["icp_fit", "icp_profile_id", "icp_tier", "icp_matched"], batch_size=1000)
+        done += len(rows)
+        last_id = rows[-1]["id"]
+        if progress:
+            progress(done)
