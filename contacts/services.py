@@ -93,6 +93,14 @@ def touch_log(
     return touch, True
 
 
+class TouchBatchInvalid(ValidationError):
+    """Some items of a touch list are invalid; `errors_by_index` maps item index -> {field: message}."""
+
+    def __init__(self, errors_by_index: dict[int, dict[str, str]]):
+        self.errors_by_index = errors_by_index
+        super().__init__([f"item {i}, {field}: {msg}" for i, fields in errors_by_index.items() for field, msg in fields.items()])
+
+
 def touch_log_many(*, actor: User, items: Sequence[dict], source: str = TouchSource.API) -> list[tuple[Touch, bool]]:
     """Store a list of touches all-or-nothing; errors name the item index and field.
 
@@ -103,7 +111,7 @@ def touch_log_many(*, actor: User, items: Sequence[dict], source: str = TouchSou
     accounts = Account.objects.in_bulk([i.get("account_external_id") for i in items if i.get("account_external_id")],
                                        field_name="external_id")
     users = User.objects.in_bulk([i.get("performer") for i in items if i.get("performer")], field_name="username")
-    errors: dict[str, object] = {}
+    errors: dict[int, dict[str, str]] = {}
     touches: list[Touch] = []
     for index, item in enumerate(items):
         item_errors: dict[str, str] = {}
@@ -118,7 +126,7 @@ def touch_log_many(*, actor: User, items: Sequence[dict], source: str = TouchSou
         elif not item.get("performer_role"):
             performer = actor
         if item_errors:
-            errors[str(index)] = item_errors
+            errors[index] = item_errors
             continue
         try:
             touches.append(_build_touch(
@@ -128,9 +136,9 @@ def touch_log_many(*, actor: User, items: Sequence[dict], source: str = TouchSou
                 external_id=item.get("external_id"), source=source, zone=zone,
             ))
         except ValidationError as exc:
-            errors[str(index)] = {k: " ".join(v) for k, v in exc.message_dict.items()}
+            errors[index] = {k: " ".join(v) for k, v in exc.message_dict.items()}
     if errors:
-        raise ValidationError(errors)
+        raise TouchBatchInvalid(errors)
     results: list[tuple[Touch, bool]] = []
     with transaction.atomic():
         by_external = {t.external_id: t for t in Touch.objects.filter(external_id__in=[t.external_id for t in touches if t.external_id])}

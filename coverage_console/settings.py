@@ -189,6 +189,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=2, minute=0),  # 02:00 business time (CELERY_TIMEZONE)
         "options": {"expires": 6 * 3600},
     },
+    # Breached handoff SLAs become visible to their receivers within the hour.
+    "handoff-sla-sweep": {
+        "task": "handoffs.sla_sweep",
+        "schedule": crontab(minute=5),
+        "options": {"expires": 3000},
+    },
 }
 
 LOGGING = {

@@ -1,5 +1,5 @@
-from rest_framework.routers import SimpleRouter
+from django.urls import path
 
-router = SimpleRouter()
+from .views import CoverageDashboardView
 
-urlpatterns = router.urls
+urlpatterns = [path("dashboards/coverage/", CoverageDashboardView.as_view(), name="api-dashboard-coverage")]

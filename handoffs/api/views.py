@@ -1,0 +1,65 @@
+from django.db.models import Q
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from core.permissions import EVERYONE, MANAGERS, HasRole
+from handoffs.models import Handoff, HandoffRule
+from handoffs.services import handoff_accept, handoff_reject
+
+
+class HandoffRuleSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = HandoffRule
+        fields = ["id", "order", "name", "to_state", "from_states", "from_role", "to_role", "model", "sla_business_hours", "active"]
+
+
+class HandoffSerializer(serializers.ModelSerializer):
+    account_external_id = serializers.CharField(source="account.external_id", read_only=True)
+    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Handoff
+        fields = ["id", "account", "account_external_id", "rule_name", "from_state", "to_state", "from_role", "to_role",
+                  "model", "created_on", "status", "assignee", "due_at", "sla_breached", "reason", "comment", "decided_at"]
+
+
+class RejectSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=Handoff.RejectReason.choices)
+    comment = serializers.CharField(required=False, allow_blank=True)
+
+
+class HandoffRuleViewSet(viewsets.ModelViewSet):
+    queryset = HandoffRule.objects.order_by("order", "id")
+    serializer_class = HandoffRuleSerializer
+    permission_classes = [HasRole]
+    read_roles, write_roles = EVERYONE, MANAGERS
+    pagination_class = None
+
+
+class HandoffViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Reps see the handoffs addressed to them or to their role; managers see all."""
+
+    serializer_class = HandoffSerializer
+    permission_classes = [HasRole]
+    read_roles, write_roles = EVERYONE, EVERYONE
+    filterset_fields = ["status", "assignee", "to_role", "to_state"]
+    ordering_fields = ["created_on", "due_at", "id"]
+
+    def get_queryset(self):
+        qs = Handoff.objects.select_related("account", "assignee")
+        user = self.request.user
+        if user.role in MANAGERS:
+            return qs
+        return qs.filter(Q(assignee=user) | Q(assignee__isnull=True, to_role=user.role))
+
+    @action(detail=True, methods=["post"], serializer_class=serializers.Serializer)
+    def accept(self, request, pk=None):
+        return Response(HandoffSerializer(handoff_accept(handoff=self.get_object(), actor=request.user)).data)
+
+    @action(detail=True, methods=["post"], serializer_class=RejectSerializer)
+    def reject(self, request, pk=None):
+        data = RejectSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        handoff = handoff_reject(handoff=self.get_object(), actor=request.user, **data.validated_data)
+        return Response(HandoffSerializer(handoff).data)

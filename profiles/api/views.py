@@ -1,0 +1,77 @@
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from accounts.models import Account
+from core.choices import Role
+from core.permissions import EVERYONE, HasRole
+from profiles.models import IcpProfile
+from profiles.services import profile_from_json, profile_save, profile_to_json
+
+EDITORS = (Role.MARKETING, Role.MANAGER, Role.ADMIN)
+
+
+class ProfileSerializer(serializers.ModelSerializer):
+    """The JSON of interfaces.md §3, plus id and version."""
+
+    version = serializers.IntegerField(source="current_version.number", read_only=True)
+
+    class Meta:
+        model = IcpProfile
+        fields = ["id", "name", "version"]
+
+    def to_representation(self, instance):
+        return {"id": instance.id, "version": instance.current_version.number if instance.current_version else None,
+                **profile_to_json(instance)}
+
+
+class IcpProfileViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                        mixins.UpdateModelMixin, viewsets.GenericViewSet):
+    queryset = IcpProfile.objects.select_related("current_version").order_by("name")
+    serializer_class = ProfileSerializer
+    permission_classes = [HasRole]
+    read_roles, write_roles = EVERYONE, EDITORS
+    pagination_class = None
+    http_method_names = ["get", "post", "put", "head", "options"]
+
+    def _save(self, request, *, name=None):
+        kwargs = profile_from_json(request.data)
+        if name is not None:
+            kwargs["name"] = name
+        version = profile_save(actor=request.user, **kwargs)
+        return ProfileSerializer(self.get_queryset().get(pk=version.profile_id)).data
+
+    def create(self, request, *args, **kwargs):
+        return Response(self._save(request), status=status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        profile = self.get_object()
+        return Response(self._save(request, name=profile.name))
+
+    @action(detail=True, methods=["get"])
+    def versions(self, request, pk=None):
+        profile = self.get_object()
+        return Response([
+            {"number": v.number, "created_at": v.created_at, "created_by": v.created_by.username if v.created_by else None,
+             "tiers": v.tiers, "criteria": v.criteria}
+            for v in profile.versions.select_related("created_by").order_by("-number")
+        ])
+
+    @action(detail=True, methods=["get"], url_path="fit-scores")
+    def fit_scores(self, request, pk=None):
+        profile = self.get_object()
+        qs = Account.objects.filter(icp_profile=profile).order_by("-icp_fit", "id").values(
+            "id", "external_id", "name", "icp_fit", "icp_tier")
+        page = self.paginator_for_scores.paginate_queryset(qs, request, view=self)
+        return self.paginator_for_scores.get_paginated_response(list(page))
+
+    @property
+    def paginator_for_scores(self):
+        from core.api.pagination import DefaultCursorPagination
+
+        if not hasattr(self, "_score_paginator"):
+            self._score_paginator = DefaultCursorPagination()
+            self._score_paginator.ordering = ("-icp_fit", "id")
+        return self._score_paginator
+
+

@@ -1,0 +1,19 @@
+from rest_framework import serializers
+
+from standards.models import Requirement, Standard
+
+
+class RequirementSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Requirement
+        fields = ["code", "kind", "min_count", "window_days", "responsible_role", "performer_roles"]
+        extra_kwargs = {"code": {"validators": []}}
+
+
+class StandardSerializer(serializers.ModelSerializer):
+    requirements = RequirementSerializer(many=True)
+
+    class Meta:
+        model = Standard
+        fields = ["id", "state", "purpose", "owner_role", "version", "updated_at", "requirements"]
+        read_only_fields = ["state", "version", "updated_at"]
