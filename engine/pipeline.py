@@ -17,6 +17,7 @@ from django.db import connection
 from django.db.models import Q
 
 from accounts.models import Account
+from core.bulk import bulk_update_values
 from core.choices import owner_field_for_role
 from handoffs.calendar import BusinessCalendar, sla_due_at
 from handoffs.domain import RuleSpec, load_rule_specs, pick_rule
@@ -257,10 +258,9 @@ def recompute_selection(*, selection: AccountSelection, as_of: dt.date, config: 
     stats.accounts = len(accounts)
 
     if changed_accounts:
-        Account.objects.bulk_update(
-            changed_accounts,
-            ["state", "state_since", "state_initial", "state_as_of", "icp_fit", "icp_profile_id", "icp_tier", "icp_matched"],
-            batch_size=1000,
+        bulk_update_values(
+            Account, changed_accounts,
+            ["state", "state_since", "state_initial", "state_as_of", "icp_fit", "icp_profile", "icp_tier", "icp_matched"],
         )
     if transitions:
         StateTransition.objects.bulk_create(transitions, batch_size=1000)
@@ -310,7 +310,10 @@ def _apply_alerts(
     *, selection: AccountSelection, as_of: dt.date, steps: dict[int, domain.StateStep],
     under_covered: Sequence[domain.UnderCoverage], requirements: dict[str, tuple[domain.RequirementSpec, ...]],
 ) -> tuple[int, int]:
-    open_alerts = list(Alert.objects.filter(selection.q(), status=Alert.Status.OPEN).values_list("id", "account_id", "state", "requirement"))
+    open_rows = list(Alert.objects.filter(selection.q(), status=Alert.Status.OPEN).values_list(
+        "id", "account_id", "state", "requirement", "gap", "counted", "assignee_id", "responsible_role"))
+    open_alerts = [row[:4] for row in open_rows]
+    current = {row[0]: row[4:] for row in open_rows}
     plan = domain.reconcile_alerts(
         open_alerts=[domain.OpenAlert(*row) for row in open_alerts],
         under_covered=under_covered,
@@ -318,12 +321,14 @@ def _apply_alerts(
         requirement_codes_by_state={state: {s.code for s in specs} for state, specs in requirements.items()},
     )
     if plan.keep:
-        kept = [
-            Alert(id=alert_id, gap=u.gap, counted=u.counted, assignee_id=u.assignee_id,
-                  responsible_role=u.responsible_role, last_seen_on=as_of)
+        # Every kept alert was seen today (one UPDATE); only those whose figures moved are rewritten.
+        Alert.objects.filter(id__in=[alert_id for alert_id, _ in plan.keep]).update(last_seen_on=as_of)
+        moved = [
+            Alert(id=alert_id, gap=u.gap, counted=u.counted, assignee_id=u.assignee_id, responsible_role=u.responsible_role)
             for alert_id, u in plan.keep
+            if current[alert_id] != (u.gap, u.counted, u.assignee_id, u.responsible_role)
         ]
-        Alert.objects.bulk_update(kept, ["gap", "counted", "assignee_id", "responsible_role", "last_seen_on"], batch_size=1000)
+        bulk_update_values(Alert, moved, ["gap", "counted", "assignee", "responsible_role"])
     if plan.resolve:
         by_resolution: dict[str, list[int]] = defaultdict(list)
         for alert_id, resolution in plan.resolve:

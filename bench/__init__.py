@@ -1,0 +1,1 @@
+"""Rerunnable benchmarks: `make bench` (needs DATABASE_URL pointing at PostgreSQL)."""

@@ -1,0 +1,66 @@
+"""`python -m bench [--only SECTION] [--accounts N] [--touches N]`: prints figures, section by section.
+
+Runs against a dedicated database `<name>_bench` on the DATABASE_URL server, created and migrated here, so
+dev data is never touched.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+import time
+
+SECTIONS = ["imports", "recompute", "pages", "rescoring"]
+
+
+def bench_database_url() -> str:
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        sys.exit("make bench needs DATABASE_URL pointing at PostgreSQL, e.g. postgres://postgres@127.0.0.1:5432/coverage_console")
+    base, _, name = url.rpartition("/")
+    return f"{base}/{(name.split('?')[0] or 'coverage')}_bench"
+
+
+def setup_django(database_url: str) -> None:
+    import psycopg
+
+    base, _, name = database_url.rpartition("/")
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+    os.environ["DATABASE_URL"] = database_url
+    os.environ.setdefault("DJANGO_DEBUG", "1")
+    os.environ.pop("REDIS_URL", None)  # tasks in-process
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "coverage_console.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--only", choices=SECTIONS, action="append")
+    parser.add_argument("--accounts", type=int, default=None, help="accounts (imports: 100k, recompute: 1M)")
+    parser.add_argument("--touches", type=int, default=None, help="touches (imports: 1M, recompute: 10M)")
+    parser.add_argument("--data-dir", default="bench-data")
+    args = parser.parse_args()
+    args.database_url = bench_database_url()
+    setup_django(args.database_url)
+    for section in args.only or SECTIONS:
+        try:
+            module = importlib.import_module(f"bench.{section}")
+        except ModuleNotFoundError:
+            continue
+        print(f"== {section}", flush=True)
+        started = time.perf_counter()
+        module.run(args)
+        print(f"   ({section} took {time.perf_counter() - started:.0f} s)", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,125 @@
+"""The nightly recompute at scale, next to the floor: one hand-written SQL pass counting touches per account and
+kind in the window on the same data. Then the same run split over two worker processes.
+
+Data is generated in SQL (generate_series), not through the ORM.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+import time
+
+AS_OF = dt.date(2026, 7, 20)
+
+
+def generate(n_accounts: int, n_touches: int) -> None:
+    from django.db import connection
+
+    with connection.cursor() as c:
+        c.execute("TRUNCATE accounts_account, contacts_touch, accounts_lead, accounts_opportunity, engine_alert, "
+                  "engine_coveragerow, engine_recomputerun, segments_statetransition, handoffs_handoff, "
+                  "dashboards_dailysnapshot CASCADE")
+        c.execute("""
+            INSERT INTO accounts_account (external_id, name, corporate_number, domain, industry, listed, employees,
+                departments, regions, technologies, prefecture, is_target, state, state_initial, icp_fit, icp_tier,
+                icp_matched, created_at, updated_at)
+            SELECT 'R' || g, 'Bench ' || g, '', '', (ARRAY['manufacturing','it','retail','finance'])[1 + g %% 4],
+                   g %% 5 = 0, 10 + g %% 5000, '[]', '[]', '[]', '', g %% 50 <> 0, '', false, 0, '', '[]', now(), now()
+            FROM generate_series(1, %s) g""", [n_accounts])
+        c.execute("SELECT min(id), max(id) FROM accounts_account")
+        lo, hi = c.fetchone()
+        # A third customers (won deals, some old), a tenth negotiating, a third with leads.
+        c.execute("""
+            INSERT INTO accounts_opportunity (external_id, account_id, name, opened_on, closed_on, status, amount, contract_end)
+            SELECT 'W' || a.id || '-' || k, a.id, '', d - 60, d, 'won', 1000000, d + 365
+            FROM accounts_account a, generate_series(1, 1 + a.id %% 4) k,
+                 LATERAL (SELECT DATE %s - ((a.id * 37 + k * 211) %% 1400)::int AS d) x
+            WHERE a.id %% 3 = 0""", [AS_OF])
+        c.execute("""
+            INSERT INTO accounts_opportunity (external_id, account_id, name, opened_on, status, amount)
+            SELECT 'N' || a.id, a.id, '', DATE %s - (a.id %% 60)::int, 'open', 500000
+            FROM accounts_account a WHERE a.id %% 10 = 1""", [AS_OF])
+        c.execute("""
+            INSERT INTO accounts_lead (external_id, account_id, created_on, status, score, source, contact_name, contact_email)
+            SELECT 'L' || a.id, a.id, DATE %s - (a.id %% 200)::int, 'open', a.id %% 101, '', '', ''
+            FROM accounts_account a WHERE a.id %% 3 = 1""", [AS_OF])
+        c.execute("""
+            INSERT INTO contacts_touch (account_id, occurred_at, occurred_on, kind, channel, content_stage,
+                performer_role, source, note, created_at)
+            SELECT %s + (g * 7919) %% (%s - %s + 1), t, (t AT TIME ZONE 'Asia/Tokyo')::date,
+                   CASE WHEN g %% 5 < 2 THEN 'human' ELSE 'digital' END, '', '',
+                   (ARRAY['sales','csm','marketing','inside_sales','marketing','executive'])[1 + g %% 6], 'csv', '', now()
+            FROM generate_series(1, %s) g,
+                 LATERAL (SELECT TIMESTAMPTZ '2026-07-20 12:00+09' - ((g * 104729) %% (365 * 24 * 60)) * INTERVAL '1 minute' AS t) x
+            """, [lo, hi, lo, n_touches])
+        c.execute("ANALYZE")
+
+
+def floor_seconds() -> float:
+    """One set-based pass counting touches per account and kind in the last 30 days."""
+    from django.db import connection
+
+    with connection.cursor() as c:
+        started = time.perf_counter()
+        c.execute("""
+            CREATE TEMP TABLE floor_counts AS
+            SELECT account_id, kind, count(*) FROM contacts_touch
+            WHERE occurred_on BETWEEN DATE %s - 29 AND DATE %s GROUP BY account_id, kind""", [AS_OF, AS_OF])
+        elapsed = time.perf_counter() - started
+        c.execute("DROP TABLE floor_counts")
+    return elapsed
+
+
+def _worker(chunk_ids: list[int]) -> None:
+    import django
+    from django.db import connection
+
+    connection.close()  # a fresh connection per process
+    django.setup()
+    from engine.services import recompute_chunk
+
+    for chunk_id in chunk_ids:
+        recompute_chunk(chunk_id=chunk_id)
+
+
+def timed_run(as_of: dt.date, workers: int) -> tuple[float, object]:
+    from django.db import connection
+
+    from engine.services import recompute_run_finish, recompute_run_start
+
+    started = time.perf_counter()
+    run = recompute_run_start(as_of=as_of)
+    chunk_ids = list(run.chunks.order_by("index").values_list("id", flat=True))
+    connection.close()
+    if workers == 1:
+        _worker(chunk_ids)
+    else:
+        ctx = multiprocessing.get_context("fork")
+        procs = [ctx.Process(target=_worker, args=(chunk_ids[i::workers],)) for i in range(workers)]
+        for p in procs:
+            p.start()
+        for p in procs:
+            p.join()
+            if p.exitcode != 0:
+                raise SystemExit(f"worker exited {p.exitcode}")
+    run = recompute_run_finish(run_id=run.id)
+    return time.perf_counter() - started, run
+
+
+def run(args) -> None:
+    n_accounts = args.accounts or 1_000_000
+    n_touches = args.touches or 10_000_000
+    started = time.perf_counter()
+    generate(n_accounts, n_touches)
+    print(f"   generated {n_accounts:,} accounts, {n_touches:,} touches in {time.perf_counter() - started:.0f} s", flush=True)
+    floor = floor_seconds()
+    print(f"   floor (one SQL pass counting touches per account and kind in the window): {floor:6.1f} s", flush=True)
+    for label, as_of, workers in (
+        ("first run (every account classified), 1 worker", AS_OF, 1),
+        ("next night, 1 worker", AS_OF + dt.timedelta(days=1), 1),
+        ("next night, 2 workers", AS_OF + dt.timedelta(days=2), 2),
+    ):
+        seconds, result = timed_run(as_of, workers)
+        print(f"   {label:<48} {seconds:7.1f} s = {seconds / floor:5.1f}× floor | accounts={result.accounts:,} "
+              f"alerts_opened={result.alerts_opened:,} alerts_resolved={result.alerts_resolved:,}", flush=True)

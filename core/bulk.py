@@ -1,0 +1,46 @@
+"""Set-based updates: one `UPDATE … FROM (VALUES …)` per batch on PostgreSQL.
+
+Django's bulk_update builds a CASE per field and row, which costs more in Python than the update costs in the
+database (NOTES-performance.md: 23× raw SQL); the nightly pipeline updates thousands of rows per chunk.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from django.db import connection, models
+
+
+def bulk_update_values(model: type[models.Model], objs: Sequence[models.Model], fields: Sequence[str], *, batch_size: int = 5000) -> int:
+    if not objs:
+        return 0
+    if connection.vendor != "postgresql":
+        return model.objects.bulk_update(objs, fields, batch_size=batch_size)
+    meta = model._meta
+    columns = [meta.get_field(f) for f in fields]
+    pk = meta.pk
+    table = connection.ops.quote_name(meta.db_table)
+    casts = [f"%s::{pk.db_type(connection)}"] + [f"%s::{c.db_type(connection)}" for c in columns]
+    row_sql = "(" + ", ".join(casts) + ")"
+    names = ", ".join(connection.ops.quote_name(c.column) for c in [pk, *columns])
+    sets = ", ".join(f"{connection.ops.quote_name(c.column)} = v.{connection.ops.quote_name(c.column)}" for c in columns)
+    total = 0
+    with connection.cursor() as cursor:
+        for start in range(0, len(objs), batch_size):
+            batch = objs[start:start + batch_size]
+            params: list = []
+            for obj in batch:
+                params.append(obj.pk)
+                for column in columns:
+                    value = getattr(obj, column.attname)
+                    if isinstance(column, models.JSONField):
+                        value = None if value is None else json.dumps(value)
+                    params.append(value)
+            cursor.execute(
+                f"UPDATE {table} AS t SET {sets} FROM (VALUES {', '.join([row_sql] * len(batch))}) AS v({names}) "
+                f"WHERE t.{connection.ops.quote_name(pk.column)} = v.{connection.ops.quote_name(pk.column)}",
+                params,
+            )
+            total += cursor.rowcount
+    return total
