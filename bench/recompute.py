@@ -50,7 +50,7 @@ def generate(n_accounts: int, n_touches: int) -> None:
             SELECT %s + (g * 7919) %% (%s - %s + 1), t, (t AT TIME ZONE 'Asia/Tokyo')::date,
                    CASE WHEN g %% 5 < 2 THEN 'human' ELSE 'digital' END, '', '',
                    (ARRAY['sales','csm','marketing','inside_sales','marketing','executive'])[1 + g %% 6], 'csv', '', now()
-            FROM generate_series(1, %s) g,
+            FROM generate_series(1::bigint, %s::bigint) g,
                  LATERAL (SELECT TIMESTAMPTZ '2026-07-20 12:00+09' - ((g * 104729) %% (365 * 24 * 60)) * INTERVAL '1 minute' AS t) x
             """, [lo, hi, lo, n_touches])
         c.execute("ANALYZE")
