@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
@@ -11,7 +10,9 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.views import View
 
+from accounts.selectors import ACCOUNT_EXPORT_HEADER, account_export_rows
 from contacts.forms import TouchLogForm
+from core.csvio import stream_csv
 from contacts.models import Touch
 from core.permissions import RoleRequiredMixin
 from engine import worklist
@@ -25,22 +26,6 @@ LIST_KEYS: tuple[tuple[str, bool], ...] = (("name", False), ("id", False))
 PAGE_SIZE = 50
 TIMELINE_LIMIT = 100
 RELATED_LIMIT = 50
-
-# OWASP: a text cell starting with one of these is a formula to a spreadsheet.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_cell(value) -> str:
-    """A cell safe to open in Excel: text starting with = + - @ tab or CR gets a leading apostrophe."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return str(value)
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
-
 
 def filtered_accounts(request: HttpRequest):
     """The accounts list's FilterSet (shared with the API and the export) bound to the query string."""
@@ -67,38 +52,16 @@ class AccountListView(RoleRequiredMixin, View):
         return render(request, template, context)
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-EXPORT_COLUMNS = (
-    "external_id", "name", "state", "state_since", "icp_fit", "icp_tier", "industry", "prefecture",
-    "employees", "annual_revenue", "under_covered", *[f"{f}" for f in OWNER_FIELDS],
-)
-
-
-def export_rows(accounts: Iterable[Account]) -> Iterator[list[str]]:
-    yield list(EXPORT_COLUMNS)
-    for a in accounts:
-        row = [a.external_id, a.name, a.state, a.state_since.isoformat() if a.state_since else "", a.icp_fit, a.icp_tier,
-               a.industry, a.prefecture, a.employees, a.annual_revenue, bool(getattr(a, "has_open_alert", False))]
-        row += [getattr(a, f).username if getattr(a, f) else "" for f in OWNER_FIELDS]
-        yield [csv_cell(v) for v in row]
-
-
 class AccountExportView(RoleRequiredMixin, View):
     """The filtered list as CSV, streamed in chunks so a large export never sits in memory."""
 
     def get(self, request: HttpRequest) -> StreamingHttpResponse:
         filterset = filtered_accounts(request)
-        qs = filterset.qs.order_by("name", "id")
-        writer = csv.writer(_Echo())
 
         def stream() -> Iterator[str]:
             yield "\ufeff"  # BOM: Excel opens UTF-8 with Japanese text correctly
-            for row in export_rows(qs.iterator(chunk_size=2000)):
-                yield writer.writerow(row)
+            # The export_accounts columns: the file imports back unchanged.
+            yield from stream_csv(ACCOUNT_EXPORT_HEADER, account_export_rows(filterset.qs))
 
         response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="accounts.csv"'

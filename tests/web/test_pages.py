@@ -215,9 +215,9 @@ def test_export_is_the_filtered_list_with_formula_cells_neutralised(client, sale
 
 
 def test_csv_cell_escapes_every_formula_prefix_and_keeps_numbers():
-    from accounts.views import csv_cell
+    from core.csvio import format_cell
 
-    assert [csv_cell(v) for v in ["=1", "+1", "-1", "@x", "\tx", "\rx", "ok", -5, None, True]] == [
+    assert [format_cell(v) for v in ["=1", "+1", "-1", "@x", "\tx", "\rx", "ok", -5, None, True]] == [
         "'=1", "'+1", "'-1", "'@x", "'\tx", "'\rx", "ok", "-5", "", "true"]
 
 
