@@ -45,6 +45,15 @@ def _start_worker(env: dict, log: Path) -> subprocess.Popen:
     )
 
 
+def _use_broker(app, url: str) -> None:
+    """Point this process's Celery app at another broker: the connection pools keep the URL they were made with."""
+    if app._pool is not None:
+        app._pool.force_close_all()
+        app._pool = None
+    app.amqp._producer_pool = None
+    app.conf.broker_url = url
+
+
 def _stop(proc: subprocess.Popen, sig=signal.SIGKILL) -> None:
     try:
         os.killpg(proc.pid, sig)
@@ -72,8 +81,8 @@ def test_a_worker_killed_mid_run_leaves_no_duplicate_and_no_missing_alert(requir
     env = _worker_env(redis_url)
     log = tmp_path / "worker.log"
     previous = (app.conf.task_always_eager, app.conf.broker_url)
+    _use_broker(app, redis_url)
     app.conf.task_always_eager = False
-    app.conf.broker_url = redis_url
     first = _start_worker(env, log)
     second = None
     try:
@@ -96,7 +105,8 @@ def test_a_worker_killed_mid_run_leaves_no_duplicate_and_no_missing_alert(requir
         for proc in (first, second):
             if proc is not None and proc.poll() is None:
                 _stop(proc, signal.SIGTERM)
-        app.conf.task_always_eager, app.conf.broker_url = previous
+        app.conf.task_always_eager = previous[0]
+        _use_broker(app, previous[1])
 
     requirements = requirement_specs_by_state()
     accounts = list(Account.objects.values_list("id", "state"))
