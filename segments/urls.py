@@ -1,5 +1,7 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "segments"
 
-urlpatterns: list = []
+urlpatterns = [path("settings/", views.StateSettingsView.as_view(), name="settings")]

@@ -1,5 +1,7 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "standards"
 
-urlpatterns: list = []
+urlpatterns = [path("", views.StandardsEditorView.as_view(), name="editor")]
