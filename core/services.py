@@ -50,6 +50,8 @@ def import_file(
     options = {"skip_invalid": skip_invalid, "encoding": encoding, "mapping": mapping or {}, "blank_clears": blank_clears}
     if run is None:
         run = ImportRun(kind=kind, created_by=user)
+    else:
+        options = {**run.options, **options}
     run.kind, run.file_name, run.file_sha256, run.file_size = kind, file_name or path.name, sha, size
     run.options, run.dry_run, run.status = options, dry_run, ImportRun.Status.RUNNING
     run.save()

@@ -1,0 +1,144 @@
+"""Imports for admins: upload, detected encoding and column mapping, dry run, background commit with progress."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.db import transaction
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+
+from .choices import Role
+from .importing import ImportAborted, mapping_for, sniff
+from .models import ImportRun
+from .permissions import RoleRequiredMixin
+from .services import IMPORT_KINDS, import_file, import_specs
+
+ADMINS = (Role.ADMIN,)
+
+
+def upload_dir() -> Path:
+    path = Path(settings.MEDIA_ROOT) / "imports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def errors_path(run: ImportRun) -> Path:
+    return upload_dir() / f"run-{run.id}-errors.csv"
+
+
+class UploadForm(forms.Form):
+    kind = forms.ChoiceField(label=gettext_lazy("What the file holds"), choices=[(k, k) for k in IMPORT_KINDS])
+    file = forms.FileField(label=gettext_lazy("CSV file (UTF-8 or Shift_JIS/CP932)"))
+
+    def clean_file(self):
+        f = self.cleaned_data["file"]
+        if f.size > settings.IMPORT_UPLOAD_MAX_BYTES:
+            raise forms.ValidationError(_("The file is larger than the %(mb)d MB allowed.") % {"mb": settings.IMPORT_UPLOAD_MAX_BYTES // 2**20})
+        return f
+
+
+class ImportListView(RoleRequiredMixin, View):
+    allowed_roles = ADMINS
+
+    def get(self, request):
+        return self._render(request, UploadForm())
+
+    def post(self, request):
+        form = UploadForm(request.POST, request.FILES)
+        if not form.is_valid():
+            return self._render(request, form, status=400)
+        upload = form.cleaned_data["file"]
+        stored = upload_dir() / f"{uuid.uuid4().hex}{Path(upload.name).suffix.lower() or '.csv'}"
+        with open(stored, "wb") as out:
+            for chunk in upload.chunks():
+                out.write(chunk)
+        run = ImportRun.objects.create(kind=form.cleaned_data["kind"], file_name=upload.name, file_sha256="",
+                                       file_size=upload.size, created_by=request.user, status=ImportRun.Status.PENDING,
+                                       options={"stored_path": str(stored)})
+        return redirect("core:import-detail", pk=run.pk)
+
+    def _render(self, request, form, status=200):
+        runs = ImportRun.objects.select_related("created_by").order_by("-started_at")[:30]
+        return render(request, "core/imports.html", {"form": form, "runs": runs}, status=status)
+
+
+def _stored(run: ImportRun) -> Path:
+    path = Path(run.options.get("stored_path", ""))
+    if not path.is_file():
+        raise Http404("the uploaded file is no longer available")
+    return path
+
+
+class ImportDetailView(RoleRequiredMixin, View):
+    """The detected encoding and mapping (editable); dry run here, commit in the background."""
+
+    allowed_roles = ADMINS
+
+    def get(self, request, pk: int):
+        run = get_object_or_404(ImportRun, pk=pk)
+        return self._render(request, run)
+
+    def post(self, request, pk: int):
+        run = get_object_or_404(ImportRun, pk=pk)
+        path = _stored(run)
+        spec = import_specs()[run.kind]
+        encoding = request.POST.get("encoding") or None
+        mapping = {key[4:]: value for key, value in request.POST.items() if key.startswith("map:") and value}
+        ignored = [key[4:] for key, value in request.POST.items() if key.startswith("map:") and not value]
+        mapping.update({source: f"__ignored__{i}" for i, source in enumerate(ignored)})
+        valid_fields = {c.name for c in spec.columns}
+        mapping = {k: v for k, v in mapping.items() if v in valid_fields or v.startswith("__ignored__")}
+        if request.POST.get("action") == "commit":
+            target = ImportRun.objects.create(kind=run.kind, file_name=run.file_name, file_sha256="", created_by=request.user,
+                                              options={"stored_path": str(path)}, status=ImportRun.Status.PENDING,
+                                              rows_total=_count_rows(path))
+            from .tasks import import_file_task
+
+            transaction.on_commit(lambda: import_file_task.delay(target.id, encoding, mapping,
+                                                                 bool(request.POST.get("skip_invalid"))))
+            messages.info(request, _("Import started."))
+            return redirect("core:import-detail", pk=target.pk)
+        run.rows_total = _count_rows(path)
+        run.save(update_fields=["rows_total"])
+        result = import_file(kind=run.kind, path=path, file_name=run.file_name, user=request.user, dry_run=True,
+                             encoding=encoding, mapping=mapping, errors_out=errors_path(run), run=run)
+        return self._render(request, result)
+
+    def _render(self, request, run: ImportRun):
+        context = {"run": run, "has_errors_file": errors_path(run).is_file()}
+        path = Path(run.options.get("stored_path", ""))
+        if path.is_file():
+            spec = import_specs()[run.kind]
+            try:
+                encoding, header, _delimiter = sniff(path, run.encoding or None)
+                context.update(encoding=encoding, mapping=list(mapping_for(spec, header, run.options.get("mapping"))
+                                                               .items()), fields=[c.name for c in spec.columns])
+            except ImportAborted as exc:
+                context["read_error"] = exc.message
+        template = "core/partials/import_status.html" if request.htmx else "core/import_detail.html"
+        return render(request, template, context)
+
+
+def _count_rows(path: Path) -> int:
+    with open(path, "rb") as f:
+        return max(0, sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b"")) - 1)
+
+
+class ImportErrorsView(RoleRequiredMixin, View):
+    allowed_roles = ADMINS
+
+    def get(self, request, pk: int):
+        run = get_object_or_404(ImportRun, pk=pk)
+        path = errors_path(run)
+        if not path.is_file():
+            raise Http404("no error report")
+        return FileResponse(open(path, "rb"), as_attachment=True, filename=f"import-{run.id}-errors.csv",  # noqa: SIM115
+                            content_type="text/csv; charset=utf-8")

@@ -1,0 +1,62 @@
+"""The imports page for admins: upload, detected encoding and mapping, dry run with per-row errors, commit."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from accounts.models import Account
+from core.choices import Role
+from core.models import ImportRun
+from tests.web.access import assert_page_access
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
+def upload(client, text: str, kind="accounts", name="取引先.csv", encoding="cp932"):
+    file = SimpleUploadedFile(name, text.encode(encoding), content_type="text/csv")
+    response = client.post("/imports/", {"kind": kind, "file": file})
+    assert response.status_code == 302
+    return ImportRun.objects.order_by("-id").first()
+
+
+def test_imports_are_for_admins_only(client, personas):
+    assert_page_access(client, personas, "/imports/", (Role.ADMIN,))
+
+
+def test_an_admin_sees_the_cp932_error_fixes_the_file_and_imports_it(client, admin_user, django_capture_on_commit_callbacks):
+    client.force_login(admin_user)
+    run = upload(client, "外部ID,会社名,従業員数\nJ1,株式会社髙﨑,１２０\nJ2,東京商事,百\n")
+    page = client.get(f"/imports/{run.pk}/")
+    assert page.context["encoding"] == "cp932"
+    assert ("外部ID", "external_id") in page.context["mapping"]
+    dry = client.post(f"/imports/{run.pk}/", {"action": "dry_run", "encoding": "cp932",
+                                               "map:外部ID": "external_id", "map:会社名": "name", "map:従業員数": "employees"})
+    html = dry.content.decode()
+    assert "百" in html and "is not a whole number" in html and "employees" in html
+    assert Account.objects.count() == 0
+    errors = client.get(f"/imports/{run.pk}/errors.csv")
+    assert b"3,employees" in b"".join(errors.streaming_content)
+
+    fixed = upload(client, "外部ID,会社名,従業員数\nJ1,株式会社髙﨑,１２０\nJ2,東京商事,100\n")
+    with django_capture_on_commit_callbacks(execute=True):  # the background job starts once the request commits
+        response = client.post(f"/imports/{fixed.pk}/", {"action": "commit", "encoding": "cp932", "map:外部ID": "external_id",
+                                                          "map:会社名": "name", "map:従業員数": "employees"})
+    committed = ImportRun.objects.order_by("-id").first()
+    assert response["Location"] == f"/imports/{committed.pk}/"
+    committed.refresh_from_db()
+    assert (committed.status, committed.created, committed.rows_done, committed.rows_total) == ("succeeded", 2, 2, 2)
+    assert sorted(Account.objects.values_list("name", "employees")) == [("東京商事", 100), ("株式会社髙﨑", 120)]
+    assert "succeeded" in client.get("/imports/").content.decode().lower() or committed.get_status_display() in client.get("/imports/").content.decode()
+
+
+def test_a_column_mapped_to_ignore_is_not_imported(client, admin_user, django_capture_on_commit_callbacks):
+    client.force_login(admin_user)
+    run = upload(client, "external_id,name,employees\nX1,Ex,5\n", encoding="utf-8")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/imports/{run.pk}/", {"action": "commit", "map:external_id": "external_id", "map:name": "name",
+                                            "map:employees": ""})
+    assert Account.objects.get().employees is None
