@@ -14,6 +14,10 @@ class RequirementForm(forms.Form):
                                                 widget=forms.SelectMultiple(attrs={"size": 3}),
                                                 help_text=_("Empty: any role."))
 
+    def has_changed(self) -> bool:
+        # The blank row's selects always post a value; a row without a code is an unused blank row.
+        return bool((self.data.get(self.add_prefix("code")) or "").strip())
+
 
 class BaseRequirementFormSet(forms.BaseFormSet):
     def clean(self):

@@ -33,6 +33,9 @@ def editor_post(standards, action, overrides=None):
                 data[f"{prefix}-{i}-{k}"] = str(v)
             if r.performer_roles:
                 data[f"{prefix}-{i}-performer_roles"] = r.performer_roles
+        # The blank row for a new requirement: a browser posts its selects' first options.
+        data[f"{prefix}-{len(reqs)}-kind"] = "human"
+        data[f"{prefix}-{len(reqs)}-responsible_role"] = "admin"
     return data
 
 
