@@ -44,3 +44,26 @@ def bulk_update_values(model: type[models.Model], objs: Sequence[models.Model], 
             )
             total += cursor.rowcount
     return total
+
+
+def bulk_insert_copy(model: type[models.Model], objs: Sequence[models.Model], *, batch_size: int = 2000) -> int:
+    """Insert new rows with COPY on PostgreSQL (no ids come back); bulk_create elsewhere."""
+    if not objs:
+        return 0
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create(objs, batch_size=batch_size)
+        return len(objs)
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    table = connection.ops.quote_name(model._meta.db_table)
+    with connection.cursor() as cursor:
+        with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for obj in objs:
+                row = []
+                for f in fields:
+                    value = getattr(obj, f.attname)
+                    if isinstance(f, models.JSONField):
+                        value = None if value is None else json.dumps(value)
+                    row.append(value)
+                copy.write_row(row)
+    return len(objs)

@@ -17,7 +17,7 @@ from django.db import connection
 from django.db.models import Q
 
 from accounts.models import Account
-from core.bulk import bulk_update_values
+from core.bulk import bulk_insert_copy, bulk_update_values
 from core.choices import owner_field_for_role
 from handoffs.calendar import BusinessCalendar, sla_due_at
 from handoffs.domain import RuleSpec, load_rule_specs, pick_rule
@@ -298,7 +298,7 @@ def recompute_selection(*, selection: AccountSelection, as_of: dt.date, config: 
                     counted=result.counted,
                 ))
     CoverageRow.objects.filter(selection.q()).delete()
-    CoverageRow.objects.bulk_create(coverage_rows, batch_size=2000)
+    bulk_insert_copy(CoverageRow, coverage_rows)
 
     opened, resolved = _apply_alerts(selection=selection, as_of=as_of, steps=steps, under_covered=under_covered,
                                      requirements=config.requirements)
