@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from .models import AuditEntry, BusinessSettings, ImportRun, User
+from .models import AuditEntry, BusinessSettings, ImportMappingPreset, ImportRun, User
 
 
 @admin.register(User)
@@ -27,3 +27,8 @@ class AuditEntryAdmin(admin.ModelAdmin):
     list_display = ("created_at", "actor", "action", "object_type", "object_id")
     list_filter = ("action", "object_type")
     readonly_fields = [f.name for f in AuditEntry._meta.fields]
+
+
+@admin.register(ImportMappingPreset)
+class ImportMappingPresetAdmin(admin.ModelAdmin):
+    list_display = ("kind", "name", "created_by", "created_at")

@@ -17,7 +17,7 @@ from django.views import View
 
 from .choices import Role
 from .importing import ImportAborted, mapping_for, sniff
-from .models import ImportRun
+from .models import ImportMappingPreset, ImportRun
 from .permissions import RoleRequiredMixin
 from .services import IMPORT_KINDS, import_file, import_specs
 
@@ -96,6 +96,23 @@ class ImportDetailView(RoleRequiredMixin, View):
         mapping.update({source: f"__ignored__{i}" for i, source in enumerate(ignored)})
         valid_fields = {c.name for c in spec.columns}
         mapping = {k: v for k, v in mapping.items() if v in valid_fields or v.startswith("__ignored__")}
+        if request.POST.get("action") == "apply_preset":
+            preset = get_object_or_404(ImportMappingPreset, pk=request.POST.get("preset") or 0, kind=run.kind)
+            run.options = {**run.options, "mapping": preset.mapping}
+            run.save(update_fields=["options"])
+            messages.info(request, _("Mapping preset applied: %(name)s") % {"name": preset.name})
+            return redirect("core:import-detail", pk=run.pk)
+        if request.POST.get("action") == "save_preset":
+            name = (request.POST.get("preset_name") or "").strip()[:100]
+            if not name:
+                messages.error(request, _("Name the preset."))
+            else:
+                ImportMappingPreset.objects.update_or_create(kind=run.kind, name=name,
+                                                             defaults={"mapping": mapping, "created_by": request.user})
+                run.options = {**run.options, "mapping": mapping}
+                run.save(update_fields=["options"])
+                messages.success(request, _("Mapping saved as preset: %(name)s") % {"name": name})
+            return redirect("core:import-detail", pk=run.pk)
         if request.POST.get("action") == "commit":
             target = ImportRun.objects.create(kind=run.kind, file_name=run.file_name, file_sha256="", created_by=request.user,
                                               options={"stored_path": str(path)}, status=ImportRun.Status.PENDING,
@@ -120,7 +137,8 @@ class ImportDetailView(RoleRequiredMixin, View):
             try:
                 encoding, header, _delimiter = sniff(path, run.encoding or None)
                 context.update(encoding=encoding, mapping=list(mapping_for(spec, header, run.options.get("mapping"))
-                                                               .items()), fields=[c.name for c in spec.columns])
+                                                               .items()), fields=[c.name for c in spec.columns],
+                               presets=ImportMappingPreset.objects.filter(kind=run.kind))
             except ImportAborted as exc:
                 context["read_error"] = exc.message
         template = "core/partials/import_status.html" if request.htmx else "core/import_detail.html"

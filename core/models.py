@@ -121,3 +121,20 @@ class ImportRun(models.Model):
     @property
     def summary(self) -> str:
         return f"created={self.created} updated={self.updated} unchanged={self.unchanged} errors={self.errors}"
+
+
+class ImportMappingPreset(models.Model):
+    """A saved header → field mapping for a recurring file (e.g. the monthly MA export)."""
+
+    kind = models.CharField(max_length=20)
+    name = models.CharField(max_length=100)
+    mapping = models.JSONField(default=dict)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["kind", "name"]
+        constraints = [models.UniqueConstraint(fields=["kind", "name"], name="mapping_preset_unique_name_per_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.name}"

@@ -60,3 +60,19 @@ def test_a_column_mapped_to_ignore_is_not_imported(client, admin_user, django_ca
         client.post(f"/imports/{run.pk}/", {"action": "commit", "map:external_id": "external_id", "map:name": "name",
                                             "map:employees": ""})
     assert Account.objects.get().employees is None
+
+
+def test_a_mapping_saved_as_a_preset_is_applied_to_the_next_file(client, admin_user):
+    from core.models import ImportMappingPreset
+
+    client.force_login(admin_user)
+    run = upload(client, "会社コード,社名\nP1,Preset Co\n", encoding="utf-8")
+    response = client.post(f"/imports/{run.pk}/", {"action": "save_preset", "preset_name": "MA export",
+                                                    "map:会社コード": "external_id", "map:社名": "name"})
+    assert response.status_code == 302
+    preset = ImportMappingPreset.objects.get()
+    assert (preset.kind, preset.name, preset.mapping) == ("accounts", "MA export", {"会社コード": "external_id", "社名": "name"})
+    second = upload(client, "会社コード,社名\nP2,Second Co\n", encoding="utf-8")
+    assert ("会社コード", None) in client.get(f"/imports/{second.pk}/").context["mapping"]
+    client.post(f"/imports/{second.pk}/", {"action": "apply_preset", "preset": preset.pk})
+    assert ("会社コード", "external_id") in client.get(f"/imports/{second.pk}/").context["mapping"]
