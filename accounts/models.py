@@ -57,6 +57,8 @@ class Account(models.Model):
     class Meta:
         ordering = ["name", "id"]
         indexes = [
+            # Accounts list, unfiltered: keyset pages ordered by (name, id).
+            models.Index(fields=["name", "id"], name="account_name_id_idx"),
             # Accounts list filtered by state, ordered by name.
             models.Index(fields=["state", "name"], name="account_state_name_idx"),
             # Accounts list / dashboards by tier.
