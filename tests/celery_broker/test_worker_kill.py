@@ -62,7 +62,8 @@ def _stop(proc: subprocess.Popen, sig=signal.SIGKILL) -> None:
     proc.wait(timeout=20)
 
 
-@pytest.mark.django_db(transaction=True)
+# serialized_rollback: an earlier transactional test may have flushed the default standard; reload it.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_worker_killed_mid_run_leaves_no_duplicate_and_no_missing_alert(require_postgres, require_redis, tmp_path):
     import redis
 
@@ -72,6 +73,7 @@ def test_a_worker_killed_mid_run_leaves_no_duplicate_and_no_missing_alert(requir
     base = require_redis.rsplit("/", 1)[0] if require_redis.count("/") > 2 else require_redis
     redis_url = f"{base}/{BROKER_DB}"
     redis.Redis.from_url(redis_url).flushdb()
+    assert requirement_specs_by_state(), "the default standard must be loaded"
     for i in range(240):
         account = AccountFactory(external_id=f"K{i:04d}")
         if i % 3 == 0:
