@@ -327,6 +327,40 @@ class UnderCoverage:
     assignee_id: int | None
     gap: int
     counted: int
+    # Facts the Today priority is made of (engine.worklist); stored on the alert so the list is an index scan.
+    last_touch_on: dt.date | None = None
+    window_days: int | None = None
+    icp_fit: int = 0
+    deal_amount: int = 0
+
+
+# Today's priority, point 1 (engine.worklist): lower is more urgent. Deals and fresh customers are where a missed
+# touch costs money soonest.
+STATE_WEIGHT: dict[str, int] = {
+    "NEGOTIATION": 0,
+    "HOT_LEAD": 1,
+    "ONBOARDING": 2,
+    "LOYAL": 3,
+    "ACTIVE": 4,
+    "HIGH_POTENTIAL_LEAD": 5,
+    "CHURNED": 6,
+    "LEAD": 7,
+    "TARGET_NO_LEAD": 8,
+    "OUT_OF_SCOPE": 9,
+}
+UNKNOWN_STATE_WEIGHT = 99
+
+
+def state_weight(state: str) -> int:
+    return STATE_WEIGHT.get(state, UNKNOWN_STATE_WEIGHT)
+
+
+def fell_due_on(*, last_touch_on: dt.date | None, window_days: int | None, opened_on: dt.date) -> dt.date:
+    """The day the requirement last fell due: last counting touch + window when there was one, else the day the
+    alert opened (Today's priority, point 2)."""
+    if last_touch_on is not None and window_days is not None:
+        return last_touch_on + dt.timedelta(days=window_days)
+    return opened_on
 
 
 @dataclass

@@ -70,6 +70,12 @@ class Alert(models.Model):
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     snoozed_until = models.DateField(null=True, blank=True)
+    # Today's priority parts (engine.worklist), written by the pipeline with the alert: Today reads a page of a
+    # person's or a role's alerts straight off an index instead of computing every alert's priority per request.
+    state_weight = models.PositiveSmallIntegerField(default=99)
+    fell_due_on = models.DateField(null=True, blank=True)
+    icp_fit = models.PositiveSmallIntegerField(default=0)
+    deal_amount = models.BigIntegerField(default=0)
 
     class Meta:
         ordering = ["-opened_on", "id"]
@@ -85,6 +91,16 @@ class Alert(models.Model):
             models.Index(fields=["assignee", "status"], name="alert_assignee_status_idx"),
             # Today (queue toggle) and manager views: open alerts by role.
             models.Index(fields=["responsible_role", "status"], name="alert_role_status_idx"),
+            # Today: a person's open alerts in priority order (engine.worklist.PRIORITY_KEYS), read page by page.
+            models.Index(
+                fields=["assignee", "state_weight", "fell_due_on", "-gap", "-icp_fit", "-deal_amount", "id"],
+                condition=models.Q(status="open"), name="alert_today_priority_idx",
+            ),
+            # Today's queue toggle: a role's unassigned open alerts in the same order.
+            models.Index(
+                fields=["responsible_role", "state_weight", "fell_due_on", "-gap", "-icp_fit", "-deal_amount", "id"],
+                condition=models.Q(status="open", assignee__isnull=True), name="alert_queue_priority_idx",
+            ),
         ]
 
 

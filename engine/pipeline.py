@@ -29,6 +29,7 @@ from standards.selectors import requirement_specs_by_state
 from . import domain
 from .models import Alert, CoverageRow
 
+NO_DEALS = (None, 0, None, None, 0, 0)  # first won, won count, latest won, latest contract end, open, open amount
 OWNER_FIELDS = ("owner_csm_id", "owner_sales_id", "owner_inside_sales_id", "owner_marketing_id", "owner_executive_id")
 
 
@@ -120,7 +121,8 @@ def _deal_aggregates(selection: AccountSelection, as_of: dt.date) -> dict[int, t
                SUM(CASE WHEN {won} THEN 1 ELSE 0 END),
                MAX(CASE WHEN {won} THEN closed_on END),
                MAX(CASE WHEN {won} THEN contract_end END),
-               SUM(CASE WHEN opened_on <= {d} AND (closed_on IS NULL OR closed_on > {d}) THEN 1 ELSE 0 END)
+               SUM(CASE WHEN opened_on <= {d} AND (closed_on IS NULL OR closed_on > {d}) THEN 1 ELSE 0 END),
+               SUM(CASE WHEN status = 'open' THEN COALESCE(amount, 0) ELSE 0 END)
         FROM accounts_opportunity
         WHERE {where}
         GROUP BY account_id
@@ -129,7 +131,8 @@ def _deal_aggregates(selection: AccountSelection, as_of: dt.date) -> dict[int, t
     with connection.cursor() as cursor:
         cursor.execute(sql, [p, p, p, p, p, p] + params)
         return {
-            row[0]: (_as_date(row[1]), int(row[2] or 0), _as_date(row[3]), _as_date(row[4]), int(row[5] or 0))
+            row[0]: (_as_date(row[1]), int(row[2] or 0), _as_date(row[3]), _as_date(row[4]), int(row[5] or 0),
+                     int(row[6] or 0))
             for row in cursor.fetchall()
         }
 
@@ -216,9 +219,10 @@ def recompute_selection(*, selection: AccountSelection, as_of: dt.date, config: 
     transitions: list[StateTransition] = []
     new_handoffs: list[Handoff] = []
     steps: dict[int, domain.StateStep] = {}
+    fits: dict[int, int] = {}
     for row in accounts:
         fit = best_fit(account_attributes(row), config.profiles)
-        deal = deals.get(row["id"], (None, 0, None, None, 0))
+        deal = deals.get(row["id"], NO_DEALS)
         lead = leads.get(row["id"], (0, None))
         facts = domain.facts_from_aggregates(
             as_of=as_of, thresholds=config.thresholds, first_won_on=deal[0], won_count=deal[1],
@@ -231,6 +235,7 @@ def recompute_selection(*, selection: AccountSelection, as_of: dt.date, config: 
             new_state=state, as_of=as_of,
         )
         steps[row["id"]] = step
+        fits[row["id"]] = fit.fit
         stats.by_state[state] = stats.by_state.get(state, 0) + 1
         new_values = {
             "state": step.state, "state_since": step.since, "state_initial": step.initial, "icp_fit": fit.fit,
@@ -295,7 +300,8 @@ def recompute_selection(*, selection: AccountSelection, as_of: dt.date, config: 
                 under_covered.append(domain.UnderCoverage(
                     account_id=account_id, state=step.state, requirement=spec.code,
                     responsible_role=spec.responsible_role, assignee_id=assignee_id, gap=result.gap,
-                    counted=result.counted,
+                    counted=result.counted, last_touch_on=result.last_touch_on, window_days=spec.window_days,
+                    icp_fit=fits[account_id], deal_amount=deals.get(account_id, NO_DEALS)[5],
                 ))
     CoverageRow.objects.filter(selection.q()).delete()
     bulk_insert_copy(CoverageRow, coverage_rows)
@@ -311,9 +317,11 @@ def _apply_alerts(
     under_covered: Sequence[domain.UnderCoverage], requirements: dict[str, tuple[domain.RequirementSpec, ...]],
 ) -> tuple[int, int]:
     open_rows = list(Alert.objects.filter(selection.q(), status=Alert.Status.OPEN).values_list(
-        "id", "account_id", "state", "requirement", "gap", "counted", "assignee_id", "responsible_role"))
+        "id", "account_id", "state", "requirement", "opened_on", "gap", "counted", "assignee_id", "responsible_role",
+        "state_weight", "fell_due_on", "icp_fit", "deal_amount"))
     open_alerts = [row[:4] for row in open_rows]
-    current = {row[0]: row[4:] for row in open_rows}
+    opened_on = {row[0]: row[4] for row in open_rows}
+    current = {row[0]: row[5:] for row in open_rows}
     plan = domain.reconcile_alerts(
         open_alerts=[domain.OpenAlert(*row) for row in open_alerts],
         under_covered=under_covered,
@@ -323,12 +331,12 @@ def _apply_alerts(
     if plan.keep:
         # Every kept alert was seen today (one UPDATE); only those whose figures moved are rewritten.
         Alert.objects.filter(id__in=[alert_id for alert_id, _ in plan.keep]).update(last_seen_on=as_of)
-        moved = [
-            Alert(id=alert_id, gap=u.gap, counted=u.counted, assignee_id=u.assignee_id, responsible_role=u.responsible_role)
-            for alert_id, u in plan.keep
-            if current[alert_id] != (u.gap, u.counted, u.assignee_id, u.responsible_role)
-        ]
-        bulk_update_values(Alert, moved, ["gap", "counted", "assignee", "responsible_role"])
+        moved = []
+        for alert_id, u in plan.keep:
+            values = _alert_values(u, opened_on=_as_date(opened_on[alert_id]))
+            if current[alert_id] != tuple(values.values()):
+                moved.append(Alert(id=alert_id, **values))
+        bulk_update_values(Alert, moved, [f.removesuffix("_id") for f in ALERT_VALUE_FIELDS])
     if plan.resolve:
         by_resolution: dict[str, list[int]] = defaultdict(list)
         for alert_id, resolution in plan.resolve:
@@ -342,13 +350,28 @@ def _apply_alerts(
         Alert.objects.bulk_create(
             [
                 Alert(account_id=u.account_id, state=u.state, requirement=u.requirement, status=Alert.Status.OPEN,
-                      opened_on=as_of, last_seen_on=as_of, responsible_role=u.responsible_role,
-                      assignee_id=u.assignee_id, gap=u.gap, counted=u.counted)
+                      opened_on=as_of, last_seen_on=as_of, **_alert_values(u, opened_on=as_of))
                 for u in plan.create
             ],
             batch_size=1000,
         )
     return len(plan.create), len(plan.resolve)
+
+
+# The alert columns the pipeline rewrites when they moved, in the order `_apply_alerts` reads them.
+ALERT_VALUE_FIELDS = ("gap", "counted", "assignee_id", "responsible_role", "state_weight", "fell_due_on", "icp_fit",
+                      "deal_amount")
+
+
+def _alert_values(u: domain.UnderCoverage, *, opened_on: dt.date) -> dict:
+    values = {
+        "gap": u.gap, "counted": u.counted, "assignee_id": u.assignee_id, "responsible_role": u.responsible_role,
+        "state_weight": domain.state_weight(u.state),
+        "fell_due_on": domain.fell_due_on(last_touch_on=u.last_touch_on, window_days=u.window_days, opened_on=opened_on),
+        "icp_fit": u.icp_fit, "deal_amount": u.deal_amount,
+    }
+    assert tuple(values) == ALERT_VALUE_FIELDS
+    return values
 
 
 def _profile_fields() -> tuple[str, ...]:

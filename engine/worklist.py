@@ -1,28 +1,31 @@
 """Today's work list: which open alerts a person sees, in which order, and why.
 
-Priority (most urgent first) — every part is computed in SQL so the order is
-the same on every page and the list can be read page by page with a keyset
-cursor (see `keyset_filter`); each component is a column of the query:
+Priority (most urgent first). The pipeline stores every part on the alert when it opens or re-evaluates it
+(`engine.pipeline._alert_values`, rules in `engine.domain`), so a page of Today is one ordered scan of the index
+`alert_today_priority_idx` (or `alert_queue_priority_idx` for the role's queue), whatever the number of alerts:
 
 1. **State weight** (`state_weight`, lower first): deals and fresh customers
    are where a missed touch costs money soonest, so
    NEGOTIATION, HOT_LEAD, ONBOARDING come first, then LOYAL, ACTIVE,
    HIGH_POTENTIAL_LEAD, CHURNED, LEAD, TARGET_NO_LEAD, OUT_OF_SCOPE
-   (`STATE_WEIGHT`).
-2. **Days overdue** (`days_overdue`, more first): today − the date the
+   (`engine.domain.STATE_WEIGHT`).
+2. **Days overdue** (more first, i.e. `fell_due_on` earlier first): today − the date the
    requirement last fell due. That date is (last counting touch + window) when
    the account had such a touch, else the day the alert opened. With
    min_count > 1 the true due date is earlier than last touch + window; the
    approximation only ever under-states the lateness, and it is the same rule
    for every row.
 3. **Gap** (`gap`, more first): missing touches in the window.
-4. **ICP fit** (`account.icp_fit`, higher first).
+4. **ICP fit** (`icp_fit`, higher first): the account's fit when last evaluated.
 5. **Deal size** (`deal_amount`, larger first): the sum of the account's open
-   deals (0 when none).
+   deals (0 when none) when last evaluated.
 6. Alert id (ascending) breaks the last ties, so the order is total.
 
-Queries: one for a page of items (alert + account + coverage facts joined
-through subqueries), whatever the number of alerts.
+Parts 4 and 5 are as of the last evaluation of the account (the nightly run, or a touch logged on it); a deal
+imported during the day moves its alerts at the next run.
+
+Queries: one for a page of items (alert + account + the coverage facts of the reason line, through subqueries
+evaluated only for the rows on the page), whatever the number of alerts.
 """
 
 from __future__ import annotations
@@ -33,58 +36,20 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import (
-    Case,
-    DateField,
-    F,
-    Func,
-    IntegerField,
-    OuterRef,
-    Q,
-    QuerySet,
-    Subquery,
-    Sum,
-    Value,
-    When,
-)
+from django.db.models import F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from accounts.models import Opportunity
-from core.choices import Role, State
+from core.choices import Role
 from core.permissions import MANAGERS
 from standards.models import Requirement
 
+from . import domain
 from .models import Alert, CoverageRow
 
 # Lower is more urgent (module docstring, point 1).
-STATE_WEIGHT: dict[str, int] = {
-    State.NEGOTIATION: 0,
-    State.HOT_LEAD: 1,
-    State.ONBOARDING: 2,
-    State.LOYAL: 3,
-    State.ACTIVE: 4,
-    State.HIGH_POTENTIAL_LEAD: 5,
-    State.CHURNED: 6,
-    State.LEAD: 7,
-    State.TARGET_NO_LEAD: 8,
-    State.OUT_OF_SCOPE: 9,
-}
+STATE_WEIGHT: dict[str, int] = domain.STATE_WEIGHT
 
 PAGE_SIZE = 50
-
-
-class AddDays(Func):
-    """date + integer days, as a date, on PostgreSQL and SQLite."""
-
-    output_field = DateField()
-
-    def as_sql(self, compiler, connection, **extra_context):  # PostgreSQL: date + integer is a date
-        return super().as_sql(compiler, connection, template="(%(expressions)s)", arg_joiner=" + ", **extra_context)
-
-    def as_sqlite(self, compiler, connection, **extra_context):
-        return super().as_sql(
-            compiler, connection, template="date(%(expressions)s || ' days')", arg_joiner=", '+' || ", **extra_context
-        )
 
 
 class DaysSince(Func):
@@ -115,19 +80,9 @@ def _coverage(field: str) -> Subquery:
     )
 
 
-def state_weight_expression(field: str = "state") -> Case:
-    return Case(*[When(**{field: s}, then=Value(w)) for s, w in STATE_WEIGHT.items()], default=Value(99), output_field=IntegerField())
-
-
 def annotate_priority(qs: QuerySet[Alert], *, today: dt.date) -> QuerySet[Alert]:
-    """Add the priority columns (module docstring) and the facts the reason line needs."""
-    open_deals = (
-        Opportunity.objects.filter(account_id=OuterRef("account_id"), status=Opportunity.Status.OPEN)
-        .values("account_id")
-        .annotate(total=Sum("amount"))
-        .values("total")[:1]
-    )
-    qs = qs.annotate(
+    """Add the facts the reason line needs and the days overdue (module docstring)."""
+    return qs.annotate(
         req_kind=_coverage("kind"),
         req_min_count=_coverage("min_count"),
         req_window_days=_coverage("window_days"),
@@ -135,21 +90,17 @@ def annotate_priority(qs: QuerySet[Alert], *, today: dt.date) -> QuerySet[Alert]
         req_performer_roles=Subquery(
             Requirement.objects.filter(standard__state=OuterRef("state"), code=OuterRef("requirement")).values("performer_roles")[:1]
         ),
-        state_weight=state_weight_expression(),
-        deal_amount=Coalesce(Subquery(open_deals), Value(0)),
+        days_overdue=DaysSince(today, Coalesce(F("fell_due_on"), F("opened_on"))),
     )
-    qs = qs.annotate(
-        fell_due_on=Coalesce(AddDays(F("last_touch_on"), F("req_window_days")), F("opened_on")),
-    ).annotate(days_overdue=DaysSince(today, F("fell_due_on")))
-    return qs
 
 
-# (annotation, descending?) in priority order; the last key makes the order total.
+# (field, descending?) in priority order; the last key makes the order total. These are stored columns, in the
+# order of the partial indexes that serve Today.
 PRIORITY_KEYS: tuple[tuple[str, bool], ...] = (
     ("state_weight", False),
-    ("days_overdue", True),
+    ("fell_due_on", False),
     ("gap", True),
-    ("account__icp_fit", True),
+    ("icp_fit", True),
     ("deal_amount", True),
     ("id", False),
 )

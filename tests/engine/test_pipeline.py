@@ -275,3 +275,29 @@ def test_touches_are_counted_per_kind_so_a_digital_touch_does_not_cover_a_human_
     recompute_all(as_of=D)
     assert rows(account)["human"].counted == 0
     assert Touch.objects.count() == 1
+
+
+def test_an_alert_carries_the_parts_of_todays_priority_and_they_follow_the_account(sales):
+    """engine.worklist reads state weight, fell-due date, ICP fit and open deal size off the alert."""
+    account = AccountFactory(owner_sales=sales)
+    OpportunityFactory(account=account, opened_on=D - days(30), amount=1_000)
+    OpportunityFactory(account=account, opened_on=D - days(30), amount=2_000)
+    OpportunityFactory(account=account, opened_on=D - days(400), closed_on=D - days(300), status="lost", amount=9_000_000)
+    add_touch(account, D - days(10))  # human window 7 days: fell due on D - 3
+    recompute_all(as_of=D)
+    alert = Alert.objects.get(account=account, status="open")
+    assert (alert.state, alert.state_weight, alert.fell_due_on, alert.deal_amount) == ("NEGOTIATION", 0, D - days(3), 3_000)
+
+    OpportunityFactory(account=account, opened_on=D, amount=500)  # a bigger open pipeline moves the alert up
+    recompute_all(as_of=D + days(1))
+    alert.refresh_from_db()
+    assert (alert.status, alert.deal_amount, alert.fell_due_on) == ("open", 3_500, D - days(3))
+
+
+def test_an_alert_without_a_counting_touch_fell_due_the_day_it_opened(sales):
+    account = AccountFactory(owner_sales=sales)
+    OpportunityFactory(account=account, opened_on=D - days(3))
+    recompute_all(as_of=D)
+    recompute_all(as_of=D + days(2))
+    alert = Alert.objects.get(account=account, status="open")
+    assert (alert.opened_on, alert.fell_due_on) == (D, D)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from core.choices import Role, State
+from engine import domain
 from engine.models import Alert, CoverageRow
 from tests.factories import AccountFactory
 
@@ -17,8 +18,9 @@ def under_covered(
     *, account=None, assignee=None, state: str = State.NEGOTIATION, requirement: str = "human", kind: str = "human",
     min_count: int = 1, window_days: int = 7, counted: int = 0, last_touch_on: dt.date | None = None,
     opened_on: dt.date = dt.date(2026, 7, 1), as_of: dt.date = dt.date(2026, 7, 10), role: str = Role.SALES,
-    **account_fields,
+    deal_amount: int = 0, **account_fields,
 ) -> Alert:
+    """An open alert with its coverage row, its priority parts filled as the pipeline fills them."""
     if account is None:
         account = AccountFactory(state=state, **account_fields)
     gap = max(0, min_count - counted)
@@ -30,4 +32,7 @@ def under_covered(
     return Alert.objects.create(
         account=account, state=state, requirement=requirement, opened_on=opened_on, last_seen_on=as_of,
         responsible_role=role, assignee=assignee, gap=gap, counted=counted,
+        state_weight=domain.state_weight(state),
+        fell_due_on=domain.fell_due_on(last_touch_on=last_touch_on, window_days=window_days, opened_on=opened_on),
+        icp_fit=account.icp_fit or 0, deal_amount=deal_amount,
     )

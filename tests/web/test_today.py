@@ -58,11 +58,10 @@ def test_today_puts_the_most_urgent_first_by_the_documented_priority(client, sal
     under_covered(assignee=sales, name="Hot lead, gap 1", state=State.HOT_LEAD, min_count=1, opened_on=today)
     # Same state, lateness and gap: the better ICP fit first, then the bigger open deal.
     under_covered(assignee=sales, name="Onboarding, fit 90", state=State.ONBOARDING, opened_on=today, icp_fit=90)
-    small = under_covered(assignee=sales, name="Onboarding, fit 50, small deal", state=State.ONBOARDING, opened_on=today, icp_fit=50)
-    big = under_covered(assignee=sales, name="Onboarding, fit 50, big deal", state=State.ONBOARDING, opened_on=today, icp_fit=50)
-    OpportunityFactory(account=small.account, amount=1_000, status="open")
-    OpportunityFactory(account=big.account, amount=2_000_000, status="open")
-    OpportunityFactory(account=small.account, amount=9_000_000, status="won")  # won deals are not open deal size
+    under_covered(assignee=sales, name="Onboarding, fit 50, small deal", state=State.ONBOARDING, opened_on=today,
+                  icp_fit=50, deal_amount=1_000)
+    under_covered(assignee=sales, name="Onboarding, fit 50, big deal", state=State.ONBOARDING, opened_on=today,
+                  icp_fit=50, deal_amount=2_000_000)
     # The last touch + window dates the lateness when there was a touch: due 10 days ago.
     under_covered(assignee=sales, name="Negotiation, touched long ago", state=State.NEGOTIATION, opened_on=today,
                   last_touch_on=today - dt.timedelta(days=17), window_days=7)
