@@ -1,0 +1,454 @@
+"""Set-based reads for the ICP analysis pages (issue #5).
+
+Every figure is a GROUP BY or an aggregate in the database: a profile's criteria are compiled into SQL
+conditions (``criterion_condition``) and its fit into one integer expression (``fit_expression``), so a
+histogram over a million accounts is one query returning at most 101 rows, never a loop over accounts.
+The compiled conditions follow ``profiles.scoring.criterion_matches`` (tests compare both on the same
+accounts); the known differences are noted where they arise: text that merely looks like a number is
+compared as text, and ``gt``/``lt``/``between`` on a text attribute never match in SQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection
+from django.db.models import (
+    BooleanField, Case, CharField, Count, Exists, ExpressionWrapper, F, IntegerField, OuterRef, Q, QuerySet, Subquery,
+    Value, When,
+)
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Lower, Trim
+from django.db.models.lookups import Exact, In
+
+from accounts.models import Account, Opportunity
+from contacts.models import Touch
+from core.choices import State
+from segments.models import StateTransition
+
+from . import analysis
+from .models import IcpProfile, IcpProfileVersion
+from .scoring import (
+    BOOLEAN_ATTRIBUTES, LIST_ATTRIBUTES, NUMERIC_ATTRIBUTES, Criterion, ProfileSpec, _boolean, _number,
+    account_attributes, criterion_matches, profile_fit, spec_from_version, tier_for,
+)
+
+CUSTOMER_STATES: tuple[str, ...] = (State.ONBOARDING, State.LOYAL, State.ACTIVE)
+POSITIVE_OPS = ("eq", "in", "contains", "contains_any")
+NEGATIVE_OPS = ("ne", "not_in")
+TRUE_WORDS = ("true", "1", "yes", "はい")
+FALSE_WORDS = ("false", "0", "no", "いいえ")
+
+
+def target_accounts() -> QuerySet[Account]:
+    """The target market as coverage-rules §9 counts it: classified accounts that are not OUT_OF_SCOPE."""
+    return Account.objects.exclude(state__in=["", State.OUT_OF_SCOPE])
+
+
+def version_spec(profile: IcpProfile, version: IcpProfileVersion | None = None) -> ProfileSpec:
+    version = version or profile.current_version
+    return spec_from_version(profile_id=profile.id, name=profile.name, criteria=version.criteria if version else [],
+                             tiers=version.tiers if version else None)
+
+
+# --- criteria as SQL ----------------------------------------------------------------------------------------
+
+NEVER = Q(pk__in=[])  # matches nothing, on every backend
+
+
+def _values(expected: Any) -> list:
+    return list(expected) if isinstance(expected, (list, tuple, set)) else [expected]
+
+
+def _norm(value: Any) -> str:
+    return str(value).strip().lower()
+
+
+def _list_has_any(column: str, values: Sequence[str]) -> RawSQL:
+    """EXISTS an element of the JSON list ``column`` equal (trimmed, case-insensitive) to one of ``values``;
+    with ``values`` empty: EXISTS a non-blank element."""
+    if connection.vendor == "postgresql":
+        source = (f"jsonb_array_elements_text(CASE WHEN jsonb_typeof({column}) = 'array' THEN {column} "
+                  f"ELSE '[]'::jsonb END) AS e(v)")
+        element = "e.v"
+        trim = "btrim"
+    else:
+        source = f"json_each(CASE WHEN json_type({column}) = 'array' THEN {column} ELSE '[]' END) AS e"
+        element = "e.value"
+        trim = "trim"
+    if values:
+        where = f"lower({trim}({element})) IN ({', '.join(['%s'] * len(values))})"
+    else:
+        where = f"{trim}({element}) <> ''"
+    return RawSQL(f"EXISTS (SELECT 1 FROM {source} WHERE {where})", tuple(values), output_field=BooleanField())
+
+
+def _column(attribute: str, prefix: str) -> str:
+    """The quoted column of an Account attribute; with a prefix the account table is joined under its own name."""
+    qn = connection.ops.quote_name
+    return f"{qn(Account._meta.db_table)}.{qn(Account._meta.get_field(attribute).column)}"
+
+
+def criterion_condition(criterion: Criterion, *, prefix: str = "") -> Q:
+    """The SQL condition of one criterion, on Account (prefix "") or through a relation (prefix "account__")."""
+    attribute, op, expected = criterion.attribute, criterion.op, criterion.value
+    name = f"{prefix}{attribute}"
+    if attribute in LIST_ATTRIBUTES:
+        column = _column(attribute, prefix)
+        wanted = [_norm(v) for v in _values(expected) if v is not None and str(v).strip()]
+        if op in POSITIVE_OPS:
+            return Q(_list_has_any(column, wanted)) if wanted else NEVER
+        if op in NEGATIVE_OPS:
+            present = Q(_list_has_any(column, []))
+            return present & ~Q(_list_has_any(column, wanted)) if wanted else present
+        return NEVER  # gt/lt/between/is_true on a list never match
+    if op == "contains":
+        op = "eq"  # on a one-valued attribute, "holds the value" is equality
+    elif op == "contains_any":
+        op = "in"
+    if attribute in NUMERIC_ATTRIBUTES:
+        present = Q(**{f"{name}__isnull": False})
+        if op in ("eq", "ne", "in", "not_in"):
+            numbers = [n for n in (_number(v) for v in _values(expected)) if n is not None]
+            hit = Q(**{f"{name}__in": numbers}) if numbers else NEVER
+            return hit if op in ("eq", "in") else present & ~hit
+        if op in ("gt", "gte", "lt", "lte"):
+            bound = _number(expected)
+            return Q(**{f"{name}__{op}": bound}) if bound is not None else NEVER
+        if op == "between":
+            bounds = _values(expected)
+            low, high = (_number(bounds[0]), _number(bounds[1])) if len(bounds) >= 2 else (None, None)
+            return Q(**{f"{name}__gte": low, f"{name}__lte": high}) if low is not None and high is not None else NEVER
+        return NEVER
+    if attribute in BOOLEAN_ATTRIBUTES:
+        present = Q(**{f"{name}__isnull": False})
+        if op in ("is_true", "is_false"):
+            return Q(**{name: op == "is_true"})
+        if op in ("eq", "ne", "in", "not_in"):
+            flags = {b for b in (_boolean(v) for v in _values(expected)) if b is not None}
+            hit = Q(**{f"{name}__in": sorted(flags)}) if flags else NEVER
+            return hit if op in ("eq", "in") else present & ~hit
+        return NEVER
+    # Text: trimmed and case-insensitive; blank is missing and never matches.
+    text = Lower(Trim(F(name)))
+    present = Q(**{f"{name}__isnull": False}) & ~Q(Exact(Trim(F(name)), ""))
+    if op in ("eq", "ne", "in", "not_in"):
+        wanted = [_norm(v) for v in _values(expected) if v is not None]
+        hit = Q(In(text, wanted)) if wanted else NEVER
+        return present & hit if op in ("eq", "in") else present & ~hit
+    if op == "is_true":
+        return Q(In(text, list(TRUE_WORDS)))
+    if op == "is_false":
+        return Q(In(text, list(FALSE_WORDS)))
+    return NEVER  # gt/lt/between on text: see the module docstring
+
+
+def fit_expression(spec: ProfileSpec, *, prefix: str = ""):
+    """fit = ⌊(200 × matched weight + total) / (2 × total)⌋, the integer form of coverage-rules §6."""
+    total = sum(c.weight for c in spec.criteria)
+    if total <= 0:
+        return Value(0, output_field=IntegerField())
+    got = None
+    for criterion in spec.criteria:
+        term = Case(When(criterion_condition(criterion, prefix=prefix), then=Value(criterion.weight)),
+                    default=Value(0), output_field=IntegerField())
+        got = term if got is None else got + term
+    return ExpressionWrapper((Value(200) * got + Value(total)) / Value(2 * total), output_field=IntegerField())
+
+
+def tier_expression(spec: ProfileSpec, fit_name: str = "fit"):
+    a, b = int(spec.tiers.get("A", 80)), int(spec.tiers.get("B", 50))
+    return Case(When(**{f"{fit_name}__gte": a}, then=Value("A")), When(**{f"{fit_name}__gte": b}, then=Value("B")),
+                default=Value("C"), output_field=CharField())
+
+
+# --- review -------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CriterionHits:
+    index: int
+    criterion: Criterion
+    hits: int
+    total: int
+
+    @property
+    def pct(self) -> float | None:
+        return round(100 * self.hits / self.total, 1) if self.total else None
+
+
+@dataclass(frozen=True)
+class Review:
+    total: int
+    histogram: list[analysis.Bucket]
+    tiers: dict[str, int]
+    hits: list[CriterionHits]
+    top: list[dict]
+    bottom: list[dict]
+
+
+def fit_counts(spec: ProfileSpec) -> dict[int, int]:
+    """{fit: number of target accounts}: one GROUP BY, at most 101 rows."""
+    rows = (target_accounts().annotate(fit=fit_expression(spec)).values("fit").annotate(n=Count("id")).order_by())
+    return {int(r["fit"]): r["n"] for r in rows}
+
+
+def criterion_hits(spec: ProfileSpec) -> list[CriterionHits]:
+    """How many target accounts each criterion matches: one aggregate query."""
+    if not spec.criteria:
+        return []
+    counts = target_accounts().aggregate(
+        total=Count("id"),
+        **{f"c{i}": Count("id", filter=criterion_condition(c)) for i, c in enumerate(spec.criteria)},
+    )
+    return [CriterionHits(i, c, counts[f"c{i}"], counts["total"]) for i, c in enumerate(spec.criteria)]
+
+
+def ranked_accounts(spec: ProfileSpec, *, best: bool, limit: int = 20) -> list[dict]:
+    order = ("-fit", "name", "id") if best else ("fit", "name", "id")
+    return list(target_accounts().annotate(fit=fit_expression(spec)).order_by(*order)
+                .values("id", "name", "external_id", "industry", "state", "fit")[:limit])
+
+
+def profile_review(spec: ProfileSpec, *, limit: int = 20) -> Review:
+    counts = fit_counts(spec)
+    return Review(
+        total=sum(counts.values()), histogram=analysis.histogram(counts), tiers=analysis.tier_counts(counts, spec.tiers),
+        hits=criterion_hits(spec), top=ranked_accounts(spec, best=True, limit=limit),
+        bottom=ranked_accounts(spec, best=False, limit=limit),
+    )
+
+
+def account_search(query: str, *, limit: int = 20) -> list[Account]:
+    query = (query or "").strip()
+    if not query:
+        return []
+    return list(Account.objects.filter(Q(name__icontains=query) | Q(external_id=query)).order_by("name", "id")[:limit])
+
+
+# --- explanation --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExplainedCriterion:
+    criterion: Criterion
+    account_value: Any
+    matched: bool
+
+    @property
+    def got(self) -> int:
+        return self.criterion.weight if self.matched else 0
+
+    @property
+    def missed(self) -> int:
+        return 0 if self.matched else self.criterion.weight
+
+
+@dataclass(frozen=True)
+class Explanation:
+    fit: int
+    tier: str
+    got: int
+    total: int
+    rows: list[ExplainedCriterion]
+
+
+def account_explanation(account: Account, spec: ProfileSpec) -> Explanation:
+    """Points got and missed per criterion, by the same scoring the nightly job uses."""
+    attributes = account_attributes({name: getattr(account, name) for name in account_attributes({})})
+    fit, _matched = profile_fit(attributes, spec)
+    rows = [ExplainedCriterion(c, attributes.get(c.attribute), criterion_matches(c, attributes)) for c in spec.criteria]
+    return Explanation(fit=fit, tier=tier_for(fit, spec.tiers), got=sum(r.got for r in rows),
+                       total=sum(c.weight for c in spec.criteria), rows=rows)
+
+
+# --- learning from the best customers -------------------------------------------------------------------------
+
+
+def best_customers_condition(*, loyal: bool = True, active_min_wins: int | None = 2) -> Q:
+    """LOYAL accounts, and/or ACTIVE accounts with at least ``active_min_wins`` won deals."""
+    condition = NEVER
+    if loyal:
+        condition = Q(state=State.LOYAL)
+    if active_min_wins is not None:
+        repeat_winners = (Opportunity.objects.filter(status=Opportunity.Status.WON).values("account_id")
+                          .annotate(wins=Count("id")).filter(wins__gte=max(1, active_min_wins)).values("account_id"))
+        condition = condition | Q(state=State.ACTIVE, id__in=repeat_winners)
+    return condition
+
+
+def _list_value_counts(queryset: QuerySet, attribute: str, flags: Sequence[str]) -> dict[str, dict[str, int]]:
+    """{element: {"n": accounts holding it, flag: accounts holding it with flag = 1}} of a JSON list attribute,
+    grouped in the database (the account rows are never fetched)."""
+    inner, params = queryset.values("id", attribute, *flags).query.sql_with_params()
+    qn = connection.ops.quote_name
+    column = f"t.{qn(attribute)}"
+    if connection.vendor == "postgresql":
+        source = (f"CROSS JOIN LATERAL jsonb_array_elements_text(CASE WHEN jsonb_typeof({column}) = 'array' "
+                  f"THEN {column} ELSE '[]'::jsonb END) AS e(v)")
+        value = "lower(btrim(e.v))"
+    else:
+        source = f", json_each(CASE WHEN json_type({column}) = 'array' THEN {column} ELSE '[]' END) AS e"
+        value = "lower(trim(e.value))"
+    counted = "".join(f", COUNT(DISTINCT CASE WHEN t.{qn(f)} = 1 THEN t.{qn('id')} END)" for f in flags)
+    sql = (f"SELECT {value} AS v, COUNT(DISTINCT t.{qn('id')}){counted} FROM ({inner}) t {source} "
+           f"WHERE {value} <> '' GROUP BY {value}")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {row[0]: {"n": row[1], **{f: row[2 + i] for i, f in enumerate(flags)}} for row in cursor.fetchall()}
+
+
+def _flag(condition: Q | Any) -> Case:
+    return Case(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField())
+
+
+@dataclass(frozen=True)
+class Learning:
+    best_total: int
+    all_total: int
+    rows: list[analysis.LiftRow]
+    suggestions: list[analysis.Suggestion]
+
+
+def best_customer_learning(*, loyal: bool = True, active_min_wins: int | None = 2,
+                           min_sample: int = analysis.MIN_SAMPLE) -> Learning:
+    """Shares and lift of every value and numeric band, best customers vs all target accounts.
+
+    One query for the totals and one GROUP BY per attribute (11 in all), whatever the number of accounts.
+    """
+    best_q = best_customers_condition(loyal=loyal, active_min_wins=active_min_wins)
+    targets = target_accounts()
+    totals = targets.aggregate(all=Count("id"), best=Count("id", filter=best_q))
+    best_total, all_total = totals["best"], totals["all"]
+    rows: list[analysis.LiftRow] = []
+
+    def add(attribute: str, kind: str, counts: Mapping[Any, tuple[int, int]], **extra) -> None:
+        rows.extend(analysis.lift_rows(
+            attribute=attribute, kind=kind, best={k: v[0] for k, v in counts.items()},
+            all_targets={k: v[1] for k, v in counts.items()}, best_total=best_total, all_total=all_total,
+            min_sample=min_sample, **extra))
+
+    for attribute in analysis.CATEGORY_ATTRIBUTES:
+        grouped = (targets.annotate(v=Lower(Trim(attribute))).exclude(v="").values("v")
+                   .annotate(n=Count("id"), b=Count("id", filter=best_q)).order_by())
+        add(attribute, "category", {r["v"]: (r["b"], r["n"]) for r in grouped})
+    for attribute in analysis.BOOLEAN_ANALYSIS_ATTRIBUTES:
+        grouped = (targets.filter(**{f"{attribute}__isnull": False}).values(attribute)
+                   .annotate(n=Count("id"), b=Count("id", filter=best_q)).order_by())
+        add(attribute, "boolean", {r[attribute]: (r["b"], r["n"]) for r in grouped},
+            labels={True: "yes", False: "no"})
+    for attribute, edges in analysis.NUMERIC_BAND_EDGES.items():
+        bands = analysis.bands_for(edges)
+        band = Case(*[When(**{f"{attribute}__lt": b.high}, then=Value(b.index)) for b in bands if b.high is not None],
+                    default=Value(bands[-1].index), output_field=IntegerField())
+        grouped = (targets.filter(**{f"{attribute}__isnull": False}).annotate(band=band).values("band")
+                   .annotate(n=Count("id"), b=Count("id", filter=best_q)).order_by())
+        add(attribute, "band", {r["band"]: (r["b"], r["n"]) for r in grouped}, bands=bands)
+    flagged = targets.annotate(best_flag=_flag(best_q))
+    for attribute in analysis.LIST_ANALYSIS_ATTRIBUTES:
+        counts = _list_value_counts(flagged, attribute, ["best_flag"])
+        add(attribute, "list", {v: (c["best_flag"], c["n"]) for v, c in counts.items()})
+    return Learning(best_total=best_total, all_total=all_total, rows=rows,
+                    suggestions=analysis.suggest_criteria(rows))
+
+
+# --- validation ---------------------------------------------------------------------------------------------
+
+
+def outcomes_by_tier(spec: ProfileSpec, *, start: dt.date, end: dt.date, label: str,
+                     min_sample: int = analysis.MIN_SAMPLE) -> analysis.VersionOutcome:
+    """Tiers as this version would give them today, against what happened in [start, end]:
+    deals closed (won or lost) in the period, and customers who churned in it.
+
+    A customer of the period is an account whose state on ``start`` (its latest transition up to then) was a
+    customer state, or that entered one during the period; it churned if it moved to CHURNED in the period.
+    Two queries, each one GROUP BY tier.
+    """
+    deals = (Opportunity.objects.filter(status__in=[Opportunity.Status.WON, Opportunity.Status.LOST],
+                                        closed_on__gte=start, closed_on__lte=end)
+             # Joins the account table under its own name, which the JSON-list conditions refer to.
+             .filter(account__external_id__isnull=False)
+             .annotate(fit=fit_expression(spec, prefix="account__")).annotate(tier=tier_expression(spec))
+             .values("tier").annotate(closed=Count("id"), won=Count("id", filter=Q(status=Opportunity.Status.WON)))
+             .order_by())
+    won, closed = {}, {}
+    for row in deals:
+        won[row["tier"]], closed[row["tier"]] = row["won"], row["closed"]
+    state_at_start = Subquery(StateTransition.objects.filter(account_id=OuterRef("pk"), as_of__lte=start)
+                              .order_by("-as_of", "-id").values("to_state")[:1])
+    entered = StateTransition.objects.filter(account_id=OuterRef("pk"), to_state__in=CUSTOMER_STATES,
+                                             as_of__gte=start, as_of__lte=end)
+    churned_in_period = StateTransition.objects.filter(account_id=OuterRef("pk"), to_state=State.CHURNED,
+                                                       as_of__gte=start, as_of__lte=end)
+    customers_rows = (Account.objects.annotate(start_state=state_at_start)
+                      .filter(Q(start_state__in=CUSTOMER_STATES) | Q(Exists(entered)))
+                      .annotate(fit=fit_expression(spec)).annotate(tier=tier_expression(spec))
+                      .values("tier")
+                      .annotate(customers=Count("id"), churned=Count("id", filter=Q(Exists(churned_in_period))))
+                      .order_by())
+    churned, customers = {}, {}
+    for row in customers_rows:
+        churned[row["tier"]], customers[row["tier"]] = row["churned"], row["customers"]
+    return analysis.version_outcome(label=label, won=won, closed=closed, churned=churned, customers=customers,
+                                    min_sample=min_sample)
+
+
+# --- breadth ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BreadthRow:
+    key: str
+    accounts: int
+    touched_30d: int
+    touched_90d: int
+
+    @property
+    def pct_30(self) -> int:
+        return round(100 * self.touched_30d / self.accounts) if self.accounts else 0
+
+    @property
+    def pct_90(self) -> int:
+        return round(100 * self.touched_90d / self.accounts) if self.accounts else 0
+
+
+@dataclass(frozen=True)
+class Breadth:
+    as_of: dt.date
+    total: BreadthRow
+    by_state: list[BreadthRow]
+    by_industry: list[BreadthRow]
+    by_region: list[BreadthRow]
+
+
+def _touched(as_of: dt.date, days: int) -> Exists:
+    start = as_of - dt.timedelta(days=days - 1)
+    return Exists(Touch.objects.filter(account_id=OuterRef("pk"), occurred_on__gte=start, occurred_on__lte=as_of))
+
+
+def breadth_by_segment(*, as_of: dt.date, limit: int = 30) -> Breadth:
+    """Tier A/B target accounts (their stored best-profile tier) touched in the last 30/90 days as of ``as_of``,
+    overall and by state, industry and region (each element of the account's regions list): four queries."""
+    population = target_accounts().filter(icp_tier__in=["A", "B"])
+    t30, t90 = _touched(as_of, 30), _touched(as_of, 90)
+    counters = {"n": Count("id"), "t30": Count("id", filter=Q(t30)), "t90": Count("id", filter=Q(t90))}
+
+    def rows(grouped, key: str) -> list[BreadthRow]:
+        result = [BreadthRow(r[key] or "—", r["n"], r["t30"], r["t90"]) for r in grouped]
+        result.sort(key=lambda r: (-r.accounts, r.key))
+        return result[:limit]
+
+    total = population.aggregate(**counters)
+    by_state = rows(population.values("state").annotate(**counters).order_by(), "state")
+    order = {s: i for i, s in enumerate(State.values)}
+    by_state.sort(key=lambda r: order.get(r.key, 99))
+    by_industry = rows(population.annotate(v=Lower(Trim("industry"))).values("v").annotate(**counters).order_by(), "v")
+    flagged = population.annotate(t30_flag=_flag(Q(t30)), t90_flag=_flag(Q(t90)))
+    regions = _list_value_counts(flagged, "regions", ["t30_flag", "t90_flag"])
+    by_region = [BreadthRow(v, c["n"], c["t30_flag"], c["t90_flag"]) for v, c in regions.items()]
+    by_region.sort(key=lambda r: (-r.accounts, r.key))
+    return Breadth(as_of=as_of, total=BreadthRow("all", total["n"], total["t30"], total["t90"]),
+                   by_state=by_state, by_industry=by_industry, by_region=by_region[:limit])
