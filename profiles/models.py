@@ -40,3 +40,35 @@ class IcpProfileVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.profile.name} v{self.number}"
+
+
+class RescoreRun(models.Model):
+    """One background rescoring of every account after a profile change, with its progress for the page."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+        SUPERSEDED = "superseded", _("Superseded by a later run")
+
+    profile = models.ForeignKey(IcpProfile, null=True, blank=True, on_delete=models.SET_NULL, related_name="rescore_runs")
+    reason = models.CharField(max_length=40)  # save, import, activate, deactivate
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    rows_total = models.IntegerField(default=0)
+    rows_done = models.IntegerField(default=0)
+    message = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"rescore #{self.pk} ({self.status})"
+
+    @property
+    def in_progress(self) -> bool:
+        return self.status in (self.Status.PENDING, self.Status.RUNNING)

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from core.models import AuditEntry, User
 
-from .models import IcpProfile, IcpProfileVersion
+from .models import IcpProfile, IcpProfileVersion, RescoreRun
 from .scoring import (
     ATTRIBUTES, BOOLEAN_ATTRIBUTES, DEFAULT_TIERS, LIST_ATTRIBUTES, NUMERIC_ATTRIBUTES, OPERATORS, _number,
     account_attributes, best_fit, load_active_profile_specs,
 )
+
+logger = logging.getLogger(__name__)
 
 LIST_VALUE_OPS = ("in", "not_in", "contains_any")
 NO_VALUE_OPS = ("is_true", "is_false")
@@ -103,17 +107,22 @@ def profile_save(
         AuditEntry.objects.create(actor=actor, action="profile.save", object_type="icp_profile", object_id=str(profile.id),
                                   after={"version": number, "criteria": clean_criteria, "tiers": clean_tiers})
         if rescore:
-            transaction.on_commit(_queue_rescore)
+            rescore_queue(profile=profile, actor=actor, reason="save")
     return version
 
 
-def profile_set_active(*, profile: IcpProfile, active: bool, actor: User | None = None) -> IcpProfile:
+def profile_set_active(
+    *, profile: IcpProfile, active: bool, actor: User | None = None, rescore: bool = True,
+) -> IcpProfile:
     with transaction.atomic():
+        before = IcpProfile.objects.filter(id=profile.id).values_list("active", flat=True).first()
         IcpProfile.objects.filter(id=profile.id).update(active=active)
         profile.active = active
         AuditEntry.objects.create(actor=actor, action="profile.activate" if active else "profile.deactivate",
-                                  object_type="icp_profile", object_id=str(profile.id))
-        transaction.on_commit(_queue_rescore)
+                                  object_type="icp_profile", object_id=str(profile.id),
+                                  before={"active": before}, after={"active": active})
+        if rescore:
+            rescore_queue(profile=profile, actor=actor, reason="activate" if active else "deactivate")
     return profile
 
 
@@ -143,6 +152,48 @@ def _queue_rescore() -> None:
     from .tasks import rescore_accounts_task
 
     rescore_accounts_task.delay()
+
+
+def rescore_queue(*, profile: IcpProfile | None, actor: User | None, reason: str) -> RescoreRun:
+    """Record a rescoring job and start it when the surrounding transaction commits (never in the request
+    when a broker is configured; in-process when Celery runs eagerly)."""
+    from .tasks import rescore_accounts_task
+
+    run = RescoreRun.objects.create(profile=profile, created_by=actor, reason=reason)
+    transaction.on_commit(lambda: rescore_accounts_task.delay(run.id))
+    return run
+
+
+def rescore_run_execute(*, run_id: int, chunk_size: int = 5000) -> str:
+    """Run one recorded rescoring job: compare-and-set pending → running, progress after every chunk.
+
+    A run still pending when a later run is queued is superseded: the later one reads the same profiles
+    and rescores every account anyway, so a backlog of saves costs one pass, not one per save.
+    """
+    from accounts.models import Account
+
+    if RescoreRun.objects.filter(id__gt=run_id, status=RescoreRun.Status.PENDING).exists():
+        RescoreRun.objects.filter(id=run_id, status=RescoreRun.Status.PENDING).update(
+            status=RescoreRun.Status.SUPERSEDED, finished_at=timezone.now())
+        return RescoreRun.Status.SUPERSEDED
+    claimed = RescoreRun.objects.filter(id=run_id, status=RescoreRun.Status.PENDING).update(
+        status=RescoreRun.Status.RUNNING, started_at=timezone.now(), rows_total=Account.objects.count())
+    if not claimed:
+        return RescoreRun.objects.filter(id=run_id).values_list("status", flat=True).first() or ""  # redelivered
+
+    def progress(done: int) -> None:
+        RescoreRun.objects.filter(id=run_id).update(rows_done=done)
+
+    try:
+        done = rescore_accounts(chunk_size=chunk_size, progress=progress)
+    except Exception as exc:  # recorded for the page; the task itself must not crash the request in eager mode
+        logger.exception("rescoring run %s failed", run_id)
+        RescoreRun.objects.filter(id=run_id).update(status=RescoreRun.Status.FAILED, finished_at=timezone.now(),
+                                                    message=str(exc)[:1000])
+        return RescoreRun.Status.FAILED
+    RescoreRun.objects.filter(id=run_id).update(status=RescoreRun.Status.SUCCEEDED, finished_at=timezone.now(),
+                                                rows_done=done, rows_total=done)
+    return RescoreRun.Status.SUCCEEDED
 
 
 def rescore_accounts(*, chunk_size: int = 5000, progress: Callable[[int], None] | None = None) -> int:
