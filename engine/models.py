@@ -30,6 +30,7 @@ class CoverageRow(models.Model):
     due_on = models.DateField(null=True, blank=True)
     responsible_role = models.CharField(max_length=20, choices=Role.choices)
     assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # The as-of date of the evaluation that last changed this row; rows whose figures did not move are not rewritten.
     as_of = models.DateField()
 
     class Meta:
@@ -62,7 +63,9 @@ class Alert(models.Model):
     opened_on = models.DateField()
     resolved_on = models.DateField(null=True, blank=True)
     resolution = models.CharField(max_length=20, choices=Resolution.choices, blank=True)
-    last_seen_on = models.DateField()
+    # The as-of date of the run (or logged touch) that last opened the alert or changed its figures. An open alert
+    # is, by definition, still under-covered as of the latest completed run, so no nightly write records "seen".
+    changed_on = models.DateField()
     responsible_role = models.CharField(max_length=20, choices=Role.choices)
     assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="alerts")
     gap = models.PositiveIntegerField()

@@ -9,12 +9,14 @@ that dies leaves nothing behind and a chunk run twice for the same date changes 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Q, TextField
+from django.db.models.functions import Cast
 
 from accounts.models import Account
 from core.bulk import bulk_insert_copy, bulk_update_values
@@ -161,8 +163,7 @@ def _touch_counts(
     """(account, requirement) -> (counted in window, n-th most recent counting date, last matching date ≤ D).
 
     One query for the chunk. Requirements go in as a VALUES list, one row per performer role (NULL = any role),
-    joined to the accounts' current states; every matching touch up to D is ranked newest first, so the touches
-    inside the window are exactly the top-ranked ones.
+    joined to the accounts' current states.
     """
     rows, params = [], []
     d = _date_sql()
@@ -180,8 +181,37 @@ def _touch_counts(
     else:
         columns = "req(state, code, kind, role, window_start, min_count)"
         role_match = "(req.role IS NULL OR t.performer_role = req.role)"
-    sql = f"""
-        WITH {columns} AS (VALUES {', '.join(rows)}),
+    if connection.vendor == "postgresql":
+        # Same answer without ranking every touch of the year: the window's dates newest first in one array per
+        # group, whose min_count-th element is the n-th most recent counting date (NULL when fewer).
+        sql = f"""
+            WITH {columns} AS (VALUES {', '.join(rows)})
+            SELECT a.id, req.code,
+                   COUNT(*) FILTER (WHERE t.occurred_on >= req.window_start),
+                   (ARRAY_AGG(t.occurred_on ORDER BY t.occurred_on DESC)
+                        FILTER (WHERE t.occurred_on >= req.window_start))[req.min_count],
+                   MAX(t.occurred_on)
+            FROM accounts_account a
+            JOIN req ON req.state = a.state
+            JOIN contacts_touch t ON t.account_id = a.id AND t.kind = req.kind AND {role_match}
+                                  AND t.occurred_on <= {d}
+            WHERE {where}
+            GROUP BY a.id, req.code, req.min_count
+        """
+    else:
+        sql = _TOUCH_COUNTS_RANKED_SQL.format(columns=columns, rows=', '.join(rows), role_match=role_match, d=d,
+                                              where=where)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params + [_date_param(as_of)] + where_params)
+        return {
+            (row[0], row[1]): (int(row[2] or 0), _as_date(row[3]), _as_date(row[4])) for row in cursor.fetchall()
+        }
+
+
+# SQLite (no arrays): every matching touch up to D ranked newest first; the touches inside the window are exactly
+# the top-ranked ones.
+_TOUCH_COUNTS_RANKED_SQL = """
+        WITH {columns} AS (VALUES {rows}),
         ranked AS (
             SELECT a.id AS account_id, req.code AS code, req.min_count AS min_count, t.occurred_on AS day,
                    CASE WHEN t.occurred_on >= req.window_start THEN 1 ELSE 0 END AS in_window,
@@ -195,12 +225,7 @@ def _touch_counts(
         SELECT account_id, code, SUM(in_window), MAX(CASE WHEN rank = min_count THEN day END), MAX(day)
         FROM ranked
         GROUP BY account_id, code
-    """
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params + [_date_param(as_of)] + where_params)
-        return {
-            (row[0], row[1]): (int(row[2] or 0), _as_date(row[3]), _as_date(row[4])) for row in cursor.fetchall()
-        }
+"""
 
 
 def recompute_selection(*, selection: AccountSelection, as_of: dt.date, config: EngineConfig | None = None) -> ChunkStats:
@@ -208,8 +233,10 @@ def recompute_selection(*, selection: AccountSelection, as_of: dt.date, config: 
     config = config or EngineConfig.load()
     stats = ChunkStats()
     fields = ("id", "state", "state_since", "state_initial", "is_target", "icp_fit", "icp_profile_id", "icp_tier",
-              "icp_matched", *OWNER_FIELDS, *_profile_fields())
-    accounts = list(Account.objects.filter(selection.q("id")).values(*fields))
+              *OWNER_FIELDS, *_profile_fields(config.profiles))
+    # The stored matched list comes as text and is decoded only when it differs from the new one (below).
+    accounts = list(Account.objects.filter(selection.q("id")).annotate(
+        icp_matched_text=Cast("icp_matched", TextField())).values(*fields, "icp_matched_text"))
     if not accounts:
         return stats
     deals = _deal_aggregates(selection, as_of)
@@ -239,10 +266,11 @@ def recompute_selection(*, selection: AccountSelection, as_of: dt.date, config: 
         stats.by_state[state] = stats.by_state.get(state, 0) + 1
         new_values = {
             "state": step.state, "state_since": step.since, "state_initial": step.initial, "icp_fit": fit.fit,
-            "icp_profile_id": fit.profile_id, "icp_tier": fit.tier, "icp_matched": list(fit.matched),
+            "icp_profile_id": fit.profile_id, "icp_tier": fit.tier,
         }
-        if any(row[k] != v for k, v in new_values.items()):
-            changed_accounts.append(Account(id=row["id"], state_as_of=as_of, **new_values))
+        matched = list(fit.matched)
+        if any(row[k] != v for k, v in new_values.items()) or not _same_json_list(row["icp_matched_text"], matched):
+            changed_accounts.append(Account(id=row["id"], state_as_of=as_of, icp_matched=matched, **new_values))
         if row["state"] != state:
             transitions.append(StateTransition(
                 account_id=row["id"], as_of=as_of, from_state=row["state"], to_state=state, rule=rule_name,
@@ -278,7 +306,7 @@ def recompute_selection(*, selection: AccountSelection, as_of: dt.date, config: 
         stats.handoffs_created = len(new_handoffs)
 
     counts = _touch_counts(selection, as_of, config.requirements)
-    coverage_rows: list[CoverageRow] = []
+    coverage_rows: dict[tuple[int, str], tuple] = {}
     under_covered: list[domain.UnderCoverage] = []
     owners = {row["id"]: row for row in accounts}
     for account_id, step in steps.items():
@@ -290,12 +318,10 @@ def recompute_selection(*, selection: AccountSelection, as_of: dt.date, config: 
             )
             owner_field = owner_field_for_role(spec.responsible_role)
             assignee_id = owners[account_id].get(f"{owner_field}_id") if owner_field else None
-            coverage_rows.append(CoverageRow(
-                account_id=account_id, state=step.state, requirement=spec.code, kind=spec.kind,
-                min_count=spec.min_count, window_days=spec.window_days, counted=result.counted, gap=result.gap,
-                status=result.status, last_touch_on=result.last_touch_on, due_on=result.due_on,
-                responsible_role=spec.responsible_role, assignee_id=assignee_id, as_of=as_of,
-            ))
+            coverage_rows[(account_id, spec.code)] = (
+                step.state, spec.kind, spec.min_count, spec.window_days, result.counted, result.gap, result.status,
+                result.last_touch_on, result.due_on, spec.responsible_role, assignee_id,
+            )
             if result.status == domain.UNDER_COVERED:
                 under_covered.append(domain.UnderCoverage(
                     account_id=account_id, state=step.state, requirement=spec.code,
@@ -303,13 +329,43 @@ def recompute_selection(*, selection: AccountSelection, as_of: dt.date, config: 
                     counted=result.counted, last_touch_on=result.last_touch_on, window_days=spec.window_days,
                     icp_fit=fits[account_id], deal_amount=deals.get(account_id, NO_DEALS)[5],
                 ))
-    CoverageRow.objects.filter(selection.q()).delete()
-    bulk_insert_copy(CoverageRow, coverage_rows)
+    _write_coverage_rows(selection=selection, as_of=as_of, rows=coverage_rows)
 
     opened, resolved = _apply_alerts(selection=selection, as_of=as_of, steps=steps, under_covered=under_covered,
                                      requirements=config.requirements)
     stats.alerts_opened, stats.alerts_resolved = opened, resolved
     return stats
+
+
+# CoverageRow columns compared and written, in the order of the tuples `recompute_selection` builds.
+COVERAGE_VALUE_FIELDS = ("state", "kind", "min_count", "window_days", "counted", "gap", "status", "last_touch_on",
+                         "due_on", "responsible_role", "assignee_id")
+
+
+def _write_coverage_rows(*, selection: AccountSelection, as_of: dt.date, rows: dict[tuple[int, str], tuple]) -> None:
+    """Bring the selection's coverage rows to `rows`: insert the new, rewrite the changed, delete the gone.
+
+    A row whose figures did not move is not written (its `as_of` stays the date it last changed), so a quiet night
+    writes little; three statements at most, whatever the number of rows.
+    """
+    stale_ids: list[int] = []
+    changed: list[CoverageRow] = []
+    for row_id, account_id, requirement, *values in CoverageRow.objects.filter(selection.q()).values_list(
+        "id", "account_id", "requirement", *COVERAGE_VALUE_FIELDS
+    ).iterator(chunk_size=10_000):
+        new = rows.pop((account_id, requirement), None)
+        if new is None:
+            stale_ids.append(row_id)
+        elif tuple(values) != new:
+            changed.append(CoverageRow(id=row_id, as_of=as_of, **dict(zip(COVERAGE_VALUE_FIELDS, new))))
+    if stale_ids:
+        CoverageRow.objects.filter(id__in=stale_ids).delete()
+    bulk_update_values(CoverageRow, changed, [f.removesuffix("_id") for f in COVERAGE_VALUE_FIELDS] + ["as_of"])
+    bulk_insert_copy(CoverageRow, [
+        CoverageRow(account_id=account_id, requirement=requirement, as_of=as_of,
+                    **dict(zip(COVERAGE_VALUE_FIELDS, values)))
+        for (account_id, requirement), values in rows.items()
+    ])
 
 
 def _apply_alerts(
@@ -329,14 +385,13 @@ def _apply_alerts(
         requirement_codes_by_state={state: {s.code for s in specs} for state, specs in requirements.items()},
     )
     if plan.keep:
-        # Every kept alert was seen today (one UPDATE); only those whose figures moved are rewritten.
-        Alert.objects.filter(id__in=[alert_id for alert_id, _ in plan.keep]).update(last_seen_on=as_of)
+        # Only the kept alerts whose figures moved are rewritten; the others are not touched at all.
         moved = []
         for alert_id, u in plan.keep:
             values = _alert_values(u, opened_on=_as_date(opened_on[alert_id]))
             if current[alert_id] != tuple(values.values()):
-                moved.append(Alert(id=alert_id, **values))
-        bulk_update_values(Alert, moved, [f.removesuffix("_id") for f in ALERT_VALUE_FIELDS])
+                moved.append(Alert(id=alert_id, changed_on=as_of, **values))
+        bulk_update_values(Alert, moved, [f.removesuffix("_id") for f in ALERT_VALUE_FIELDS] + ["changed_on"])
     if plan.resolve:
         by_resolution: dict[str, list[int]] = defaultdict(list)
         for alert_id, resolution in plan.resolve:
@@ -350,7 +405,7 @@ def _apply_alerts(
         Alert.objects.bulk_create(
             [
                 Alert(account_id=u.account_id, state=u.state, requirement=u.requirement, status=Alert.Status.OPEN,
-                      opened_on=as_of, last_seen_on=as_of, **_alert_values(u, opened_on=as_of))
+                      opened_on=as_of, changed_on=as_of, **_alert_values(u, opened_on=as_of))
                 for u in plan.create
             ],
             batch_size=1000,
@@ -374,7 +429,22 @@ def _alert_values(u: domain.UnderCoverage, *, opened_on: dt.date) -> dict:
     return values
 
 
-def _profile_fields() -> tuple[str, ...]:
+def _profile_fields(profiles: Sequence[ProfileSpec]) -> tuple[str, ...]:
+    """The account attributes the active profiles' criteria read (decoding unused list columns costs)."""
     from profiles.scoring import ACCOUNT_ATTRIBUTE_FIELDS
 
-    return tuple(f for f in ACCOUNT_ATTRIBUTE_FIELDS if f not in ("is_target",))
+    used = {c.attribute for p in profiles for c in p.criteria}
+    return tuple(f for f in ACCOUNT_ATTRIBUTE_FIELDS if f in used and f != "is_target")
+
+
+def _same_json_list(stored_text: str | None, new: list) -> bool:
+    """Whether a stored JSON list equals `new`: a text comparison first, a decode only when the texts differ
+    (PostgreSQL and SQLite print JSON differently)."""
+    if stored_text is None:
+        return False
+    if stored_text == json.dumps(new, ensure_ascii=False):
+        return True
+    try:
+        return json.loads(stored_text) == new
+    except ValueError:
+        return False

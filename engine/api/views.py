@@ -27,7 +27,7 @@ class AlertSerializer(serializers.ModelSerializer):
     class Meta:
         model = Alert
         fields = ["id", "account", "account_external_id", "account_name", "state", "requirement", "status", "opened_on",
-                  "resolved_on", "resolution", "responsible_role", "assignee", "gap", "counted", "last_seen_on",
+                  "resolved_on", "resolution", "responsible_role", "assignee", "gap", "counted", "changed_on",
                   "acknowledged_at", "snoozed_until"]
 
 

@@ -153,7 +153,7 @@ def test_alert_lifecycle_across_recomputes():
     first = Alert.objects.get(account=account)
     recompute_all(as_of=D + days(1))
     first.refresh_from_db()
-    assert (first.status, first.last_seen_on, Alert.objects.count()) == ("open", D + days(1), 1)
+    assert (first.status, first.changed_on, Alert.objects.count()) == ("open", D, 1)  # nothing moved: not rewritten
     add_touch(account, D + days(2))
     recompute_all(as_of=D + days(2))
     first.refresh_from_db()
@@ -301,3 +301,17 @@ def test_an_alert_without_a_counting_touch_fell_due_the_day_it_opened(sales):
     recompute_all(as_of=D + days(2))
     alert = Alert.objects.get(account=account, status="open")
     assert (alert.opened_on, alert.fell_due_on) == (D, D)
+
+
+def test_a_quiet_night_does_not_rewrite_coverage_rows_whose_figures_did_not_move():
+    account = AccountFactory()
+    OpportunityFactory(account=account, opened_on=D - days(3))
+    recompute_all(as_of=D)
+    row = rows(account)["human"]
+    recompute_all(as_of=D + days(1))
+    again = rows(account)["human"]
+    assert (again.pk, again.as_of, again.status, again.gap) == (row.pk, D, "under_covered", 1)
+    add_touch(account, D + days(2))
+    recompute_all(as_of=D + days(2))
+    moved = rows(account)["human"]
+    assert (moved.pk, moved.as_of, moved.counted, moved.last_touch_on) == (row.pk, D + days(2), 1, D + days(2))

@@ -30,7 +30,7 @@ def under_covered(
         responsible_role=role, assignee=assignee, as_of=as_of,
     )
     return Alert.objects.create(
-        account=account, state=state, requirement=requirement, opened_on=opened_on, last_seen_on=as_of,
+        account=account, state=state, requirement=requirement, opened_on=opened_on, changed_on=as_of,
         responsible_role=role, assignee=assignee, gap=gap, counted=counted,
         state_weight=domain.state_weight(state),
         fell_due_on=domain.fell_due_on(last_touch_on=last_touch_on, window_days=window_days, opened_on=opened_on),
