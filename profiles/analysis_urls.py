@@ -1,3 +1,13 @@
-from django.urls import path  # noqa: F401
+"""The ICP analysis pages (issue #5); included by profiles/urls.py under the "profiles" namespace."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import analysis_views as views
+
+urlpatterns = [
+    path("learn/", views.LearnView.as_view(), name="learn"),
+    path("breadth/", views.BreadthView.as_view(), name="breadth"),
+    path("<int:pk>/review/", views.ReviewView.as_view(), name="review"),
+    path("<int:pk>/validate/", views.ValidateView.as_view(), name="validate"),
+    path("<int:pk>/accounts/<int:account_pk>/", views.ExplainView.as_view(), name="explain"),
+]

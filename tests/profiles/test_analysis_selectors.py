@@ -9,22 +9,31 @@ import pytest
 from accounts.models import Account
 from core.choices import State
 from profiles import analysis_selectors as sel
-from profiles.scoring import Criterion, ProfileSpec, account_attributes, criterion_matches, profile_fit
+from profiles.scoring import (
+    Criterion,
+    ProfileSpec,
+    account_attributes,
+    criterion_matches,
+    profile_fit,
+)
 from segments.models import StateTransition
 from tests.factories import AccountFactory, OpportunityFactory, TouchFactory
 
 pytestmark = pytest.mark.django_db
 
 ACCOUNTS = [
-    dict(name="A", industry=" Manufacturing ", employees=1200, listed=True, revenue_growth_pct=Decimal("5.50"),
-         departments=["Marketing", "sales"], regions=["関東"], technologies=[], prefecture="東京都"),
-    dict(name="B", industry="retail", employees=40, listed=False, departments=[], regions=["関西", "関東"],
-         technologies=["Salesforce"], prefecture=""),
-    dict(name="C", industry="", employees=None, listed=None, departments=[" "], regions=[], technologies=["salesforce ", "HubSpot"]),
-    dict(name="D", industry="MANUFACTURING", employees=300, listed=True, annual_revenue=5_000_000_000,
-         departments=["it"], regions=["九州"], technologies=["hubspot"], prefecture="福岡県", is_target=False),
-    dict(name="E", industry="chemicals", employees=5000, listed=False, revenue_growth_pct=Decimal("-2"),
-         departments=["MARKETING"], regions=["関東"], technologies=[], prefecture="東京都"),
+    {"name": "A", "industry": " Manufacturing ", "employees": 1200, "listed": True,
+     "revenue_growth_pct": Decimal("5.50"), "departments": ["Marketing", "sales"], "regions": ["関東"],
+     "technologies": [], "prefecture": "東京都"},
+    {"name": "B", "industry": "retail", "employees": 40, "listed": False, "departments": [],
+     "regions": ["関西", "関東"], "technologies": ["Salesforce"], "prefecture": ""},
+    {"name": "C", "industry": "", "employees": None, "listed": None, "departments": [" "], "regions": [],
+     "technologies": ["salesforce ", "HubSpot"]},
+    {"name": "D", "industry": "MANUFACTURING", "employees": 300, "listed": True, "annual_revenue": 5_000_000_000,
+     "departments": ["it"], "regions": ["九州"], "technologies": ["hubspot"], "prefecture": "福岡県",
+     "is_target": False},
+    {"name": "E", "industry": "chemicals", "employees": 5000, "listed": False, "revenue_growth_pct": Decimal(-2),
+     "departments": ["MARKETING"], "regions": ["関東"], "technologies": [], "prefecture": "東京都"},
 ]
 
 CRITERIA = [
