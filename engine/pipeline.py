@@ -9,7 +9,6 @@ that dies leaves nothing behind and a chunk run twice for the same date changes 
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -24,7 +23,9 @@ from core.choices import owner_field_for_role
 from handoffs.calendar import BusinessCalendar, sla_due_at
 from handoffs.domain import RuleSpec, load_rule_specs, pick_rule
 from handoffs.models import Handoff
-from profiles.scoring import ProfileSpec, account_attributes, best_fit, load_active_profile_specs
+from profiles.scoring import (
+    ProfileSpec, account_attributes, attribute_fields_read_by, best_fit, load_active_profile_specs, matched_unchanged,
+)
 from segments.models import StateThresholds, StateTransition
 from standards.selectors import requirement_specs_by_state
 
@@ -233,7 +234,7 @@ def recompute_selection(*, selection: AccountSelection, as_of: dt.date, config: 
     config = config or EngineConfig.load()
     stats = ChunkStats()
     fields = ("id", "state", "state_since", "state_initial", "is_target", "icp_fit", "icp_profile_id", "icp_tier",
-              *OWNER_FIELDS, *_profile_fields(config.profiles))
+              *OWNER_FIELDS, *(f for f in attribute_fields_read_by(config.profiles) if f != "is_target"))
     # The stored matched list comes as text and is decoded only when it differs from the new one (below).
     accounts = list(Account.objects.filter(selection.q("id")).annotate(
         icp_matched_text=Cast("icp_matched", TextField())).values(*fields, "icp_matched_text"))
@@ -269,7 +270,7 @@ def recompute_selection(*, selection: AccountSelection, as_of: dt.date, config: 
             "icp_profile_id": fit.profile_id, "icp_tier": fit.tier,
         }
         matched = list(fit.matched)
-        if any(row[k] != v for k, v in new_values.items()) or not _same_json_list(row["icp_matched_text"], matched):
+        if any(row[k] != v for k, v in new_values.items()) or not matched_unchanged(row["icp_matched_text"], matched):
             changed_accounts.append(Account(id=row["id"], state_as_of=as_of, icp_matched=matched, **new_values))
         if row["state"] != state:
             transitions.append(StateTransition(
@@ -427,24 +428,3 @@ def _alert_values(u: domain.UnderCoverage, *, opened_on: dt.date) -> dict:
     }
     assert tuple(values) == ALERT_VALUE_FIELDS
     return values
-
-
-def _profile_fields(profiles: Sequence[ProfileSpec]) -> tuple[str, ...]:
-    """The account attributes the active profiles' criteria read (decoding unused list columns costs)."""
-    from profiles.scoring import ACCOUNT_ATTRIBUTE_FIELDS
-
-    used = {c.attribute for p in profiles for c in p.criteria}
-    return tuple(f for f in ACCOUNT_ATTRIBUTE_FIELDS if f in used and f != "is_target")
-
-
-def _same_json_list(stored_text: str | None, new: list) -> bool:
-    """Whether a stored JSON list equals `new`: a text comparison first, a decode only when the texts differ
-    (PostgreSQL and SQLite print JSON differently)."""
-    if stored_text is None:
-        return False
-    if stored_text == json.dumps(new, ensure_ascii=False):
-        return True
-    try:
-        return json.loads(stored_text) == new
-    except ValueError:
-        return False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -160,6 +161,27 @@ def best_fit(attributes: Mapping[str, Any], profiles: Sequence[ProfileSpec]) -> 
         if best is None or fit > best.fit:
             best = FitResult(fit, profile.profile_id, profile.name, tier_for(fit, profile.tiers), matched)
     return best or NO_FIT
+
+
+def attribute_fields_read_by(profiles: Sequence[ProfileSpec]) -> tuple[str, ...]:
+    """The Account fields the profiles' criteria read: bulk readers load only these (decoding unused list columns
+    costs a third of a nightly chunk)."""
+    used = {c.attribute for p in profiles for c in p.criteria}
+    return tuple(f for f in ACCOUNT_ATTRIBUTE_FIELDS if f in used)
+
+
+def matched_unchanged(stored_text: str | None, matched: Sequence[str]) -> bool:
+    """Whether a stored matched-criteria JSON list (read as text) equals `matched`: a text comparison first, a
+    decode only when the texts differ (PostgreSQL and SQLite print JSON differently)."""
+    if stored_text is None:
+        return False
+    new = list(matched)
+    if stored_text == json.dumps(new, ensure_ascii=False):
+        return True
+    try:
+        return json.loads(stored_text) == new
+    except ValueError:
+        return False
 
 
 def account_attributes(values: Mapping[str, Any]) -> dict[str, Any]:

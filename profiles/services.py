@@ -200,24 +200,31 @@ def rescore_accounts(*, chunk_size: int = 5000, progress: Callable[[int], None] 
     """Recompute every account's fit, profile and tier: per chunk one read and one bulk update of the changed rows."""
     from accounts.models import Account
 
-    from .scoring import ACCOUNT_ATTRIBUTE_FIELDS
+    from django.db.models import TextField
+    from django.db.models.functions import Cast
+
+    from core.bulk import bulk_update_values
+
+    from .scoring import attribute_fields_read_by, matched_unchanged
 
     specs = load_active_profile_specs()
     done, last_id = 0, 0
-    fields = ("id", "icp_fit", "icp_profile_id", "icp_tier", "icp_matched", *ACCOUNT_ATTRIBUTE_FIELDS)
+    fields = ("id", "icp_fit", "icp_profile_id", "icp_tier", *attribute_fields_read_by(specs))
     while True:
-        rows = list(Account.objects.filter(id__gt=last_id).order_by("id").values(*fields)[:chunk_size])
+        rows = list(Account.objects.filter(id__gt=last_id).order_by("id")
+                    .annotate(icp_matched_text=Cast("icp_matched", TextField()))
+                    .values(*fields, "icp_matched_text")[:chunk_size])
         if not rows:
             return done
         changed = []
         for row in rows:
             fit = best_fit(account_attributes(row), specs)
-            if (row["icp_fit"], row["icp_profile_id"], row["icp_tier"], row["icp_matched"]) != (
-                fit.fit, fit.profile_id, fit.tier, list(fit.matched)):
+            if (row["icp_fit"], row["icp_profile_id"], row["icp_tier"]) != (fit.fit, fit.profile_id, fit.tier) or (
+                    not matched_unchanged(row["icp_matched_text"], fit.matched)):
                 changed.append(Account(id=row["id"], icp_fit=fit.fit, icp_profile_id=fit.profile_id, icp_tier=fit.tier,
                                        icp_matched=list(fit.matched)))
-        if changed:
-            Account.objects.bulk_update(changed, ["icp_fit", "icp_profile_id", "icp_tier", "icp_matched"], batch_size=1000)
+        # One UPDATE … FROM (VALUES …) per chunk on PostgreSQL (Django's bulk_update builds a CASE per row).
+        bulk_update_values(Account, changed, ["icp_fit", "icp_profile", "icp_tier", "icp_matched"])
         done += len(rows)
         last_id = rows[-1]["id"]
         if progress:
