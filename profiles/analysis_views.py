@@ -12,6 +12,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -38,7 +39,7 @@ OP_LABELS = {
 
 def attribute_label(attribute: str) -> str:
     try:
-        return str(Account._meta.get_field(attribute).verbose_name)
+        return capfirst(str(Account._meta.get_field(attribute).verbose_name))
     except FieldDoesNotExist:  # an attribute that is not a column: show its code
         return attribute
 
