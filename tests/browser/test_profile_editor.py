@@ -22,8 +22,12 @@ def log_in(visit, base_url, username):
 def fill_row(page, index: int, attribute: str, op: str, value: str, weight: str, high: str = "") -> None:
     page.select_option(f"#id_criteria-{index}-attribute", attribute)
     page.select_option(f"#id_criteria-{index}-op", op)
-    page.fill(f"#id_criteria-{index}-value", value)
-    page.fill(f"#id_criteria-{index}-value_high", high)
+    if value:
+        page.fill(f"#id_criteria-{index}-value", value)
+    if high:
+        page.fill(f"#id_criteria-{index}-value_high", high)
+    else:  # the high end shows only for "between"
+        assert not page.locator(f"#id_criteria-{index}-value_high").is_visible()
     page.fill(f"#id_criteria-{index}-weight", weight)
 
 
