@@ -51,4 +51,9 @@ TOUCHES = KindSpec(
     prepare=_prepare_touch,
     create_defaults=_touch_defaults,
     derived_fields=("occurred_on",),
+    # The set-based merge (PostgreSQL) derives the same two fields as _prepare_touch.
+    sql_derived={
+        "occurred_on": "({occurred_at} AT TIME ZONE {zone})::date",
+        "performer_role": "COALESCE(NULLIF({performer_role}, ''), (SELECT u.role FROM core_user u WHERE u.id = {performer_id}), '')",
+    },
 )

@@ -28,4 +28,5 @@ USERS = KindSpec(
     ),
     create_defaults=_user_defaults,
     prepare=_prepare_user,
+    set_based=False,  # few rows, and the password is set through the model
 )
