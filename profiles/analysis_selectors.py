@@ -17,8 +17,20 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import (
-    BooleanField, Case, CharField, Count, Exists, ExpressionWrapper, F, IntegerField, OuterRef, Q, QuerySet, Subquery,
-    Value, When,
+    BooleanField,
+    Case,
+    CharField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
 )
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower, Trim
@@ -32,8 +44,18 @@ from segments.models import StateTransition
 from . import analysis
 from .models import IcpProfile, IcpProfileVersion
 from .scoring import (
-    BOOLEAN_ATTRIBUTES, LIST_ATTRIBUTES, NUMERIC_ATTRIBUTES, Criterion, ProfileSpec, _boolean, _number,
-    account_attributes, criterion_matches, profile_fit, spec_from_version, tier_for,
+    BOOLEAN_ATTRIBUTES,
+    LIST_ATTRIBUTES,
+    NUMERIC_ATTRIBUTES,
+    Criterion,
+    ProfileSpec,
+    _boolean,
+    _number,
+    account_attributes,
+    criterion_matches,
+    profile_fit,
+    spec_from_version,
+    tier_for,
 )
 
 CUSTOMER_STATES: tuple[str, ...] = (State.ONBOARDING, State.LOYAL, State.ACTIVE)
@@ -190,21 +212,54 @@ class Review:
     bottom: list[dict]
 
 
+MAX_COMBINATION_CRITERIA = 12
+
+
+def fit_counts_and_hits(spec: ProfileSpec) -> tuple[dict[int, int], list[CriterionHits]]:
+    """{fit: number of target accounts} and each criterion's hits, from one scan.
+
+    Accounts are grouped by which criteria they match (at most 2^k rows for k criteria); the fit is a function
+    of that combination, so the histogram, the tiers and the hit rates all follow from those few rows.
+    Profiles with more than 12 criteria take two queries instead (fit GROUP BY, then one aggregate).
+    """
+    criteria = spec.criteria
+    if not criteria:
+        return ({0: target_accounts().count()} if target_accounts().exists() else {}), []
+    if len(criteria) > MAX_COMBINATION_CRITERIA:
+        rows = target_accounts().annotate(fit=fit_expression(spec)).values("fit").annotate(n=Count("id")).order_by()
+        counts = target_accounts().aggregate(
+            total=Count("id"), **{f"c{i}": Count("id", filter=criterion_condition(c)) for i, c in enumerate(criteria)})
+        return ({int(r["fit"]): r["n"] for r in rows},
+                [CriterionHits(i, c, counts[f"c{i}"], counts["total"]) for i, c in enumerate(criteria)])
+    flags = {f"m{i}": _flag(criterion_condition(c)) for i, c in enumerate(criteria)}
+    # Grouped outside a subquery so each condition is evaluated once per account (not again for GROUP BY).
+    inner, params = target_accounts().annotate(**flags).values(*flags).order_by().query.sql_with_params()
+    names = ", ".join(f"t.{connection.ops.quote_name(f)}" for f in flags)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {names}, COUNT(*) FROM ({inner}) t GROUP BY {names}", params)
+        combos = [{**dict(zip(flags, row[:-1])), "n": int(row[-1])} for row in cursor.fetchall()]
+    total_weight = sum(c.weight for c in criteria)
+    fits: dict[int, int] = {}
+    hits = [0] * len(criteria)
+    total = 0
+    for combo in combos:
+        got = 0
+        for i, c in enumerate(criteria):
+            if combo[f"m{i}"]:
+                got += c.weight
+                hits[i] += combo["n"]
+        fit = (200 * got + total_weight) // (2 * total_weight) if total_weight > 0 else 0
+        fits[fit] = fits.get(fit, 0) + combo["n"]
+        total += combo["n"]
+    return fits, [CriterionHits(i, c, hits[i], total) for i, c in enumerate(criteria)]
+
+
 def fit_counts(spec: ProfileSpec) -> dict[int, int]:
-    """{fit: number of target accounts}: one GROUP BY, at most 101 rows."""
-    rows = (target_accounts().annotate(fit=fit_expression(spec)).values("fit").annotate(n=Count("id")).order_by())
-    return {int(r["fit"]): r["n"] for r in rows}
+    return fit_counts_and_hits(spec)[0]
 
 
 def criterion_hits(spec: ProfileSpec) -> list[CriterionHits]:
-    """How many target accounts each criterion matches: one aggregate query."""
-    if not spec.criteria:
-        return []
-    counts = target_accounts().aggregate(
-        total=Count("id"),
-        **{f"c{i}": Count("id", filter=criterion_condition(c)) for i, c in enumerate(spec.criteria)},
-    )
-    return [CriterionHits(i, c, counts[f"c{i}"], counts["total"]) for i, c in enumerate(spec.criteria)]
+    return fit_counts_and_hits(spec)[1]
 
 
 def ranked_accounts(spec: ProfileSpec, *, best: bool, limit: int = 20) -> list[dict]:
@@ -214,10 +269,10 @@ def ranked_accounts(spec: ProfileSpec, *, best: bool, limit: int = 20) -> list[d
 
 
 def profile_review(spec: ProfileSpec, *, limit: int = 20) -> Review:
-    counts = fit_counts(spec)
+    counts, hits = fit_counts_and_hits(spec)
     return Review(
         total=sum(counts.values()), histogram=analysis.histogram(counts), tiers=analysis.tier_counts(counts, spec.tiers),
-        hits=criterion_hits(spec), top=ranked_accounts(spec, best=True, limit=limit),
+        hits=hits, top=ranked_accounts(spec, best=True, limit=limit),
         bottom=ranked_accounts(spec, best=False, limit=limit),
     )
 
@@ -287,18 +342,22 @@ def _list_value_counts(queryset: QuerySet, attribute: str, flags: Sequence[str])
     qn = connection.ops.quote_name
     column = f"t.{qn(attribute)}"
     if connection.vendor == "postgresql":
-        source = (f"CROSS JOIN LATERAL jsonb_array_elements_text(CASE WHEN jsonb_typeof({column}) = 'array' "
-                  f"THEN {column} ELSE '[]'::jsonb END) AS e(v)")
-        value = "lower(btrim(e.v))"
+        # Each account's distinct elements first (a tiny per-row DISTINCT), so plain COUNT/SUM hash-aggregate:
+        # no COUNT(DISTINCT …) sort over the exploded rows.
+        source = (f"CROSS JOIN LATERAL (SELECT DISTINCT lower(btrim(x)) AS v FROM jsonb_array_elements_text("
+                  f"CASE WHEN jsonb_typeof({column}) = 'array' THEN {column} ELSE '[]'::jsonb END) AS x) AS e")
+        counted = "".join(f", SUM(t.{qn(f)})" for f in flags)
+        sql = f"SELECT e.v, COUNT(*){counted} FROM ({inner}) t {source} WHERE e.v <> '' GROUP BY e.v"
     else:
         source = f", json_each(CASE WHEN json_type({column}) = 'array' THEN {column} ELSE '[]' END) AS e"
         value = "lower(trim(e.value))"
-    counted = "".join(f", COUNT(DISTINCT CASE WHEN t.{qn(f)} = 1 THEN t.{qn('id')} END)" for f in flags)
-    sql = (f"SELECT {value} AS v, COUNT(DISTINCT t.{qn('id')}){counted} FROM ({inner}) t {source} "
-           f"WHERE {value} <> '' GROUP BY {value}")
+        counted = "".join(f", COUNT(DISTINCT CASE WHEN t.{qn(f)} = 1 THEN t.{qn('id')} END)" for f in flags)
+        sql = (f"SELECT {value} AS v, COUNT(DISTINCT t.{qn('id')}){counted} FROM ({inner}) t {source} "
+               f"WHERE {value} <> '' GROUP BY {value}")
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return {row[0]: {"n": row[1], **{f: row[2 + i] for i, f in enumerate(flags)}} for row in cursor.fetchall()}
+        return {row[0]: {"n": int(row[1]), **{f: int(row[2 + i] or 0) for i, f in enumerate(flags)}}
+                for row in cursor.fetchall()}
 
 
 def _flag(condition: Q | Any) -> Case:

@@ -194,3 +194,20 @@ def test_breadth_counts_tier_a_and_b_targets_touched_by_state_industry_and_regio
     assert {r.key: (r.accounts, r.touched_30d, r.touched_90d) for r in breadth.by_region} == {
         "関東": (2, 1, 1), "関西": (1, 1, 1)}
     assert breadth.by_region[0].pct_30 == 50
+
+
+def test_grouping_by_matched_criteria_gives_the_same_figures_as_grouping_by_fit(accounts, monkeypatch):
+    spec = ProfileSpec(None, "p", tuple(Criterion(a, o, v, w) for (a, o, v), w in zip(CRITERIA, range(1, 100))))
+    few = ProfileSpec(None, "p", spec.criteria[:10])
+    for profile in (few, SPEC):
+        combined = sel.fit_counts_and_hits(profile)
+        monkeypatch.setattr(sel, "MAX_COMBINATION_CRITERIA", 0)
+        separate = sel.fit_counts_and_hits(profile)
+        monkeypatch.undo()
+        assert combined == separate
+
+
+def test_a_value_listed_twice_on_one_account_counts_that_account_once():
+    AccountFactory(name="dup", state=State.LEAD, icp_tier="A", regions=["関東", " 関東", "Kanto", "KANTO"])
+    breadth = sel.breadth_by_segment(as_of=dt.date(2026, 7, 20))
+    assert {r.key: r.accounts for r in breadth.by_region} == {"関東": 1, "kanto": 1}
