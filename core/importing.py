@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import gc
 import datetime as dt
 import re
 import unicodedata
@@ -548,6 +549,7 @@ class Importer:
         self.result = ImportResult()
         self.seen_keys: set[str] = set()
         self.columns = spec.by_name()
+        self.account_columns = [c.name for c in spec.columns if c.kind == ACCOUNT]
 
     def resolve_accounts(self, refs: set[str]) -> None:
         """context.accounts: external_id -> id of the accounts this batch references, in one query."""
@@ -558,30 +560,32 @@ class Importer:
     def finish(self, *, write: bool) -> None:
         """Called once after the last batch (the staged importer merges here)."""
 
+    def abandon(self) -> None:
+        """Called when the import ends, also on failure (the staged importer stops its worker)."""
+
     def flush(self, batch: list[tuple[ParsedRow, list[RowError]]]) -> None:
         spec, context = self.spec, self.context
-        account_refs = {
-            row.values[c.name] for row, _ in batch for c in spec.columns if c.kind == ACCOUNT and c.name in row.values
-        }
-        if account_refs:
-            self.resolve_accounts(account_refs)
+        account_columns = self.account_columns
+        if account_columns:
+            self.resolve_accounts({row.values[name] for row, _ in batch for name in account_columns if name in row.values})
+        accounts, seen, key_name, check = context.accounts, self.seen_keys, spec.key, spec.check
         valid: list[ParsedRow] = []
         for row, errors in batch:
+            values = row.values
             errors = list(errors)
-            for column in spec.columns:
-                if column.kind == ACCOUNT and column.name in row.values and row.values[column.name] not in context.accounts:
-                    errors.append(RowError(row.line, column.name, row.raw[column.name],
-                                           f"unknown account '{row.values[column.name]}'"))
-            key = row.values.get(spec.key)
+            for name in account_columns:
+                if name in values and values[name] not in accounts:
+                    errors.append(RowError(row.line, name, row.raw[name], f"unknown account '{values[name]}'"))
+            key = values.get(key_name)
             if key is not None and not errors:
-                if key in self.seen_keys:
-                    errors.append(RowError(row.line, spec.key, row.raw.get(spec.key, ""),
-                                           f"duplicate {spec.key} '{key}' in this file (first given on an earlier line)"))
+                if key in seen:
+                    errors.append(RowError(row.line, key_name, row.raw.get(key_name, ""),
+                                           f"duplicate {key_name} '{key}' in this file (first given on an earlier line)"))
                 else:
-                    self.seen_keys.add(key)
-            if not errors and spec.check:
-                present = set(row.values) | row.cleared
-                errors += [RowError(row.line, col, row.raw.get(col, ""), msg) for col, msg in spec.check(row.values, present, context)]
+                    seen.add(key)
+            if not errors and check:
+                present = set(values) | row.cleared
+                errors += [RowError(row.line, col, row.raw.get(col, ""), msg) for col, msg in check(values, present, context)]
             self.result.rows += 1
             if errors:
                 self.result.errors += 1
@@ -664,27 +668,54 @@ class Importer:
 
 
 class StagedImporter(Importer):
-    """PostgreSQL: valid rows are COPYed into a temporary staging table, then merged in two set-based statements.
+    """PostgreSQL: valid rows go by COPY into a temporary staging table and are merged set-wise, chunk by chunk.
 
-    Validation is the same per-row Python as `Importer` (same messages, same order); only writing differs:
-    no model objects, no per-batch reads of existing rows. `finish` runs one UPDATE of the rows whose key
-    exists and whose values differ (IS DISTINCT FROM, so a re-import writes nothing) and one INSERT of the
-    rest (anti-join on the key, or on the natural key for touches without external_id).
+    Validation is the same per-row Python as `Importer` (same messages, same order); only writing differs: no
+    model objects and no per-batch reads of existing rows. Each chunk of valid rows is merged by one UPDATE of
+    the rows whose key exists and whose values differ (IS DISTINCT FROM, so a re-import writes nothing) and one
+    INSERT of the rest (anti-join on the key, or on the natural key for touches without external_id). Keys are
+    unique across the file (a repeat is an error, a repeated natural key is counted unchanged here), so chunks
+    never overlap. A worker thread runs each chunk's COPY and merge on the same connection and transaction while
+    this thread parses the next chunk: the database and Python work at the same time.
     """
 
     STAGE = "import_stage"
-    ACCOUNT_CACHE_LIMIT = 500_000  # external ids kept across batches (touches refer to the same accounts again)
+    CHUNK_ROWS = 50_000
+    ACCOUNT_CACHE_LIMIT = 500_000  # accounts loaded up front when there are at most this many
 
-    def __init__(self, *, present: Sequence[Column], **kwargs):
+    def __init__(self, *, present: Sequence[Column], write_despite_errors: bool, **kwargs):
         super().__init__(**kwargs)
         self.present = [c for c in self.spec.columns if c in present]
-        self.staged = 0
+        self.write_despite_errors = write_despite_errors  # dry run or --skip-invalid: errors do not stop writing
+        self.pending: list[list[str | None]] = []
         self.account_cache: dict[str, int] = {}
+        self.preloaded = False
+        self.plan = [(c.name, self._stage_text(c)) for c in self.present]
+        defaults = self.spec.create_defaults(self.context) if self.spec.create_defaults else {}
+        self.merge = StagedMerge(spec=self.spec, present=self.present, stage=self.STAGE, blank_clears=self.blank_clears,
+                                 zone=str(self.context.zone), defaults=defaults)
         self._create_stage()
+        if any(c.kind == ACCOUNT for c in self.present):
+            self._preload_accounts()
+        self.worker = _ChunkWorker(connection.connection, self.merge)
 
     # -- reading helpers
 
+    def _preload_accounts(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT reltuples FROM pg_class WHERE oid = 'accounts_account'::regclass")
+            estimate = cursor.fetchone()[0]
+            if estimate <= self.ACCOUNT_CACHE_LIMIT and (
+                estimate >= 0 or cursor.execute("SELECT count(*) FROM accounts_account").fetchone()[0] <= self.ACCOUNT_CACHE_LIMIT
+            ):
+                cursor.execute("SELECT external_id, id FROM accounts_account")
+                self.account_cache = dict(cursor.fetchall())
+                self.preloaded = True
+        self.context.accounts = self.account_cache
+
     def resolve_accounts(self, refs: set[str]) -> None:
+        if self.preloaded:
+            return  # every account is in the cache: an unknown reference is unknown
         cache = self.account_cache
         missing = [ref for ref in refs if ref not in cache]
         if missing:
@@ -703,10 +734,13 @@ class StagedImporter(Importer):
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_my_temp_schema()::int = 0")
             if cursor.fetchone()[0]:
-                # Before the session's first temporary table only: room for a large staging table in memory.
-                cursor.execute("SET temp_buffers = '256MB'")
+                # Before the session's first temporary table only: room for the staging table in memory.
+                cursor.execute("SET temp_buffers = '64MB'")
             cursor.execute(f"DROP TABLE IF EXISTS {self.STAGE}")
             cursor.execute(f"CREATE TEMPORARY TABLE {self.STAGE} (nk text, {columns})")
+            # Foreign keys are checked after each merge statement (in the worker, while parsing goes on) rather
+            # than all at commit; restored in finish().
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
     def _stage_text(self, column: Column) -> Callable[[Any], str]:
         """A parsed value as text for the staging table (cast back to the column's type by the merge)."""
@@ -715,8 +749,8 @@ class StagedImporter(Importer):
             users = self.context.users
             return lambda v: str(users[v].id)
         if kind == ACCOUNT:
-            accounts = self
-            return lambda v: str(accounts.context.accounts[v])
+            context = self.context
+            return lambda v: str(context.accounts[v])
         if kind == BOOL:
             return lambda v: "t" if v else "f"
         if kind in (DATE, DATETIME):
@@ -728,39 +762,102 @@ class StagedImporter(Importer):
         return lambda v: v
 
     def _write(self, rows: list[ParsedRow]) -> None:
-        spec, context = self.spec, self.context
-        plan = [(c.name, self._stage_text(c)) for c in self.present]
-        natural = spec.natural_key
-        key = spec.key
-        seen = self.seen_keys
-        with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {self.STAGE} FROM STDIN") as copy:
-            for row in rows:
-                values = row.values
-                nk = None
-                if natural and values.get(key) is None:
-                    nk = natural(values, context)
-                    if nk in seen:
-                        self.result.unchanged += 1  # the same touch again in this file
-                        continue
-                    seen.add(nk)
-                copy.write_row([nk] + [None if (v := values.get(name)) is None else text(v) for name, text in plan])
-                self.staged += 1
-
-    # -- merging
+        if self.result.errors and not self.write_despite_errors:
+            return  # everything will be rolled back: validating the rest is all that is left to do
+        spec, context, plan = self.spec, self.context, self.plan
+        natural, key, seen, pending = spec.natural_key, spec.key, self.seen_keys, self.pending
+        for row in rows:
+            values = row.values
+            nk = None
+            if natural and values.get(key) is None:
+                nk = natural(values, context)
+                if nk in seen:
+                    self.result.unchanged += 1  # the same touch again in this file
+                    continue
+                seen.add(nk)
+            pending.append([nk] + [None if (v := values.get(name)) is None else text(v) for name, text in plan])
+        if len(pending) >= self.CHUNK_ROWS:
+            self.worker.submit(pending)
+            self.pending = []
 
     def finish(self, *, write: bool) -> None:
-        if not write or not self.staged:
-            return
-        defaults = self.spec.create_defaults(self.context) if self.spec.create_defaults else {}
-        merge = StagedMerge(spec=self.spec, present=self.present, stage=self.STAGE, blank_clears=self.blank_clears,
-                            zone=str(self.context.zone), defaults=defaults)
+        try:
+            if write and self.pending:
+                self.worker.submit(self.pending)
+            self.pending = []
+            self.worker.close()
+        finally:
+            self.worker.stop()
         with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {self.STAGE}")
-            updated, created = merge.run(cursor)
-            cursor.execute(f"DROP TABLE {self.STAGE}")
-        self.result.updated += updated
-        self.result.created += created
-        self.result.unchanged += self.staged - updated - created
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+            cursor.execute(f"DROP TABLE IF EXISTS {self.STAGE}")
+        if write:
+            self.result.updated += self.worker.updated
+            self.result.created += self.worker.created
+            self.result.unchanged += self.worker.staged - self.worker.updated - self.worker.created
+
+    def abandon(self) -> None:
+        self.worker.stop()
+
+
+class _ChunkWorker:
+    """Runs COPY + merge of each submitted chunk in a thread, one chunk at a time, on the import's connection.
+
+    psycopg connections are thread-safe (statements are serialised by the connection's lock), and this thread
+    only waits for the queue while the worker runs: at most two chunks are in memory at once.
+    """
+
+    def __init__(self, raw_connection, merge: StagedMerge):
+        import queue
+        import threading
+
+        self.connection, self.merge = raw_connection, merge
+        self.queue: queue.Queue = queue.Queue(maxsize=1)
+        self.error: BaseException | None = None
+        self.staged = self.updated = self.created = 0
+        self.thread = threading.Thread(target=self._run, name="import-merge", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while (chunk := self.queue.get()) is not None:
+            if self.error is None:
+                try:
+                    self._merge(chunk)
+                except BaseException as exc:  # noqa: BLE001 - handed to the importing thread
+                    self.error = exc
+
+    def _merge(self, chunk: list[list[str | None]]) -> None:
+        stage = self.merge.stage
+        with self.connection.cursor() as cursor:
+            cursor.execute(f"TRUNCATE {stage}")
+            with cursor.copy(f"COPY {stage} FROM STDIN") as copy:
+                for row in chunk:
+                    copy.write_row(row)
+            cursor.execute(f"ANALYZE {stage}")
+            updated, created = self.merge.run(cursor)
+        self.staged += len(chunk)
+        self.updated += updated
+        self.created += created
+
+    def submit(self, chunk: list[list[str | None]]) -> None:
+        if self.error is not None:
+            raise self.error
+        self.queue.put(chunk)
+
+    def close(self) -> None:
+        """Wait for the submitted chunks; raise what the worker raised."""
+        if self.thread.is_alive():
+            self.queue.put(None)
+            self.thread.join()
+        if self.error is not None:
+            raise self.error
+
+    def stop(self) -> None:
+        """Let the worker finish its chunk and end, without raising (the import failed elsewhere)."""
+        if self.thread.is_alive():
+            self.error = self.error or _RollBack()
+            self.queue.put(None)
+            self.thread.join()
 
 
 class StagedMerge:
@@ -781,6 +878,7 @@ class StagedMerge:
         self.defaults = defaults
         quoted_zone = "'" + zone.replace("'", "''") + "'"
         self.derived = {col: sql.replace("{zone}", quoted_zone) for col, sql in (spec.sql_derived or {}).items()}
+        self.update_sql, self.insert_sql = self._update_sql(), self._insert_sql()
 
     def _cast(self, expr: str, field: models.Field, column: Column | None = None) -> str:
         if column is not None and column.kind == LIST:
@@ -832,23 +930,27 @@ class StagedMerge:
         return cols
 
     def run(self, cursor) -> tuple[int, int]:
-        """(updated, created)."""
-        updated = self._update(cursor) if self.key_stage else 0
-        return updated, self._insert(cursor)
+        """(updated, created). The statements are built once (in the importing thread), run once per chunk."""
+        updated = 0
+        if self.update_sql:
+            cursor.execute(*self.update_sql)
+            updated = cursor.rowcount
+        cursor.execute(*self.insert_sql)
+        return updated, cursor.rowcount
 
-    def _update(self, cursor) -> int:
+    def _update_sql(self) -> tuple[str, list] | None:
         q = self.q
         params: list = []
         level1 = self._level1(creating=False, params=params)
         changing = [f.column for f in self.fields
                     if (f.column in self.staged or f.column in self.derived) and f.column != self.key_column]
-        if not changing:
-            return 0
+        if not changing or not self.key_stage:
+            return None
         stamps = [f.column for f in self.fields if getattr(f, "auto_now", False)]
         sets = ", ".join([f"{q(c)} = n.{q(c)}" for c in changing] + [f"{q(c)} = now()" for c in stamps])
         old = ", ".join(f"t.{q(c)}" for c in changing)
         new = ", ".join(f"n.{q(c)}" for c in changing)
-        cursor.execute(
+        return (
             f"UPDATE {self.table} AS t SET {sets} FROM ("
             f"SELECT n1.id, {', '.join(self._level2())} FROM ("
             f"SELECT t0.{self.pk} AS id, {', '.join(level1)} FROM {self.stage} s "
@@ -856,9 +958,8 @@ class StagedMerge:
             f"WHERE t.{self.pk} = n.id AND ROW({old}) IS DISTINCT FROM ROW({new})",
             params,
         )
-        return cursor.rowcount
 
-    def _insert(self, cursor) -> int:
+    def _insert_sql(self) -> tuple[str, list]:
         q = self.q
         params: list = []
         level1 = self._level1(creating=True, params=params)
@@ -868,13 +969,12 @@ class StagedMerge:
                             f"(SELECT 1 FROM {self.table} t0 WHERE t0.{q(self.key_column)} = {self.key_stage}))")
         if self.spec.natural_key:
             new_rows.append(f"(s.nk IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {self.table} t0 WHERE t0.natural_key = s.nk))")
-        cursor.execute(
+        return (
             f"INSERT INTO {self.table} ({', '.join(q(f.column) for f in self.fields)}) "
             f"SELECT {', '.join(self._level2())} FROM ("
             f"SELECT {', '.join(level1)} FROM {self.stage} s WHERE {' OR '.join(new_rows)}) n1",
             params,
         )
-        return cursor.rowcount
 
 
 def run_import(
@@ -905,24 +1005,32 @@ def run_import(
         with transaction.atomic():
             if staged:
                 importer: Importer = StagedImporter(spec=spec, context=context, blank_clears=blank_clears, on_error=record,
-                                                    present=list(resolved.values()))
+                                                    present=list(resolved.values()),
+                                                    write_despite_errors=dry_run or skip_invalid)
             else:
                 importer = Importer(spec=spec, context=context, blank_clears=blank_clears, on_error=record)
-            batch: list[tuple[ParsedRow, list[RowError]]] = []
-            for line, cells in rows:
-                batch.append(parse(line, cells))
-                if len(batch) >= batch_size:
+            gc_was_enabled = gc.isenabled()
+            gc.disable()  # millions of short-lived acyclic objects: cyclic collection would only cost time
+            try:
+                batch: list[tuple[ParsedRow, list[RowError]]] = []
+                for line, cells in rows:
+                    batch.append(parse(line, cells))
+                    if len(batch) >= batch_size:
+                        importer.flush(batch)
+                        batch = []
+                        if progress:
+                            progress(importer.result.rows)
+                if batch:
                     importer.flush(batch)
-                    batch = []
-                    if progress:
-                        progress(importer.result.rows)
-            if batch:
-                importer.flush(batch)
-            if importer.result.rows == 0:
-                raise ImportAborted("the file has a header but no data rows", line=2)
-            # With errors and without --skip-invalid everything is rolled back: the merge is only worth running
-            # on a dry run, whose summary counts what would be created and updated.
-            importer.finish(write=dry_run or skip_invalid or not importer.result.errors)
+                if importer.result.rows == 0:
+                    raise ImportAborted("the file has a header but no data rows", line=2)
+                # With errors and without --skip-invalid everything is rolled back: the merge is only worth
+                # running on a dry run, whose summary counts what would be created and updated.
+                importer.finish(write=dry_run or skip_invalid or not importer.result.errors)
+            finally:
+                importer.abandon()  # no thread outlives the transaction, whatever was raised
+                if gc_was_enabled:
+                    gc.enable()
             if dry_run or (importer.result.errors and not skip_invalid):
                 raise _RollBack
     except _RollBack:

@@ -7,6 +7,7 @@ import hashlib
 from collections.abc import Callable
 from pathlib import Path
 
+from django.db import DatabaseError
 from django.utils import timezone
 
 from .importing import ImportAborted, KindSpec, RowError, run_import
@@ -34,6 +35,19 @@ def _sha256(path: Path) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
+def _progress_connection():
+    """A second PostgreSQL connection (autocommit) for progress, or None (SQLite: one writer, same connection)."""
+    from django.db import DEFAULT_DB_ALIAS, connections
+
+    main = connections[DEFAULT_DB_ALIAS]
+    if main.vendor != "postgresql" or main.in_atomic_block:
+        return None  # inside a caller's transaction the run row may be locked by it: stay on its connection
+    side = connections.create_connection(DEFAULT_DB_ALIAS)
+    with side.cursor() as cursor:
+        cursor.execute("SET lock_timeout = '2s'")
+    return side
+
+
 def import_file(
     *, kind: str, path: Path, file_name: str | None = None, user: User | None = None, dry_run: bool = False,
     skip_invalid: bool = False, encoding: str | None = None, mapping: dict[str, str] | None = None,
@@ -56,8 +70,19 @@ def import_file(
     run.options, run.dry_run, run.status = options, dry_run, ImportRun.Status.RUNNING
     run.save()
 
+    progress_connection = _progress_connection()
+
     def save_progress(rows: int) -> None:
-        ImportRun.objects.filter(id=run.id).update(rows_done=rows)
+        if progress_connection is not None:
+            # Outside the import's transaction: the import page sees it at once, and the import's connection
+            # stays free for its merge worker.
+            try:
+                with progress_connection.cursor() as cursor:
+                    cursor.execute("UPDATE core_importrun SET rows_done = %s WHERE id = %s", [rows, run.id])
+            except DatabaseError:
+                pass  # progress is best effort; the final counts are saved with the run
+        else:
+            ImportRun.objects.filter(id=run.id).update(rows_done=rows)
         if progress:
             progress(rows)
 
@@ -87,6 +112,8 @@ def import_file(
     finally:
         if errors_file:
             errors_file.close()
+        if progress_connection is not None:
+            progress_connection.close()
     run.encoding = result.encoding
     run.rows_total = run.rows_done = result.rows
     run.created, run.updated, run.unchanged, run.errors = result.created, result.updated, result.unchanged, result.errors
