@@ -30,6 +30,9 @@ SUGGEST_MIN_LIFT = Fraction(3, 2)
 WEIGHT_PER_LIFT = 10
 MAX_WEIGHT = 50
 MAX_SUGGESTED = 8
+# "Active customers with at least N won deals" can be chosen for N = 1 … MAX_REPEAT_WINS: the precomputed
+# counts keep active accounts by their number of wins, capped here (the last group is "N or more").
+MAX_REPEAT_WINS = 10
 
 # Attributes worth comparing: descriptive firmographics, not identifiers (name, domain, corporate number).
 CATEGORY_ATTRIBUTES: tuple[str, ...] = ("industry", "prefecture")

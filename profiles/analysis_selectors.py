@@ -360,6 +360,17 @@ def _list_value_counts(queryset: QuerySet, attribute: str, flags: Sequence[str])
                 for row in cursor.fetchall()}
 
 
+def category_values(targets: QuerySet, attribute: str) -> QuerySet:
+    """The accounts with ``v`` = the attribute trimmed and lower-cased, blanks left out."""
+    return targets.annotate(v=Lower(Trim(attribute))).exclude(v="")
+
+
+def band_expression(attribute: str, bands: Sequence[analysis.Band]) -> Case:
+    """The index of the numeric band an account's value falls in (for accounts with a value)."""
+    return Case(*[When(**{f"{attribute}__lt": b.high}, then=Value(b.index)) for b in bands if b.high is not None],
+                default=Value(bands[-1].index), output_field=IntegerField())
+
+
 def _flag(condition: Q | Any) -> Case:
     return Case(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField())
 
@@ -391,7 +402,7 @@ def best_customer_learning(*, loyal: bool = True, active_min_wins: int | None = 
             min_sample=min_sample, **extra))
 
     for attribute in analysis.CATEGORY_ATTRIBUTES:
-        grouped = (targets.annotate(v=Lower(Trim(attribute))).exclude(v="").values("v")
+        grouped = (category_values(targets, attribute).values("v")
                    .annotate(n=Count("id"), b=Count("id", filter=best_q)).order_by())
         add(attribute, "category", {r["v"]: (r["b"], r["n"]) for r in grouped})
     for attribute in analysis.BOOLEAN_ANALYSIS_ATTRIBUTES:
@@ -401,8 +412,7 @@ def best_customer_learning(*, loyal: bool = True, active_min_wins: int | None = 
             labels={True: "yes", False: "no"})
     for attribute, edges in analysis.NUMERIC_BAND_EDGES.items():
         bands = analysis.bands_for(edges)
-        band = Case(*[When(**{f"{attribute}__lt": b.high}, then=Value(b.index)) for b in bands if b.high is not None],
-                    default=Value(bands[-1].index), output_field=IntegerField())
+        band = band_expression(attribute, bands)
         grouped = (targets.filter(**{f"{attribute}__isnull": False}).annotate(band=band).values("band")
                    .annotate(n=Count("id"), b=Count("id", filter=best_q)).order_by())
         add(attribute, "band", {r["band"]: (r["b"], r["n"]) for r in grouped}, bands=bands)

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from core.models import AuditEntry, User
 
-from .models import IcpProfile, IcpProfileVersion, RescoreRun
+from .models import AnalysisRefresh, IcpProfile, IcpProfileVersion, ProfileAnalysis, RescoreRun
 from .scoring import (
     ATTRIBUTES, BOOLEAN_ATTRIBUTES, DEFAULT_TIERS, LIST_ATTRIBUTES, NUMERIC_ATTRIBUTES, OPERATORS, _number,
     account_attributes, best_fit, load_active_profile_specs,
@@ -193,6 +193,8 @@ def rescore_run_execute(*, run_id: int, chunk_size: int = 5000) -> str:
         return RescoreRun.Status.FAILED
     RescoreRun.objects.filter(id=run_id).update(status=RescoreRun.Status.SUCCEEDED, finished_at=timezone.now(),
                                                 rows_done=done, rows_total=done)
+    # Fits and tiers moved: the analysis snapshots (review, breadth, accounts per tier) follow in their own job.
+    analysis_refresh_queue(actor=None, reason="rescore")
     return RescoreRun.Status.SUCCEEDED
 
 
@@ -229,3 +231,116 @@ def rescore_accounts(*, chunk_size: int = 5000, progress: Callable[[int], None] 
         last_id = rows[-1]["id"]
         if progress:
             progress(done)
+
+
+# --- precomputed analyses ---------------------------------------------------------------------------------
+
+
+def analysis_refresh_queue(
+    *, actor: User | None, reason: str, version: IcpProfileVersion | None = None, reuse_running: bool = False,
+) -> AnalysisRefresh:
+    """Record a refresh of the analysis snapshots and start it when the surrounding transaction commits.
+
+    A refresh still pending is reused: it has not read anything yet, so it will see the latest data. With
+    ``reuse_running`` (the button) one already running is reused too, so repeated clicks cost one pass.
+    """
+    from .tasks import analysis_refresh_task
+
+    run, created = analysis_refresh_record(actor=actor, reason=reason, version=version, reuse_running=reuse_running)
+    if created:
+        transaction.on_commit(lambda: analysis_refresh_task.delay(run.id))
+    return run
+
+
+def analysis_refresh_record(
+    *, actor: User | None, reason: str, version: IcpProfileVersion | None = None, reuse_running: bool = False,
+) -> tuple[AnalysisRefresh, bool]:
+    """The refresh to wait for: a pending one (or running, with ``reuse_running``), else a new pending one."""
+    statuses = [AnalysisRefresh.Status.PENDING] + ([AnalysisRefresh.Status.RUNNING] if reuse_running else [])
+    existing = AnalysisRefresh.objects.filter(status__in=statuses, version=version).order_by("-id").first()
+    if existing is not None:
+        return existing, False
+    return AnalysisRefresh.objects.create(reason=reason, version=version, created_by=actor), True
+
+
+def _analysis_save(*, kind: str, version: IcpProfileVersion | None, as_of, data: dict, seconds: float) -> None:
+    ProfileAnalysis.objects.update_or_create(
+        kind=kind, version=version,
+        defaults={"as_of": as_of, "computed_at": timezone.now(), "seconds": round(seconds, 3), "data": data})
+
+
+def analysis_refresh_steps(*, version: IcpProfileVersion | None = None) -> list[tuple[str, IcpProfileVersion | None]]:
+    """What one refresh computes: the review of every profile's current version (and of ``version``), then the
+    best-customer counts, the breadth of A/B targets and the accounts per profile and tier."""
+    versions = [p.current_version for p in IcpProfile.objects.select_related("current_version").order_by("id")
+                if p.current_version is not None]
+    if version is not None and version.id not in {v.id for v in versions}:
+        versions.append(version)
+    return ([(ProfileAnalysis.Kind.REVIEW, v) for v in versions]
+            + [(ProfileAnalysis.Kind.LEARN, None), (ProfileAnalysis.Kind.BREADTH, None), (ProfileAnalysis.Kind.TIERS, None)])
+
+
+def analysis_compute(*, kind: str, version: IcpProfileVersion | None = None, as_of=None) -> ProfileAnalysis:
+    """Compute one snapshot set-based (the expensive scans happen here, in the job) and store it."""
+    import time
+
+    from dashboards.selectors import latest_run_as_of
+
+    from core.timeutil import business_today
+
+    from . import analysis_selectors as sel
+    from . import analysis_snapshots as snap
+
+    as_of = as_of or latest_run_as_of() or business_today()
+    started = time.perf_counter()
+    if kind == ProfileAnalysis.Kind.REVIEW:
+        data = snap.review_data(sel.version_spec(version.profile, version))
+    elif kind == ProfileAnalysis.Kind.LEARN:
+        data = snap.learning_data()
+    elif kind == ProfileAnalysis.Kind.BREADTH:
+        data = snap.breadth_data(as_of=as_of)
+    elif kind == ProfileAnalysis.Kind.TIERS:
+        data = snap.tier_counts_data()
+    else:
+        raise ValueError(f"unknown analysis kind {kind!r}")
+    _analysis_save(kind=kind, version=version, as_of=as_of, data=data, seconds=time.perf_counter() - started)
+    return ProfileAnalysis.objects.get(kind=kind, version=version)
+
+
+def analysis_refresh_all(*, version: IcpProfileVersion | None = None,
+                         progress: Callable[[int, int], None] | None = None) -> int:
+    """Every snapshot of one refresh, each stored as soon as it is computed; returns how many."""
+    from dashboards.selectors import latest_run_as_of
+
+    from core.timeutil import business_today
+
+    steps = analysis_refresh_steps(version=version)
+    as_of = latest_run_as_of() or business_today()
+    for done, (kind, step_version) in enumerate(steps, start=1):
+        analysis_compute(kind=kind, version=step_version, as_of=as_of)
+        if progress:
+            progress(done, len(steps))
+    return len(steps)
+
+
+def analysis_refresh_execute(*, run_id: int) -> str:
+    """Run one recorded refresh: compare-and-set pending → running, progress after every snapshot."""
+    claimed = AnalysisRefresh.objects.filter(id=run_id, status=AnalysisRefresh.Status.PENDING).update(
+        status=AnalysisRefresh.Status.RUNNING, started_at=timezone.now())
+    if not claimed:
+        return AnalysisRefresh.objects.filter(id=run_id).values_list("status", flat=True).first() or ""  # redelivered
+    version = AnalysisRefresh.objects.filter(id=run_id).values_list("version", flat=True).first()
+
+    def progress(done: int, total: int) -> None:
+        AnalysisRefresh.objects.filter(id=run_id).update(steps_done=done, steps_total=total)
+
+    try:
+        analysis_refresh_all(version=IcpProfileVersion.objects.select_related("profile").filter(id=version).first()
+                             if version else None, progress=progress)
+    except Exception as exc:  # recorded for the page; in eager mode the caller (a rescoring job) must not crash
+        logger.exception("analysis refresh %s failed", run_id)
+        AnalysisRefresh.objects.filter(id=run_id).update(status=AnalysisRefresh.Status.FAILED,
+                                                         finished_at=timezone.now(), message=str(exc)[:1000])
+        return AnalysisRefresh.Status.FAILED
+    AnalysisRefresh.objects.filter(id=run_id).update(status=AnalysisRefresh.Status.SUCCEEDED, finished_at=timezone.now())
+    return AnalysisRefresh.Status.SUCCEEDED

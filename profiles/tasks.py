@@ -13,3 +13,15 @@ def rescore_accounts_task(run_id: int | None = None) -> int | str:
     if run_id is None:
         return services.rescore_accounts()
     return services.rescore_run_execute(run_id=run_id)
+
+
+@shared_task(name="profiles.analysis_refresh", acks_late=True, expires=6 * 3600)
+def analysis_refresh_task(run_id: int | None = None) -> str:
+    """Recompute the ICP analysis snapshots (a few full scans at a million accounts) outside any request.
+
+    With a run id (the Refresh button, the hook after rescoring) progress goes to that AnalysisRefresh; without
+    one (queued after the nightly recompute) a run is recorded here first.
+    """
+    if run_id is None:
+        run_id = services.analysis_refresh_record(actor=None, reason="nightly")[0].id
+    return services.analysis_refresh_execute(run_id=run_id)
