@@ -48,6 +48,9 @@ def main() -> None:
     parser.add_argument("--accounts", type=int, default=None, help="accounts (imports: 100k, recompute: 1M)")
     parser.add_argument("--touches", type=int, default=None, help="touches (imports: 1M, recompute: 10M)")
     parser.add_argument("--data-dir", default="bench-data")
+    parser.add_argument("--reuse-data", action="store_true",
+                        help="recompute: keep accounts and touches already generated at this size, forget the runs")
+    parser.add_argument("--generate-only", action="store_true", help="recompute: generate the data and stop")
     args = parser.parse_args()
     args.database_url = bench_database_url()
     setup_django(args.database_url)
