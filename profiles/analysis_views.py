@@ -1,7 +1,12 @@
 """ICP analysis pages (issue #5): review a profile, explain an account's fit, learn from the best customers,
-validate tiers against outcomes, breadth of A/B targets. Thin adapters over analysis_selectors.
+validate tiers against outcomes, breadth of A/B targets.
 
-Everyone signed in reads; only marketing, managers and admins may create a draft profile (the one write).
+Review, learning and breadth read the precomputed snapshots (ProfileAnalysis, one row each) through
+profiles.selectors: at a million accounts the live scans take seconds, so they run only in the background
+refresh (nightly, after rescoring, or from the "Refresh figures" button). The explanation of one account and
+the validation of two versions stay live.
+
+Everyone signed in reads; marketing, managers and admins may create a draft profile and refresh the figures.
 """
 
 from __future__ import annotations
@@ -11,24 +16,29 @@ import datetime as dt
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
 from accounts.models import Account
-from core.choices import Role, State
+from core.choices import State
 from core.permissions import EVERYONE, RoleRequiredMixin, has_role
 from core.timeutil import business_today
 from dashboards.selectors import latest_run_as_of
 
 from . import analysis
 from . import analysis_selectors as sel
-from .models import IcpProfile, IcpProfileVersion
-from .services import profile_save
-
-EDITORS = (Role.MARKETING, Role.MANAGER, Role.ADMIN)
+from .models import AnalysisRefresh, IcpProfile, IcpProfileVersion, ProfileAnalysis
+from .selectors import (
+    StoredAnalysis, analysis_refresh_latest, analysis_snapshot, stored_breadth, stored_learning, stored_review,
+)
+from .services import analysis_refresh_queue, profile_save
+from .views import EDITORS
 
 OP_LABELS = {
     "eq": "=", "ne": "≠", "in": gettext_lazy("is one of"), "not_in": gettext_lazy("is none of"), "gt": ">", "gte": "≥",
@@ -78,8 +88,14 @@ def _versions(profile: IcpProfile) -> list[int]:
     return list(profile.versions.order_by("-number").values_list("number", flat=True))
 
 
+def _snapshot_context(request, stored: StoredAnalysis, *, version: IcpProfileVersion | None = None) -> dict:
+    """What the figures' header needs: when they are from, the refresh under way, and the button for editors."""
+    return {"stored": stored, "can_refresh": has_role(request.user, EDITORS),
+            "refresh_version": version.id if version is not None else "", "next": request.get_full_path()}
+
+
 class ReviewView(RoleRequiredMixin, View):
-    """Fit histogram, tier counts, hit rate per criterion, top and bottom accounts, and an account search."""
+    """Fit histogram, tier counts, hit rate per criterion, top and bottom accounts (stored), and an account search."""
 
     allowed_roles = EVERYONE
 
@@ -87,11 +103,15 @@ class ReviewView(RoleRequiredMixin, View):
         profile, version = _profile_and_version(pk, request.GET.get("version"))
         spec = sel.version_spec(profile, version)
         query = request.GET.get("q", "").strip()[:100]
-        review = sel.profile_review(spec)
+        stored = stored_review(profile=profile, version=version)
+        review = stored.figures
+        older = version is not None and version.id != profile.current_version_id
         return render(request, "profiles/analysis/review.html", {
             "profile": profile, "version": version, "versions": _versions(profile), "spec": spec, "review": review,
-            "hits": [(h, describe(h.criterion)) for h in review.hits], "query": query,
+            "hits": [(h, describe(h.criterion)) for h in review.hits] if review else [], "query": query,
             "found": sel.account_search(query),
+            # An older version is computed only when asked for: the button names it.
+            **_snapshot_context(request, stored, version=version if older else None),
         })
 
 
@@ -116,7 +136,9 @@ class ExplainView(RoleRequiredMixin, View):
 class LearnForm(forms.Form):
     loyal = forms.BooleanField(label=gettext_lazy("Loyal customers"), required=False, initial=True)
     active = forms.BooleanField(label=gettext_lazy("Active customers with repeat wins"), required=False, initial=True)
-    min_wins = forms.IntegerField(label=gettext_lazy("Won deals at least"), min_value=1, max_value=100, initial=2)
+    # The stored counts group won deals 1 … MAX_REPEAT_WINS (the last meaning "or more").
+    min_wins = forms.IntegerField(label=gettext_lazy("Won deals at least"), min_value=1,
+                                  max_value=analysis.MAX_REPEAT_WINS, initial=2)
     min_sample = forms.IntegerField(label=gettext_lazy("Minimum sample"), min_value=1, max_value=100000,
                                     initial=analysis.MIN_SAMPLE)
 
@@ -133,30 +155,37 @@ def _learn_form(data) -> LearnForm:
     return LearnForm(data)
 
 
-def _learning(form: LearnForm) -> sel.Learning:
+def _learning(form: LearnForm | None) -> StoredAnalysis:
+    """The stored counts for the form's choice of best customers (no figures for an invalid form)."""
+    if form is None or not form.is_valid():
+        return StoredAnalysis(figures=None, snapshot=analysis_snapshot(kind=ProfileAnalysis.Kind.LEARN),
+                              refresh=analysis_refresh_latest())
     data = form.cleaned_data
-    return sel.best_customer_learning(loyal=data["loyal"], active_min_wins=data["min_wins"] if data["active"] else None,
-                                      min_sample=data["min_sample"])
+    return stored_learning(loyal=data["loyal"], active_min_wins=data["min_wins"] if data["active"] else None,
+                           min_sample=data["min_sample"])
 
 
 class LearnView(RoleRequiredMixin, View):
-    """Best customers vs all targets, attribute by attribute; suggested criteria; a draft profile in one click."""
+    """Best customers vs all targets, attribute by attribute (stored counts); suggested criteria; a draft profile."""
 
     allowed_roles = EVERYONE
 
     def get(self, request):
         form = _learn_form(request.GET)
-        learning = _learning(form) if form.is_valid() else None
-        return self._render(request, form, learning)
+        return self._render(request, form, _learning(form))
 
     def post(self, request):
         if not has_role(request.user, EDITORS):
             raise PermissionDenied
         form = _learn_form(request.POST)
         if not form.is_valid():
-            return self._render(request, form, None, status=400)
-        # The suggestion is recomputed from the chosen group, never taken from the posted page.
-        learning = _learning(form)
+            return self._render(request, form, _learning(None), status=400)
+        # The suggestion is rebuilt from the stored counts for the chosen group, never taken from the posted page.
+        stored = _learning(form)
+        learning = stored.figures
+        if learning is None:
+            messages.error(request, _("The figures have not been computed yet: refresh them first."))
+            return self._render(request, form, stored, status=400)
         criteria = analysis.suggested_criteria(learning.suggestions)
         name = (request.POST.get("name") or "").strip()[:200] or _("Draft from best customers %(date)s") % {
             "date": business_today().isoformat()}
@@ -167,7 +196,7 @@ class LearnView(RoleRequiredMixin, View):
             error = _("A profile named “%(name)s” already exists; choose another name.") % {"name": name}
         if error:
             messages.error(request, error)
-            return self._render(request, form, learning, status=400, name=name)
+            return self._render(request, form, stored, status=400, name=name)
         data = form.cleaned_data
         group = [_("loyal")] if data["loyal"] else []
         if data["active"]:
@@ -178,10 +207,13 @@ class LearnView(RoleRequiredMixin, View):
                 "group": ", ".join(group)},
             comment=_("Draft from the best-customer analysis, minimum sample %(n)d") % {"n": data["min_sample"]},
         )
+        # The draft's review is computed in the background too (its page shows the progress meanwhile).
+        analysis_refresh_queue(actor=request.user, reason="draft")
         messages.success(request, _("Draft profile “%(name)s” created (inactive).") % {"name": name})
         return redirect("profiles:review", pk=version.profile_id)
 
-    def _render(self, request, form, learning, *, status: int = 200, name: str = ""):
+    def _render(self, request, form, stored: StoredAnalysis, *, status: int = 200, name: str = ""):
+        learning = stored.figures
         rows_by_attribute: dict[str, list] = {}
         for row in learning.rows if learning else []:
             rows_by_attribute.setdefault(attribute_label(row.attribute), []).append(row)
@@ -189,7 +221,7 @@ class LearnView(RoleRequiredMixin, View):
             "form": form, "learning": learning, "rows_by_attribute": rows_by_attribute,
             "suggestions": [(s, describe(s.criterion)) for s in learning.suggestions] if learning else [],
             "can_edit": has_role(request.user, EDITORS), "name": name,
-            "min_lift": float(analysis.SUGGEST_MIN_LIFT),
+            "min_lift": float(analysis.SUGGEST_MIN_LIFT), **_snapshot_context(request, stored),
         }, status=status)
 
 
@@ -238,14 +270,58 @@ class ValidateView(RoleRequiredMixin, View):
 
 
 class BreadthView(RoleRequiredMixin, View):
-    """Share of tier A/B target accounts touched in the last 30 and 90 days, by state, industry and region."""
+    """Share of tier A/B target accounts touched in the last 30 and 90 days, by state, industry and region (stored)."""
 
     allowed_roles = EVERYONE
 
     def get(self, request):
-        as_of = latest_run_as_of() or business_today()
         names = dict(State.choices)
-        breadth = sel.breadth_by_segment(as_of=as_of)
+        stored = stored_breadth()
+        breadth = stored.figures
         return render(request, "profiles/analysis/breadth.html", {
-            "breadth": breadth, "state_rows": [(names.get(r.key, r.key), r) for r in breadth.by_state],
+            "breadth": breadth, "state_rows": [(names.get(r.key, r.key), r) for r in breadth.by_state] if breadth else [],
+            **_snapshot_context(request, stored),
         })
+
+
+class AnalysisRefreshView(RoleRequiredMixin, View):
+    """POST: recompute the stored figures in the background (marketing, managers, admins), then back to the page.
+
+    ``version`` (an id) asks for an older version's review as well; repeated clicks reuse the refresh that is
+    pending or running, so they cost one pass.
+    """
+
+    allowed_roles = EDITORS
+
+    def post(self, request):
+        version = None
+        raw = (request.POST.get("version") or "").strip()
+        if raw:
+            if not raw.isdigit():
+                raise Http404("no such version")
+            version = get_object_or_404(IcpProfileVersion.objects.select_related("profile"), pk=int(raw))
+            if version.profile.current_version_id == version.id:  # every refresh computes the current versions
+                version = None
+        analysis_refresh_queue(actor=request.user, reason="button", version=version, reuse_running=True)
+        messages.info(request, _("The figures are being recomputed in the background."))
+        target = request.POST.get("next") or ""
+        if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                               require_https=request.is_secure()):
+            target = reverse("profiles:list")
+        return redirect(target)
+
+
+class AnalysisRefreshStatusView(RoleRequiredMixin, View):
+    """One refresh's progress: the partial the pages poll with htmx; when it has succeeded, htmx reloads the page
+    so the new figures show."""
+
+    allowed_roles = EVERYONE
+
+    def get(self, request, pk: int):
+        refresh = get_object_or_404(AnalysisRefresh.objects.select_related("created_by"), pk=pk)
+        if not request.htmx:
+            return render(request, "profiles/analysis/refresh.html", {"refresh": refresh})
+        response = render(request, "profiles/analysis/_refresh_status.html", {"refresh": refresh})
+        if refresh.status == AnalysisRefresh.Status.SUCCEEDED:
+            response["HX-Refresh"] = "true"
+        return response

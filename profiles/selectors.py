@@ -1,14 +1,15 @@
-"""Reads for the ICP profile pages: the list with tier counts, one profile, its versions, and version diffs."""
+"""Reads for the ICP profile pages: the list with tier counts, one profile, its versions, version diffs, and the
+precomputed analyses (ProfileAnalysis) the analysis pages read instead of scanning the accounts."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from django.db.models import Count
 from django.shortcuts import get_object_or_404
 
-from .models import IcpProfile, IcpProfileVersion, RescoreRun
+from .models import AnalysisRefresh, IcpProfile, IcpProfileVersion, ProfileAnalysis, RescoreRun
 
 TIERS = ("A", "B", "C")
 
@@ -17,28 +18,19 @@ TIERS = ("A", "B", "C")
 class ProfileRow:
     profile: IcpProfile
     version: IcpProfileVersion | None
-    tier_counts: dict[str, int]
+    tier_counts: dict[str, int] | None  # None until the accounts-per-tier snapshot has been computed
 
     @property
     def criteria_count(self) -> int:
         return len(self.version.criteria) if self.version else 0
 
 
-def profile_list_rows() -> list[ProfileRow]:
-    """Every profile with its current version and accounts per tier: two queries whatever the number of profiles."""
-    from accounts.models import Account
-
+def profile_list_rows(*, tiers: ProfileAnalysis | None = None) -> list[ProfileRow]:
+    """Every profile with its current version and accounts per tier (from the stored ``tiers`` snapshot, read
+    once by the caller with ``tier_counts_stored``): one query whatever the number of profiles or accounts."""
     profiles = list(IcpProfile.objects.select_related("current_version").order_by("name"))
-    counts: dict[int, dict[str, int]] = {}
-    # One GROUP BY over the accounts scored by some profile (icp_profile is an indexed foreign key).
-    for row in (Account.objects.filter(icp_profile__isnull=False).values("icp_profile_id", "icp_tier")
-                .annotate(n=Count("id")).order_by()):
-        counts.setdefault(row["icp_profile_id"], {})[row["icp_tier"]] = row["n"]
-    return [
-        ProfileRow(profile=p, version=p.current_version,
-                   tier_counts={t: counts.get(p.id, {}).get(t, 0) for t in TIERS})
-        for p in profiles
-    ]
+    return [ProfileRow(profile=p, version=p.current_version, tier_counts=profile_tier_counts(tiers, profile_id=p.id))
+            for p in profiles]
 
 
 def profile_get(*, profile_id: int) -> IcpProfile:
@@ -56,6 +48,86 @@ def rescore_run_latest(*, profile: IcpProfile | None = None) -> RescoreRun | Non
     if profile is not None:
         runs = runs.filter(profile=profile)
     return runs.order_by("-id").first()
+
+
+# --- precomputed analyses ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoredAnalysis:
+    """What an analysis page shows: the figures rebuilt from the stored snapshot (None when not computed yet),
+    the snapshot itself (as_of, computed_at) and the refresh to report (running, or the latest one)."""
+
+    figures: Any
+    snapshot: ProfileAnalysis | None
+    refresh: AnalysisRefresh | None
+
+    @property
+    def refreshing(self) -> bool:
+        return self.refresh is not None and self.refresh.in_progress
+
+
+def analysis_snapshot(*, kind: str, version: IcpProfileVersion | None = None) -> ProfileAnalysis | None:
+    """One stored snapshot by (kind, version): one indexed row (the unique constraints of ProfileAnalysis)."""
+    return ProfileAnalysis.objects.filter(kind=kind, version=version).first()
+
+
+def analysis_refresh_latest(*, version: IcpProfileVersion | None = None) -> AnalysisRefresh | None:
+    """The refresh a page reports: one pending or running, else the newest (to show a failure).
+
+    Every refresh computes the global snapshots and each profile's current review; an older version's review
+    only comes from a refresh asked for that version, so pass ``version`` for an older version only.
+    """
+    runs = AnalysisRefresh.objects.select_related("created_by")
+    if version is not None:
+        runs = runs.filter(version=version)
+    running = runs.filter(status__in=[AnalysisRefresh.Status.PENDING, AnalysisRefresh.Status.RUNNING]).order_by("-id")
+    return running.first() or runs.order_by("-id").first()
+
+
+def stored_review(*, profile: IcpProfile, version: IcpProfileVersion | None) -> StoredAnalysis:
+    """The review of one version from its snapshot (the Review dataclass of the live selector)."""
+    from . import analysis_selectors as sel
+    from . import analysis_snapshots as snap
+
+    if version is None:  # a profile without any version has nothing to review
+        return StoredAnalysis(figures=None, snapshot=None, refresh=None)
+    snapshot = analysis_snapshot(kind=ProfileAnalysis.Kind.REVIEW, version=version)
+    figures = snap.review_from_data(snapshot.data, sel.version_spec(profile, version)) if snapshot else None
+    current = version.id == profile.current_version_id
+    return StoredAnalysis(figures=figures, snapshot=snapshot,
+                          refresh=analysis_refresh_latest(version=None if current else version))
+
+
+def stored_learning(*, loyal: bool, active_min_wins: int | None, min_sample: int) -> StoredAnalysis:
+    """Best customers vs all targets for one choice of best customers, from the stored counts."""
+    from . import analysis_snapshots as snap
+
+    snapshot = analysis_snapshot(kind=ProfileAnalysis.Kind.LEARN)
+    figures = snap.learning_from_data(snapshot.data, loyal=loyal, active_min_wins=active_min_wins,
+                                      min_sample=min_sample) if snapshot else None
+    return StoredAnalysis(figures=figures, snapshot=snapshot, refresh=analysis_refresh_latest())
+
+
+def stored_breadth() -> StoredAnalysis:
+    from . import analysis_snapshots as snap
+
+    snapshot = analysis_snapshot(kind=ProfileAnalysis.Kind.BREADTH)
+    return StoredAnalysis(figures=snap.breadth_from_data(snapshot.data) if snapshot else None, snapshot=snapshot,
+                          refresh=analysis_refresh_latest())
+
+
+def tier_counts_stored() -> ProfileAnalysis | None:
+    """The accounts-per-profile-and-tier snapshot (one row) for the profile list and page."""
+    return analysis_snapshot(kind=ProfileAnalysis.Kind.TIERS)
+
+
+def profile_tier_counts(tiers: ProfileAnalysis | None, *, profile_id: int) -> dict[str, int] | None:
+    """{"A": n, "B": n, "C": n} for one profile from the ``tiers`` snapshot; None when not computed yet."""
+    if tiers is None:
+        return None
+    counts = tiers.data.get("profiles", {}).get(str(profile_id), {})
+    return {t: int(counts.get(t, 0)) for t in TIERS}
 
 
 # --- comparing two versions -------------------------------------------------------------------------------

@@ -22,7 +22,10 @@ from core.permissions import EVERYONE, MANAGERS, RoleRequiredMixin, has_role
 
 from .forms import OPERATOR_LABELS, CriterionFormSet, ImportForm, ProfileForm, attribute_label, criterion_initial
 from .models import IcpProfile, RescoreRun
-from .selectors import TIERS, diff_versions, profile_get, profile_list_rows, profile_versions, rescore_run_latest
+from .selectors import (
+    diff_versions, profile_get, profile_list_rows, profile_tier_counts, profile_versions, rescore_run_latest,
+    tier_counts_stored,
+)
 from .services import profile_from_json, profile_save, profile_set_active, profile_to_json, rescore_queue
 
 EDITORS: tuple[str, ...] = (Role.MARKETING, *MANAGERS)
@@ -30,15 +33,6 @@ EDITORS: tuple[str, ...] = (Role.MARKETING, *MANAGERS)
 
 def can_edit(user) -> bool:
     return has_role(user, EDITORS)
-
-
-def _tier_counts(profile: IcpProfile) -> dict[str, int]:
-    from accounts.models import Account
-    from django.db.models import Count
-
-    rows = Account.objects.filter(icp_profile=profile).values("icp_tier").annotate(n=Count("id")).order_by()
-    counts = {row["icp_tier"]: row["n"] for row in rows}
-    return {t: counts.get(t, 0) for t in TIERS}
 
 
 def criteria_rows(criteria) -> list[dict]:
@@ -51,8 +45,10 @@ class ProfileListView(RoleRequiredMixin, View):
     allowed_roles = EVERYONE
 
     def get(self, request):
+        tiers = tier_counts_stored()  # accounts per tier: one stored row, not a GROUP BY over the accounts
         return render(request, "profiles/list.html", {
-            "rows": profile_list_rows(), "can_edit": can_edit(request.user), "latest_run": rescore_run_latest(),
+            "rows": profile_list_rows(tiers=tiers), "tiers": tiers, "can_edit": can_edit(request.user),
+            "latest_run": rescore_run_latest(),
         })
 
 
@@ -62,9 +58,11 @@ class ProfileDetailView(RoleRequiredMixin, View):
     def get(self, request, pk: int):
         profile = profile_get(profile_id=pk)
         version = profile.current_version
+        tiers = tier_counts_stored()
         return render(request, "profiles/detail.html", {
             "profile": profile, "version": version, "criteria": criteria_rows(version.criteria if version else []),
-            "tier_counts": _tier_counts(profile), "run": rescore_run_latest(profile=profile),
+            "tiers": tiers, "tier_counts": profile_tier_counts(tiers, profile_id=profile.pk),
+            "run": rescore_run_latest(profile=profile),
             "can_edit": can_edit(request.user),
         })
 

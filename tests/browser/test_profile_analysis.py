@@ -1,12 +1,13 @@
-"""Marketing reads why an account got its fit, and turns the best customers' traits into a draft profile."""
+"""Marketing reads why an account got its fit, turns the best customers' traits into a draft profile, and
+refreshes the stored figures the analysis pages read."""
 
 import datetime as dt
 
 import pytest
 
 from core.choices import State
-from profiles.models import IcpProfile
-from profiles.services import profile_save
+from profiles.models import AnalysisRefresh, IcpProfile
+from profiles.services import analysis_refresh_all, profile_save
 from tests.factories import AccountFactory, OpportunityFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -39,6 +40,7 @@ def test_marketer_reads_why_an_account_got_its_fit(browser_visit, base_url):
         {"attribute": "employees", "op": "gte", "value": 1000, "weight": 30},
         {"attribute": "departments", "op": "contains", "value": "marketing", "weight": 20},
     ])
+    analysis_refresh_all()  # what the nightly job or the button stores; the page reads it
     log_in(browser_visit, base_url, "mari")
     page = browser_visit.page
     page.goto(f"{base_url}/profiles/{version.profile_id}/review/")
@@ -70,6 +72,7 @@ def test_marketer_reads_why_an_account_got_its_fit(browser_visit, base_url):
 def test_marketer_creates_a_draft_profile_from_the_best_customers(browser_visit, base_url):
     UserFactory(username="mari", role="marketing", language="en")
     market()
+    analysis_refresh_all()
     log_in(browser_visit, base_url, "mari")
     page = browser_visit.page
     page.goto(f"{base_url}/profiles/learn/")
@@ -92,4 +95,38 @@ def test_marketer_creates_a_draft_profile_from_the_best_customers(browser_visit,
     assert "Best customers draft" in page.locator("h1").inner_text()
     assert "inactive" in page.locator("h1").inner_text()
     assert "created (inactive)" in page.locator(".messages").inner_text()
+    assert browser_visit.hosts <= {"127.0.0.1"}
+
+
+def test_marketer_refreshes_the_figures_and_a_reader_watches_a_refresh_finish(browser_visit, base_url):
+    UserFactory(username="mari", role="marketing", language="en")
+    UserFactory(username="sam", role="sales", language="en")
+    market()
+    log_in(browser_visit, base_url, "mari")
+    page = browser_visit.page
+    page.goto(f"{base_url}/profiles/breadth/")
+    page.wait_for_selector("#not-computed")
+    browser_visit.screenshot("not-computed")
+    assert page.locator("#by-state").count() == 0
+    page.click("#refresh-figures button")  # Celery runs eagerly here: the refresh is done when the page returns
+    page.wait_for_selector("#figures-as-of")
+    browser_visit.screenshot("refreshed")
+    assert "Figures as of" in page.locator("#figures-as-of").inner_text()
+    assert page.locator("#by-state").count() == 1
+    assert AnalysisRefresh.objects.get().created_by.username == "mari"
+
+    # A reader sees no button; while a refresh runs the page polls it and reloads when it has finished.
+    page.context.clear_cookies()
+    log_in(browser_visit, base_url, "sam")
+    refresh = AnalysisRefresh.objects.create(reason="nightly", status=AnalysisRefresh.Status.RUNNING,
+                                             steps_done=1, steps_total=4)
+    page.goto(f"{base_url}/profiles/learn/")
+    page.wait_for_selector("#analysis-refresh")
+    assert page.locator("#refresh-figures").count() == 0
+    assert "1 / 4" in page.locator("#analysis-refresh").inner_text()
+    AnalysisRefresh.objects.filter(id=refresh.id).update(steps_done=3)
+    page.wait_for_function("document.querySelector('#refresh-steps').innerText.includes('3 / 4')")
+    AnalysisRefresh.objects.filter(id=refresh.id).update(status=AnalysisRefresh.Status.SUCCEEDED, steps_done=4)
+    page.wait_for_selector("#analysis-refresh", state="detached")  # htmx reloaded the page
+    assert page.locator("#figures-as-of").count() == 1
     assert browser_visit.hosts <= {"127.0.0.1"}

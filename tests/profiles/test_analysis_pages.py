@@ -1,4 +1,7 @@
-"""ICP analysis pages: access per role, query budgets, hostile text, and the one write (a draft profile)."""
+"""ICP analysis pages: access per role, query budgets, hostile text, and the one write (a draft profile).
+
+Review, learning and breadth read the stored snapshots: the fixtures compute them (as the background refresh
+does) before the pages are read; tests/profiles/test_analysis_snapshot_pages.py covers the refresh itself."""
 
 import datetime as dt
 
@@ -8,8 +11,8 @@ from django.urls import reverse
 from accounts.models import Account
 from core.choices import Role, State
 from core.permissions import EVERYONE
-from profiles.models import IcpProfile
-from profiles.services import profile_save
+from profiles.models import AnalysisRefresh, IcpProfile
+from profiles.services import analysis_refresh_all, profile_save
 from tests.factories import AccountFactory, OpportunityFactory, TouchFactory
 from tests.web.access import assert_page_access
 
@@ -51,6 +54,12 @@ def market():
     return accounts
 
 
+@pytest.fixture
+def snapshots(profile, market):
+    """What the background refresh stores, including the older version 1 (asked for on its review page)."""
+    analysis_refresh_all(version=profile.versions.get(number=1))
+
+
 def _pages(profile, account):
     return [
         reverse("profiles:review", args=[profile.pk]),
@@ -61,7 +70,7 @@ def _pages(profile, account):
     ]
 
 
-def test_every_analysis_page_sends_anonymous_to_login_and_serves_every_role(client, personas, profile, market):
+def test_every_analysis_page_sends_anonymous_to_login_and_serves_every_role(client, personas, profile, market, snapshots):
     for url in _pages(profile, market[0]):
         assert_page_access(client, personas, url, EVERYONE)
 
@@ -74,11 +83,11 @@ def test_pages_of_a_missing_profile_or_account_are_not_found(client, marketer, p
 
 
 @pytest.mark.parametrize(("name", "budget"), [
-    ("profiles:review", 12), ("profiles:explain", 10), ("profiles:learn", 20), ("profiles:validate", 14),
-    ("profiles:breadth", 10),
+    ("profiles:review", 9), ("profiles:explain", 10), ("profiles:learn", 7), ("profiles:validate", 14),
+    ("profiles:breadth", 7),
 ])
 def test_each_page_keeps_a_query_budget_whatever_the_number_of_accounts(client, marketer, profile, market, name, budget,
-                                                                       django_assert_max_num_queries):
+                                                                       snapshots, django_assert_max_num_queries):
     url = _pages(profile, market[0])[[p[0] for p in PAGE_NAMES].index(name)]
     client.force_login(marketer)
     client.get(url)  # warm the session and the translation catalogue
@@ -93,7 +102,7 @@ PAGE_NAMES = [("profiles:review",), ("profiles:explain",), ("profiles:learn",), 
               ("profiles:breadth",)]
 
 
-def test_hostile_account_names_and_values_are_shown_as_text(client, marketer, profile, market):
+def test_hostile_account_names_and_values_are_shown_as_text(client, marketer, profile, market, snapshots):
     hostile = Account.objects.get(name=HOSTILE)
     client.force_login(marketer)
     pages = _pages(profile, hostile)
@@ -107,7 +116,7 @@ def test_hostile_account_names_and_values_are_shown_as_text(client, marketer, pr
     assert "&lt;b&gt;bold&lt;/b&gt;" in explain and "&lt;b&gt;bold&lt;/b&gt;" in learn and "&lt;i&gt;r&lt;/i&gt;" in breadth
 
 
-def test_review_shows_tiers_hit_rates_and_links_top_accounts_to_their_explanation(client, sales, profile, market):
+def test_review_shows_tiers_hit_rates_and_links_top_accounts_to_their_explanation(client, sales, profile, market, snapshots):
     client.force_login(sales)
     response = client.get(reverse("profiles:review", args=[profile.pk]))
     html = response.content.decode()
@@ -141,7 +150,7 @@ def test_explanation_lists_points_got_and_missed_per_criterion(client, csm, prof
     assert "(missing)" in html or "（未設定）" in html
 
 
-def test_learning_page_shows_share_lift_and_too_few_to_tell(client, executive, profile, market):
+def test_learning_page_shows_share_lift_and_too_few_to_tell(client, executive, profile, market, snapshots):
     client.force_login(executive)
     response = client.get(reverse("profiles:learn") + "?loyal=on&active=on&min_wins=2&min_sample=5")
     learning = response.context["learning"]
@@ -167,18 +176,22 @@ def test_people_outside_marketing_and_management_cannot_create_a_draft(client, p
 
 
 @pytest.mark.parametrize("role", EDITORS)
-def test_marketing_and_managers_create_an_inactive_draft_from_the_suggestion(client, personas, profile, market, role):
+def test_marketing_and_managers_create_an_inactive_draft_from_the_suggestion(client, personas, profile, market, role,
+                                                                              snapshots, django_capture_on_commit_callbacks):
     client.force_login(personas[role])
-    response = client.post(reverse("profiles:learn"), {"loyal": "on", "min_wins": 2, "min_sample": 5,
-                                                       "name": f"Draft by {role}"})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("profiles:learn"), {"loyal": "on", "min_wins": 2, "min_sample": 5,
+                                                           "name": f"Draft by {role}"})
     draft = IcpProfile.objects.get(name=f"Draft by {role}")
     assert response.status_code == 302 and response["Location"] == reverse("profiles:review", args=[draft.pk])
     assert not draft.active
     criteria = draft.current_version.criteria
     assert {"attribute": "industry", "op": "in", "value": ["manufacturing"], "weight": 19} in criteria
     assert draft.current_version.created_by == personas[role]
-    # The draft does not change anyone's fit.
+    # The draft does not change anyone's fit; its review is computed in the background and then shown.
     assert not Account.objects.filter(icp_profile=draft).exists()
+    assert AnalysisRefresh.objects.get(reason="draft").status == AnalysisRefresh.Status.SUCCEEDED
+    assert client.get(response["Location"]).context["review"].total == 33
 
 
 def test_a_draft_never_overwrites_an_existing_profile(client, marketer, profile, market):
@@ -190,7 +203,7 @@ def test_a_draft_never_overwrites_an_existing_profile(client, marketer, profile,
     assert profile.active and profile.current_version.number == 2
 
 
-def test_no_draft_when_nothing_passes_the_minimum_sample(client, marketer, profile, market):
+def test_no_draft_when_nothing_passes_the_minimum_sample(client, marketer, profile, market, snapshots):
     client.force_login(marketer)
     response = client.post(reverse("profiles:learn"), {"loyal": "on", "min_wins": 2, "min_sample": 500,
                                                        "name": "Empty"})
@@ -214,7 +227,7 @@ def test_validation_compares_two_versions_over_a_period(client, manager, profile
     assert bad.context["outcomes"] == [] and "The period must start before it ends." in bad.content.decode()
 
 
-def test_breadth_page_counts_tier_a_and_b_targets(client, inside_sales, market):
+def test_breadth_page_counts_tier_a_and_b_targets(client, inside_sales, market, snapshots):
     client.force_login(inside_sales)
     breadth = client.get(reverse("profiles:breadth")).context["breadth"]
     # 12 loyal (A) + 10 leads tier B + hostile (A) = 23; one loyal touched today.

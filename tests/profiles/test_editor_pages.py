@@ -7,12 +7,13 @@ import json
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 
 from accounts.models import Account
 from core.choices import Role
 from core.models import AuditEntry
-from profiles.models import IcpProfile, IcpProfileVersion, RescoreRun
-from profiles.services import profile_save, profile_to_json
+from profiles.models import IcpProfile, IcpProfileVersion, ProfileAnalysis, RescoreRun
+from profiles.services import analysis_compute, profile_save, profile_to_json
 from tests.factories import AccountFactory
 from tests.web.access import ALL_ROLES, assert_anonymous_is_sent_to_login, assert_page_access
 
@@ -144,11 +145,19 @@ def test_list_shows_active_flag_version_cutoffs_criteria_and_accounts_per_tier(c
     AccountFactory.create_batch(2, icp_profile=profile, icp_tier="A", icp_fit=90)
     AccountFactory(icp_profile=profile, icp_tier="C", icp_fit=10)
     client.force_login(sales)
+    # Accounts per tier come from the stored snapshot: none yet, so none shown.
+    response = client.get("/profiles/")
+    assert {row.profile.name: row.tier_counts for row in response.context["rows"]} == {
+        "Mid-market manufacturers": None, "Retail chains": None}
+    assert "not computed yet" in response.content.decode() or "未計算" in response.content.decode()
+    analysis_compute(kind=ProfileAnalysis.Kind.TIERS)
     response = client.get("/profiles/")
     rows = {row.profile.name: row for row in response.context["rows"]}
     first = rows["Mid-market manufacturers"]
     assert (first.profile.active, first.version.number, first.criteria_count) == (True, 1, 3)
     assert first.tier_counts == {"A": 2, "B": 0, "C": 1}
+    assert rows["Retail chains"].tier_counts == {"A": 0, "B": 0, "C": 0}
+    assert reverse("profiles:review", args=[profile.pk]) in response.content.decode()
     assert rows["Retail chains"].profile.active is False
     html = response.content.decode()
     assert "A ≥ 70 · B ≥ 40" in html
@@ -169,6 +178,7 @@ def test_list_reads_a_fixed_number_of_queries(client, marketer, django_assert_ma
     for i in range(1, 12):
         profile = make_profile(name=f"P{i}")
         AccountFactory(icp_profile=profile, icp_tier="B")
+    analysis_compute(kind=ProfileAnalysis.Kind.TIERS)
     with django_assert_max_num_queries(8):
         many = queries()
     assert many == few
