@@ -15,7 +15,7 @@ from accounts.models import Account
 from core.timeutil import business_today
 
 from .models import RecomputeChunk, RecomputeRun
-from .pipeline import AccountSelection, ChunkStats, EngineConfig, recompute_selection
+from .pipeline import AccountSelection, ChunkStats, recompute_selection
 
 logger = logging.getLogger(__name__)
 
@@ -114,6 +114,11 @@ def recompute_run_finish(*, run_id: int) -> RecomputeRun:
         run.finished_at = timezone.now()
         run.save()
         snapshot_write(as_of=run.as_of)
+        # States and touches moved: the ICP analysis snapshots (breadth above all) are recomputed in their own
+        # job once this commits; a refresh already pending is reused.
+        from profiles.services import analysis_refresh_queue
+
+        analysis_refresh_queue(actor=None, reason="nightly")
     return run
 
 

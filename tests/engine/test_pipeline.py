@@ -223,10 +223,13 @@ def test_a_touch_logged_for_a_date_before_the_latest_recompute_does_not_re_evalu
 
 
 def test_a_chunk_reads_a_fixed_number_of_queries_whatever_its_size():
+    from profiles.models import AnalysisRefresh
+
     def queries_for(n):
         Account.objects.all().delete()
         RecomputeRun.objects.all().delete()
         DailySnapshot.objects.all().delete()
+        AnalysisRefresh.objects.all().delete()  # the run queues one refresh of the ICP analyses each time
         for _ in range(n):
             account = AccountFactory()
             OpportunityFactory(account=account, opened_on=D - days(30))
@@ -315,3 +318,44 @@ def test_a_quiet_night_does_not_rewrite_coverage_rows_whose_figures_did_not_move
     recompute_all(as_of=D + days(2))
     moved = rows(account)["human"]
     assert (moved.pk, moved.as_of, moved.counted, moved.last_touch_on) == (row.pk, D + days(2), 1, D + days(2))
+
+
+def test_a_finished_run_refreshes_the_icp_analyses_once_it_commits(django_capture_on_commit_callbacks):
+    from profiles.models import AnalysisRefresh, ProfileAnalysis
+    from profiles.services import profile_save
+
+    profile_save(name="Makers", rescore=False,
+                 criteria=[{"attribute": "industry", "op": "eq", "value": "manufacturing", "weight": 100}])
+    account = AccountFactory(industry="manufacturing")  # the run scores it: tier A
+    OpportunityFactory(account=account, opened_on=D - days(30))
+    add_touch(account, D - days(1))
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        run = recompute_all(as_of=D)
+    refresh = AnalysisRefresh.objects.get()
+    assert (refresh.reason, refresh.status, refresh.created_by) == ("nightly", AnalysisRefresh.Status.PENDING, None)
+    assert len(callbacks) == 1  # the refresh starts only when the run's last step has committed
+    callbacks[0]()  # Celery runs eagerly in tests: the refresh runs here
+    refresh.refresh_from_db()
+    assert refresh.status == AnalysisRefresh.Status.SUCCEEDED
+    breadth = ProfileAnalysis.objects.get(kind=ProfileAnalysis.Kind.BREADTH)
+    assert breadth.as_of == run.as_of == D  # the figures describe the run that just finished
+    assert breadth.data["total"][1:] == [1, 1, 1]  # one tier A target, touched yesterday
+    assert set(ProfileAnalysis.objects.values_list("kind", flat=True)) == {"review", "learn", "breadth", "tiers"}
+
+
+def test_a_run_finished_twice_or_a_failed_run_queues_no_second_refresh(django_capture_on_commit_callbacks):
+    from engine.services import recompute_run_finish
+    from profiles.models import AnalysisRefresh
+
+    AccountFactory()
+    with django_capture_on_commit_callbacks(execute=False):
+        run = recompute_all(as_of=D)
+        recompute_run_finish(run_id=run.id)  # a redelivered finish task: the run is already complete
+    assert AnalysisRefresh.objects.count() == 1
+    AnalysisRefresh.objects.all().delete()
+    with pytest.raises(RuntimeError), django_capture_on_commit_callbacks(execute=False):
+        from unittest import mock
+
+        with mock.patch("engine.services.recompute_chunk", side_effect=RuntimeError("worker lost")):
+            recompute_all(as_of=D + days(1))
+    assert not AnalysisRefresh.objects.exists()
