@@ -2,6 +2,8 @@
 
 A field-sales rep is given the alerts of every 50th account; Today and the accounts list are requested through
 Django's test client in-process, so the figure is server time (views, queries, templates), not network.
+A marketer then reads the ICP pages (profile list, review, learning, breadth), which read the precomputed
+snapshots: they are refreshed once first, and that refresh is timed on its own.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ def run(args) -> None:
     client.force_login(rep)
     accounts = Account.objects.count()
     print(f"   {accounts:,} accounts; the rep has {alerts:,} open alerts", flush=True)
-    for label, url in (
+    _time_pages(client, (
         ("Today", "/today/"),
         ("Today, role queue", "/today/?queue=1"),
         ("accounts list", "/accounts/"),
@@ -46,7 +48,12 @@ def run(args) -> None:
         ("accounts list, under-covered", "/accounts/?under_covered=true"),
         ("API accounts (cursor page)", "/api/v1/accounts/"),
         ("API alerts, mine", "/api/v1/alerts/?mine=true&status=open"),
-    ):
+    ))
+    _icp_pages()
+
+
+def _time_pages(client, pages) -> None:
+    for label, url in pages:
         samples = []
         for i in range(REQUESTS + 3):
             started = time.perf_counter()
@@ -59,3 +66,33 @@ def run(args) -> None:
                 samples.append(elapsed)
         if samples:
             print(f"   {label:<32} p50 {statistics.median(samples):7.1f} ms  p95 {p95(samples):7.1f} ms", flush=True)
+
+
+def _icp_pages() -> None:
+    """The ICP pages as marketing reads them, after one refresh of the stored analyses (timed separately)."""
+    from django.test import Client
+
+    from core.models import User
+    from profiles.models import IcpProfile
+    from profiles.services import analysis_refresh_all
+
+    marketer, _ = User.objects.get_or_create(username="bench-marketer",
+                                             defaults={"role": "marketing", "full_name": "Bench Marketer"})
+    started = time.perf_counter()
+    snapshots = analysis_refresh_all()
+    print(f"   analysis refresh (all snapshots) {time.perf_counter() - started:.1f} s ({snapshots} snapshots)",
+          flush=True)
+    client = Client()
+    client.force_login(marketer)
+    pages = [("ICP profile list", "/profiles/")]
+    profile = IcpProfile.objects.filter(current_version__isnull=False).order_by("-active", "id").first()
+    if profile is not None:
+        pages.append(("ICP review", f"/profiles/{profile.pk}/review/"))
+    else:
+        print("   no ICP profile: the review page is not timed")
+    pages += [
+        ("ICP learning (default choice)", "/profiles/learn/"),
+        ("ICP learning, loyal, min 5", "/profiles/learn/?loyal=on&min_wins=2&min_sample=5"),
+        ("ICP breadth of A/B targets", "/profiles/breadth/"),
+    ]
+    _time_pages(client, pages)
