@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 DEV_ENV := DJANGO_DEBUG=1
 
-.PHONY: install run test bench migrate demo clean
+.PHONY: install run test bench migrate demo messages clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
@@ -33,6 +33,12 @@ test: install
 
 bench: install
 	$(PY) -m bench $(BENCH_ARGS)
+
+# Japanese catalogue: collect new messages (needs GNU gettext), translate the empty and fuzzy ones in
+# locale/ja/LC_MESSAGES/django.po, then `make messages` again to compile. tests/core/test_translations.py checks.
+messages: install
+	$(DEV_ENV) $(PY) manage.py makemessages -l ja --no-obsolete --ignore=$(VENV) --ignore=tests --ignore=bench-data --ignore=staticfiles
+	$(DEV_ENV) $(PY) manage.py compilemessages -l ja --ignore=$(VENV)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles
