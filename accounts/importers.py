@@ -59,6 +59,14 @@ def _check_opportunity(values: dict, present: set, context) -> list[tuple[str, s
     return errors
 
 
+def _check_opportunity_block(columns: dict[str, list]) -> bool:
+    """True when no row of a block closes before it opens (staged dates are ISO text: they sort as dates)."""
+    closed, opened = columns.get("closed_on"), columns.get("opened_on")
+    if closed is None or opened is None:
+        return True
+    return not any(c is not None and o is not None and c < o for c, o in zip(closed, opened))
+
+
 OPPORTUNITIES = KindSpec(
     kind="opportunities",
     model=Opportunity,
@@ -75,4 +83,5 @@ OPPORTUNITIES = KindSpec(
         Column("owner", USER, label_ja="担当者"),
     ),
     check=_check_opportunity,
+    check_block=_check_opportunity_block,
 )

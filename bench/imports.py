@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -48,6 +47,23 @@ def timed_import(kind: str, path: Path, database_url: str) -> tuple[float, float
     return elapsed, rss_kb / 1024, lines[-2]
 
 
+def table_insert_rate(table: str) -> float:
+    """What the database alone needs to write the imported rows: INSERT … SELECT of a copy of them into the same
+    indexed table, foreign keys checked per statement as the import does (rolled back)."""
+    from django.db import connection, transaction
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMPORARY TABLE bench_rows ON COMMIT DROP AS SELECT * FROM {table}")
+        rows = cursor.execute("SELECT count(*) FROM bench_rows").fetchone()[0]
+        cursor.execute(f"TRUNCATE {table} CASCADE")
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        started = time.perf_counter()
+        cursor.execute(f"INSERT INTO {table} SELECT * FROM bench_rows")
+        elapsed = time.perf_counter() - started
+        transaction.set_rollback(True)
+    return rows / elapsed
+
+
 def run(args) -> None:
     from django.db import connection
 
@@ -63,11 +79,18 @@ def run(args) -> None:
         write_touches_csv(touches_csv, n_touches, n_accounts)
     with connection.cursor() as cursor:  # a fresh start: the import creates every row
         cursor.execute("TRUNCATE contacts_touch, accounts_account CASCADE")
-    for kind, path, rows, columns in (("accounts", accounts_csv, n_accounts, 10), ("touches", touches_csv, n_touches, 6)):
+    kinds = (("accounts", accounts_csv, n_accounts, 10, "accounts_account"),
+             ("touches", touches_csv, n_touches, 6, "contacts_touch"))
+    for kind, path, rows, columns, table in kinds:
         raw = raw_copy_rate(path, columns)
         seconds, rss, summary = timed_import(kind, path, args.database_url)
         rate = rows / seconds
-        print(f"   import_csv {kind:<9} {rows:>9,} rows {seconds:7.1f} s {rate:>9,.0f} rows/s | raw COPY {raw:>9,.0f} rows/s | "
-              f"ratio {rate / raw:5.1%} | peak RSS {rss:,.0f} MB | {summary}", flush=True)
+        floor = table_insert_rate(table)
+        print(f"   {kind:<9} import {rate:>9,.0f} rows/s  COPY {raw:>9,.0f} rows/s  = {rate / raw:5.1%} of COPY "
+              f"(goal >= 25%)  peak RSS {rss:,.0f} MB (goal < 500 MB)  [{rows:,} rows in {seconds:.1f} s, "
+              f"process start included; {summary}]", flush=True)
+        print(f"   {kind:<9} INSERT of the same rows into {table} (indexes, FK checks): {floor:>9,.0f} rows/s "
+              f"= {floor / raw:5.1%} of COPY: the import cannot beat this", flush=True)
         seconds, rss, summary = timed_import(kind, path, args.database_url)
-        print(f"   re-import {kind:<10} {rows:>9,} rows {seconds:7.1f} s {rows / seconds:>9,.0f} rows/s | {summary}", flush=True)
+        print(f"   {kind:<9} re-import {rows / seconds:>9,.0f} rows/s  peak RSS {rss:,.0f} MB  [{seconds:.1f} s; {summary}]",
+              flush=True)

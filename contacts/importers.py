@@ -1,5 +1,8 @@
 """CSV column spec for touches (interfaces.md §2)."""
 
+import datetime as dt
+import itertools
+
 from contacts.domain import touch_natural_key
 from contacts.models import Touch
 from core.choices import ContentStage, Role, TouchKind, TouchSource
@@ -13,11 +16,39 @@ def _check_touch(values: dict, present: set, context) -> list[tuple[str, str]]:
     return []
 
 
+def _check_touch_block(columns: dict[str, list]) -> bool:
+    """True when every row of a block names a performer or a performer_role (staged cells: None when empty)."""
+    performer, role = columns.get("performer"), columns.get("performer_role")
+    if (role is not None and None not in role) or (performer is not None and None not in performer):
+        return True
+    if role is None or performer is None:
+        return False
+    return all(p is not None or r is not None for p, r in zip(performer, role))
+
+
 def _natural_key(values: dict, context) -> str:
     return touch_natural_key(
         context.accounts[values["account_external_id"]], values["occurred_at"], values["kind"],
         values.get("channel", ""), values.get("performer"),
     )
+
+
+def _natural_keys_block(columns: dict[str, list], context) -> list[str | None]:
+    """_natural_key over a block's staged columns (ids and timestamps as text, None for an empty cell)."""
+    n = len(columns["account_external_id"])
+    usernames = {str(user.id): name for name, user in context.users.items()}
+    nothing = itertools.repeat(None, n)
+    keys = []
+    for key, account, occurred_at, kind, channel, performer in zip(
+        columns.get("external_id") or nothing, columns["account_external_id"], columns["occurred_at"],
+        columns["kind"], columns.get("channel") or nothing, columns.get("performer") or nothing,
+    ):
+        if key is not None:
+            keys.append(None)
+            continue
+        keys.append(touch_natural_key(int(account), dt.datetime.fromisoformat(occurred_at), kind, channel or "",
+                                      usernames[performer] if performer is not None else None))
+    return keys
 
 
 def _prepare_touch(touch: Touch, context) -> None:
@@ -47,7 +78,9 @@ TOUCHES = KindSpec(
         Column("note", TEXT, label_ja="メモ"),
     ),
     check=_check_touch,
+    check_block=_check_touch_block,
     natural_key=_natural_key,
+    natural_key_block=_natural_keys_block,
     prepare=_prepare_touch,
     create_defaults=_touch_defaults,
     derived_fields=("occurred_on",),

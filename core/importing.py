@@ -11,6 +11,8 @@ from __future__ import annotations
 import codecs
 import csv
 import gc
+import itertools
+import operator
 import datetime as dt
 import re
 import unicodedata
@@ -186,13 +188,13 @@ def parse_datetime(value: str, zone: zoneinfo.ZoneInfo) -> dt.datetime:
     """ISO 8601 with or without offset, or Excel's 2026/4/1 9:05; without an offset: business-zone local time."""
     text = normalise(value)
     m = EXCEL_DATETIME.match(text)
+    if not m and not ISO_DATE.match(text):
+        raise CellError(f"'{value}' is not a timestamp (use 2026-04-01T09:05:00+09:00 or 2026/4/1 9:05)")
     try:
         if m:
             result = dt.datetime(int(m[1]), int(m[2]), int(m[3]), int(m[4]), int(m[5]), int(m[6] or 0))
-        elif ISO_DATE.match(text):
-            result = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
         else:
-            raise CellError(f"'{value}' is not a timestamp (use 2026-04-01T09:05:00+09:00 or 2026/4/1 9:05)")
+            result = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError as exc:
         raise CellError(f"'{value}' is not a valid timestamp") from exc
     return result if result.tzinfo else result.replace(tzinfo=zone)
@@ -272,6 +274,11 @@ class KindSpec:
     sql_derived: dict[str, str] | None = None
     # False: always the model-object path (users: passwords are set through the model).
     set_based: bool = True
+    # The set-based path converts clean blocks column by column: given the block's staged columns (name -> text,
+    # None for an empty cell), True when `check` cannot fail for any row (else the block is checked row by row).
+    check_block: Callable[[dict[str, list]], bool] | None = None
+    # The same for natural keys: the block's staged columns -> each row's natural key (None for a row with a key).
+    natural_key_block: Callable[[dict[str, list], ImportContext], list[str | None]] | None = None
 
     def by_name(self) -> dict[str, Column]:
         return {c.name: c for c in self.columns}
@@ -430,9 +437,29 @@ class ParsedRow:
         return {name: (self.cells[i] if i < n else "") for name, i in self.positions.items()}
 
 
+class Block:
+    """Consecutive records of a file as the csv module read them, and the lines they start on."""
+
+    __slots__ = ("first", "ends", "rows")
+
+    def __init__(self, first: int, ends: list[int], rows: list[list[str]]):
+        self.first, self.ends, self.rows = first, ends, rows  # ends: the line each record ends on
+
+    def lines(self) -> list[int]:
+        """The line each record starts on (a quoted cell may span lines)."""
+        ends = self.ends
+        return [self.first] + [e + 1 for e in ends[:-1]] if ends else []
+
+    def records(self) -> Iterator[tuple[int, list[str]]]:
+        """(line, cells) of each record that is not blank."""
+        for line, cells in zip(self.lines(), self.rows):
+            if any(c.strip() for c in cells):
+                yield line, cells
+
+
 def read_rows(
-    path: Path, encoding: str, spec: KindSpec, mapping: dict[str, str] | None
-) -> tuple[dict[int, Column], list[str], Iterator[tuple[int, list[str]]]]:
+    path: Path, encoding: str, spec: KindSpec, mapping: dict[str, str] | None, block_size: int = 10_000,
+) -> tuple[dict[int, Column], list[str], Iterator[Block]]:
     delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
     f = open(path, encoding=encoding, newline="")  # noqa: SIM115 - closed by the generator
     reader = csv.reader(f, delimiter=delimiter)
@@ -454,25 +481,31 @@ def read_rows(
             "missing required column(s): " + ", ".join(missing), column=",".join(missing)
         )
 
-    def rows() -> Iterator[tuple[int, list[str]]]:
-        line = 1
+    def blocks() -> Iterator[Block]:
+        last_end = reader.line_num  # the line the previous record ended on
         try:
             while True:
-                start = reader.line_num + 1
+                rows: list[list[str]] = []
+                ends: list[int] = []
+                append, end = rows.append, ends.append
+                failure = None
                 try:
-                    cells = next(reader)
-                except StopIteration:
-                    return
+                    for cells in itertools.islice(reader, block_size):
+                        append(cells)
+                        end(reader.line_num)
                 except csv.Error as exc:
-                    raise ImportAborted(f"line {start}: not valid CSV ({exc})", line=start) from exc
-                line = start
-                if not any(c.strip() for c in cells):
-                    continue  # blank lines are skipped
-                yield line, cells
+                    failure = exc
+                if rows:
+                    yield Block(last_end + 1, ends, rows)
+                    last_end = ends[-1]
+                if failure is not None:
+                    raise ImportAborted(f"line {last_end + 1}: not valid CSV ({failure})", line=last_end + 1) from failure
+                if len(rows) < block_size:
+                    return
         finally:
             f.close()
 
-    return resolved, warnings, rows()
+    return resolved, warnings, blocks()
 
 
 class RowParser:
@@ -506,6 +539,33 @@ def parse_row(line: int, cells: list[str], resolved: dict[int, Column], context:
 
 
 # --- writing ----------------------------------------------------------------------------------------
+
+
+_ASCII_INTEGERS = re.compile(r"[+-]?[0-9]+(?:\x00[+-]?[0-9]+)*")
+_ASCII_ISO_DATES = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:\x00[0-9]{4}-[0-9]{2}-[0-9]{2})*")
+# Offsets up to ±14:59 (PostgreSQL refuses beyond ±15:59; rarer offsets go through the parser and UTC).
+_TIMESTAMP = r"[0-9]{4}-[0-9]{2}-[0-9]{2}T(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9])?[+-](?:0[0-9]|1[0-4]):[0-5][0-9]"
+_ASCII_ISO_TIMESTAMPS = re.compile(f"{_TIMESTAMP}(?:\x00{_TIMESTAMP})*")
+_COPY_SPECIAL = re.compile(r"[\\\t\n\r]")
+
+
+def _copy_cell(value: str | None) -> str:
+    """One cell in COPY's text format (NULL as \\N)."""
+    if value is None:
+        return "\\N"
+    if _COPY_SPECIAL.search(value):
+        return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return value
+
+
+_NULL = {None: "\\N"}
+
+
+def _copy_column(values: list[str | None]) -> list[str] | Sequence[str]:
+    """A staged column in COPY's text format, cell by cell only when a cell needs escaping."""
+    if _COPY_SPECIAL.search("".join(filter(None, values))):
+        return list(map(_copy_cell, values))
+    return list(map(_NULL.get, values, values)) if None in values else values
 
 
 class _RollBack(Exception):
@@ -563,7 +623,14 @@ class Importer:
     def abandon(self) -> None:
         """Called when the import ends, also on failure (the staged importer stops its worker)."""
 
+    def flush_block(self, block: Block, parse: RowParser) -> bool:
+        """Validate and write one block of records, row by row (True: the block went row by row)."""
+        self.flush([parse(line, cells) for line, cells in block.records()])
+        return True
+
     def flush(self, batch: list[tuple[ParsedRow, list[RowError]]]) -> None:
+        if not batch:
+            return
         spec, context = self.spec, self.context
         account_columns = self.account_columns
         if account_columns:
@@ -670,10 +737,13 @@ class Importer:
 class StagedImporter(Importer):
     """PostgreSQL: valid rows go by COPY into a temporary staging table and are merged set-wise, chunk by chunk.
 
-    Validation is the same per-row Python as `Importer` (same messages, same order); only writing differs: no
-    model objects and no per-batch reads of existing rows. Each chunk of valid rows is merged by one UPDATE of
-    the rows whose key exists and whose values differ (IS DISTINCT FROM, so a re-import writes nothing) and one
-    INSERT of the rest (anti-join on the key, or on the natural key for touches without external_id). Keys are
+    A block of records whose every cell is clean is validated column by column (`_flush_clean`: the column's
+    parser once per distinct cell, or a vectorised check of plain ASCII cells that gives the same values) and
+    staged as COPY text without a Python object per row. Any block with a doubtful cell goes row by row through
+    the same validation as `Importer` (same messages, same order); only writing differs: no model objects and no
+    per-batch reads of existing rows. Each chunk of valid rows is merged by one INSERT of the new rows (anti-join
+    on the key, or on the natural key for touches without external_id) and, unless all keyed rows were new, one
+    UPDATE of the rows whose values differ (IS DISTINCT FROM, so a re-import writes nothing). Keys are
     unique across the file (a repeat is an error, a repeated natural key is counted unchanged here), so chunks
     never overlap. A worker thread runs each chunk's COPY and merge on the same connection and transaction while
     this thread parses the next chunk: the database and Python work at the same time.
@@ -683,11 +753,17 @@ class StagedImporter(Importer):
     CHUNK_ROWS = 50_000
     ACCOUNT_CACHE_LIMIT = 500_000  # accounts loaded up front when there are at most this many
 
-    def __init__(self, *, present: Sequence[Column], write_despite_errors: bool, **kwargs):
+    def __init__(self, *, resolved: dict[int, Column], write_despite_errors: bool, **kwargs):
         super().__init__(**kwargs)
-        self.present = [c for c in self.spec.columns if c in present]
+        index_of = {c.name: i for i, c in resolved.items()}
+        self.present = [c for c in self.spec.columns if c.name in index_of]
         self.write_despite_errors = write_despite_errors  # dry run or --skip-invalid: errors do not stop writing
-        self.pending: list[list[str | None]] = []
+        self.pending: list[str] = []  # COPY text blocks
+        self.pending_rows = 0
+        self.account_texts: dict[str, str] = {}  # external_id -> the account's id as staged text
+        self.width = max(index_of.values()) + 1  # records shorter than this take the row-by-row path
+        # Column-wise conversion of a block (the fast path): (column, its cell index, converter), staging order.
+        self.converters = [(c, index_of[c.name], self._column_converter(c)) for c in self.present]
         self.account_cache: dict[str, int] = {}
         self.preloaded = False
         self.plan = [(c.name, self._stage_text(c)) for c in self.present]
@@ -753,19 +829,192 @@ class StagedImporter(Importer):
             return lambda v: str(context.accounts[v])
         if kind == BOOL:
             return lambda v: "t" if v else "f"
-        if kind in (DATE, DATETIME):
-            return lambda v: v.isoformat()
+        if kind == DATE:
+            return dt.date.isoformat
+        if kind == DATETIME:
+            # As UTC: any offset Python accepts (< 24 h) would not be one PostgreSQL accepts (≤ 15:59).
+            utc = dt.timezone.utc
+            return lambda v: v.astimezone(utc).isoformat()
         if kind == LIST:
             return ";".join  # parts never hold ';': the merge splits them again
         if kind in (INT, DECIMAL):
             return str
         return lambda v: v
 
+    # -- the fast path: a whole block converted column by column
+
+    def _column_converter(self, column: Column) -> Callable[[Sequence[str]], list | None]:
+        """cells -> staged text (None: empty cell) for a block's column, or None when a cell is not clean.
+
+        "Not clean" is anything the row-by-row path would report: the block then takes that path, which gives
+        the messages. Every value is the one the row-by-row parser gives; the vectorised checks only accept
+        cells whose meaning is plain (ASCII, canonical form) and hand every other column to `_memo`, which
+        runs the column's own parser once per distinct cell.
+        """
+        kind, required = column.kind, column.required
+        memo = self._memo_converter(column)
+        if kind == TEXT:
+            max_length = column.max_length
+
+            def text(cells: Sequence[str]) -> list | None:
+                values = list(map(str.strip, cells))
+                if "'" in "".join(values):
+                    return memo(cells)  # maybe the export's formula escape
+                if max_length and max(map(len, values)) > max_length:
+                    return None
+                if "" in values:
+                    if required:
+                        return None
+                    return [v or None for v in values]
+                return values
+
+            return text
+        if kind == INT:
+            low, high = column.min_value, column.max_value
+
+            def integer(cells: Sequence[str]) -> list | None:
+                values = list(map(str.strip, cells))
+                if "" in values or not _ASCII_INTEGERS.fullmatch("\x00".join(values)):
+                    return memo(cells)  # empty cells, separators, full-width digits, or not numbers at all
+                numbers = list(map(int, values))
+                if (low is not None and min(numbers) < low) or (high is not None and max(numbers) > high):
+                    return None
+                return list(map(str, numbers))
+
+            return integer
+        if kind in (DATE, DATETIME):
+            # ISO 8601 with an offset (timestamps), hours, minutes and seconds in range: PostgreSQL reads the text
+            # as Python does once the calendar date is known to exist (checked once per distinct date).
+            pattern = _ASCII_ISO_DATES if kind == DATE else _ASCII_ISO_TIMESTAMPS
+            date_part = operator.itemgetter(slice(0, 10))
+
+            def when(cells: Sequence[str]) -> list | None:
+                values = list(map(str.strip, cells))
+                if "" in values or not pattern.fullmatch("\x00".join(values)):
+                    return memo(cells)  # Excel's form, no offset (business zone), Z, or not a date at all
+                try:
+                    for day in set(map(date_part, values)):
+                        dt.date.fromisoformat(day)
+                except ValueError:
+                    return None
+                return values
+
+            return when
+        if kind == ACCOUNT:
+            texts = self.account_texts
+
+            def account(cells: Sequence[str]) -> list | None:
+                values = list(map(str.strip, cells))
+                if "" in values or "'" in "".join(values):
+                    return memo(cells)
+                ids = list(map(texts.get, values))
+                if None in ids:
+                    missing = set(values).difference(texts)
+                    self.resolve_accounts(missing)
+                    accounts = self.context.accounts
+                    if self.preloaded:  # every account is known: turn them all into text once
+                        missing = () if texts else accounts.keys()
+                    elif len(texts) + len(missing) > self.ACCOUNT_CACHE_LIMIT:
+                        texts.clear()
+                        missing = set(values)
+                    texts.update((ref, str(accounts[ref])) for ref in missing if ref in accounts)
+                    ids = list(map(texts.get, values))
+                    if None in ids:
+                        return None  # an unknown account
+                return ids
+
+            return account
+        return memo
+
+    def _memo_converter(self, column: Column) -> Callable[[Sequence[str]], list | None]:
+        """The column's own parser, run once per distinct cell of the block."""
+        parse, text, required = _column_parser(column, self.context), self._stage_text(column), column.required
+        account = column.kind == ACCOUNT
+
+        def convert(cells: Sequence[str]) -> list | None:
+            distinct = set(cells)
+            if account:
+                self.resolve_accounts({unescape_text(c.strip()) for c in distinct if c and not c.isspace()})
+            memo: dict[str, str | None] = {}
+            for cell in distinct:
+                if not cell or cell.isspace():
+                    if required:
+                        return None
+                    memo[cell] = None
+                    continue
+                try:
+                    memo[cell] = text(parse(cell))
+                except (CellError, KeyError):  # KeyError: an unknown account
+                    return None
+            return list(map(memo.__getitem__, cells))
+
+        return convert
+
+    def flush_block(self, block: Block, parse: RowParser) -> bool:
+        return not self._flush_clean(block.rows) and super().flush_block(block, parse)
+
+    def _flush_clean(self, rows: list[list[str]]) -> bool:
+        """Validate and stage a block column by column; False (nothing done) when a row needs the row-by-row path."""
+        if min(map(len, rows)) < self.width:
+            return False  # blank lines and short records
+        cells = list(zip(*rows))
+        staged: dict[str, list] = {}
+        for column, index, convert in self.converters:
+            values = convert(cells[index])
+            if values is None:
+                return False
+            staged[column.name] = values
+        spec = self.spec
+        if spec.check is not None and (spec.check_block is None or not spec.check_block(staged)):
+            return False  # some row may fail the cross-field check: the row-by-row path words it
+        keys = staged.get(spec.key)
+        unkeyed = spec.natural_key is not None and (keys is None or None in keys)
+        if unkeyed and spec.natural_key_block is None:
+            return False  # natural keys computed row by row
+        seen = self.seen_keys
+        if keys is not None:
+            given = [k for k in keys if k is not None] if unkeyed else keys
+            if not seen.isdisjoint(given) or len(set(given)) != len(given):
+                return False  # a repeated key: the row-by-row path reports the later row
+            seen.update(given)
+        self.result.rows += len(rows)
+        if self.result.errors and not self.write_despite_errors:
+            return True  # everything will be rolled back: validating the rest is all that is left to do
+        columns = [_copy_column(staged[c.name]) for c in self.present]
+        natural: Sequence[str] = itertools.repeat("\\N")
+        if unkeyed:
+            # Rows without a key are told apart by their natural key: seen before (in this file) is unchanged.
+            natural, keep = [], []
+            for i, nk in enumerate(spec.natural_key_block(staged, self.context)):
+                if nk is None:
+                    natural.append("\\N")
+                elif nk in seen:
+                    self.result.unchanged += 1
+                    continue
+                else:
+                    seen.add(nk)
+                    natural.append(nk)
+                keep.append(i)
+            if len(keep) < len(rows):
+                columns = [[column[i] for i in keep] for column in columns]
+            if not keep:
+                return True
+        self._stage("\n".join(map("\t".join, zip(natural, *columns))) + "\n", len(columns[0]))
+        return True
+
+    def _stage(self, text: str, rows: int) -> None:
+        self.pending.append(text)
+        self.pending_rows += rows
+        if self.pending_rows >= self.CHUNK_ROWS:
+            self.worker.submit((self.pending, self.pending_rows))
+            self.pending, self.pending_rows = [], 0
+
     def _write(self, rows: list[ParsedRow]) -> None:
         if self.result.errors and not self.write_despite_errors:
             return  # everything will be rolled back: validating the rest is all that is left to do
         spec, context, plan = self.spec, self.context, self.plan
-        natural, key, seen, pending = spec.natural_key, spec.key, self.seen_keys, self.pending
+        natural, key, seen = spec.natural_key, spec.key, self.seen_keys
+        lines = []
         for row in rows:
             values = row.values
             nk = None
@@ -775,16 +1024,16 @@ class StagedImporter(Importer):
                     self.result.unchanged += 1  # the same touch again in this file
                     continue
                 seen.add(nk)
-            pending.append([nk] + [None if (v := values.get(name)) is None else text(v) for name, text in plan])
-        if len(pending) >= self.CHUNK_ROWS:
-            self.worker.submit(pending)
-            self.pending = []
+            lines.append("\t".join(map(_copy_cell, [nk] + [None if (v := values.get(name)) is None else text(v)
+                                                           for name, text in plan])))
+        if lines:
+            self._stage("\n".join(lines) + "\n", len(lines))
 
     def finish(self, *, write: bool) -> None:
         try:
             if write and self.pending:
-                self.worker.submit(self.pending)
-            self.pending = []
+                self.worker.submit((self.pending, self.pending_rows))
+            self.pending, self.pending_rows = [], 0
             self.worker.close()
         finally:
             self.worker.stop()
@@ -826,20 +1075,20 @@ class _ChunkWorker:
                 except BaseException as exc:  # noqa: BLE001 - handed to the importing thread
                     self.error = exc
 
-    def _merge(self, chunk: list[list[str | None]]) -> None:
+    def _merge(self, chunk: tuple[list[str], int]) -> None:
         stage = self.merge.stage
+        blocks, rows = chunk
         with self.connection.cursor() as cursor:
             cursor.execute(f"TRUNCATE {stage}")
             with cursor.copy(f"COPY {stage} FROM STDIN") as copy:
-                for row in chunk:
-                    copy.write_row(row)
-            cursor.execute(f"ANALYZE {stage}")
+                for text in blocks:
+                    copy.write(text)
             updated, created = self.merge.run(cursor)
-        self.staged += len(chunk)
+        self.staged += rows
         self.updated += updated
         self.created += created
 
-    def submit(self, chunk: list[list[str | None]]) -> None:
+    def submit(self, chunk: tuple[list[str], int]) -> None:
         if self.error is not None:
             raise self.error
         self.queue.put(chunk)
@@ -893,24 +1142,24 @@ class StagedMerge:
         """Every column's new value: a staged cell, else (empty cell or absent column) the kept or default value."""
         defaults = self.defaults
         exprs = []
-        for field in self.fields:
-            col = field.column
-            if creating and (getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)):
+        for model_field in self.fields:
+            col = model_field.column
+            if creating and (getattr(model_field, "auto_now", False) or getattr(model_field, "auto_now_add", False)):
                 expr = "now()"
             elif col in self.staged:
                 stage_col, column = self.staged[col]
-                new = self._cast(stage_col, field, column)
+                new = self._cast(stage_col, model_field, column)
                 if self.blank_clears:
-                    fallback = self._param(field, _cleared_value(column)[1], params)
+                    fallback = self._param(model_field, _cleared_value(column)[1], params)
                 elif creating:
-                    fallback = self._param(field, defaults.get(field.name, field.get_default()), params)
+                    fallback = self._param(model_field, defaults.get(model_field.name, model_field.get_default()), params)
                 else:
                     fallback = f"t0.{self.q(col)}"
                 expr = f"COALESCE({new}, {fallback})"
             elif col == "natural_key" and self.spec.natural_key:
                 expr = "s.nk" if creating else f"t0.{self.q(col)}"
             elif creating:
-                expr = self._param(field, defaults.get(field.name, field.get_default()), params)
+                expr = self._param(model_field, defaults.get(model_field.name, model_field.get_default()), params)
             else:
                 expr = f"t0.{self.q(col)}"
             exprs.append(f"{expr} AS {self.q(col)}")
@@ -918,8 +1167,8 @@ class StagedMerge:
 
     def _level2(self) -> list[str]:
         cols = []
-        for field in self.fields:
-            col = field.column
+        for model_field in self.fields:
+            col = model_field.column
             if col in self.derived:
                 expr = self.derived[col]
                 for f in self.fields:
@@ -938,16 +1187,26 @@ class StagedMerge:
         updated = created = 0
         cursor.execute("SET enable_hashjoin = off")
         cursor.execute("SET enable_mergejoin = off")
+        cursor.execute("SET jit = off")  # compiling costs more than a chunk's statements run
         try:
-            if self.update_sql:
-                cursor.execute(*self.update_sql)
-                updated = cursor.rowcount
-            for sql in self.insert_sql:
+            # New rows first: when every keyed row of the chunk was new (a first load), there is nothing to update
+            # and the UPDATE's probes are saved. Otherwise the UPDATE also meets the rows just inserted, finds them
+            # equal (IS DISTINCT FROM) and leaves them alone.
+            created_by_key = 0
+            for i, sql in enumerate(self.insert_sql):
                 cursor.execute(*sql)
                 created += cursor.rowcount
+                if i == 0 and self.key_stage:  # the first INSERT is the one by key (see _insert_sql)
+                    created_by_key = cursor.rowcount
+            if self.update_sql:
+                cursor.execute(f"SELECT count(*) FROM {self.stage} s WHERE {self.key_stage} IS NOT NULL")
+                if cursor.fetchone()[0] > created_by_key:
+                    cursor.execute(*self.update_sql)
+                    updated = cursor.rowcount
         finally:
             cursor.execute("RESET enable_hashjoin")
             cursor.execute("RESET enable_mergejoin")
+            cursor.execute("RESET jit")
         return updated, created
 
     def _update_sql(self) -> tuple[str, list] | None:
@@ -982,6 +1241,9 @@ class StagedMerge:
         if self.spec.natural_key:
             new_rows.append("s.nk IS NOT NULL AND NOT EXISTS "
                             f"(SELECT 1 FROM {self.table} t0 WHERE t0.natural_key = s.nk AND t0.natural_key IS NOT NULL)")
+        # Rows go in in the order of the account they belong to (else of their key): the foreign key checks and
+        # the index entries of one account then hit the same pages one after the other.
+        order = next((col for col, (_, column) in self.staged.items() if column.kind == ACCOUNT), self.key_column)
         statements = []
         for condition in new_rows:
             params: list = []
@@ -989,7 +1251,7 @@ class StagedMerge:
             statements.append((
                 f"INSERT INTO {self.table} ({', '.join(q(f.column) for f in self.fields)}) "
                 f"SELECT {', '.join(self._level2())} FROM ("
-                f"SELECT {', '.join(level1)} FROM {self.stage} s WHERE {condition}) n1",
+                f"SELECT {', '.join(level1)} FROM {self.stage} s WHERE {condition}) n1 ORDER BY n1.{q(order)}",
                 params,
             ))
         return statements
@@ -1006,7 +1268,9 @@ def run_import(
     from core.models import BusinessSettings, User
 
     encoding = detect_encoding(path, encoding)
-    resolved, warnings, rows = read_rows(path, encoding, spec, mapping)
+    staged = spec.set_based and connection.vendor == "postgresql"
+    batch_size = STAGED_BATCH_SIZE if staged else BATCH_SIZE
+    resolved, warnings, blocks = read_rows(path, encoding, spec, mapping, batch_size)
     context = ImportContext(zone=BusinessSettings.load().zone, users={u.username: u for u in User.objects.only("id", "username", "role")})
     sample: list[RowError] = []
 
@@ -1017,30 +1281,22 @@ def run_import(
             on_error(error)
 
     parse = RowParser(resolved, context)
-    staged = spec.set_based and connection.vendor == "postgresql"
-    batch_size = STAGED_BATCH_SIZE if staged else BATCH_SIZE
     try:
         with transaction.atomic():
             if staged:
                 importer: Importer = StagedImporter(spec=spec, context=context, blank_clears=blank_clears, on_error=record,
-                                                    present=list(resolved.values()),
+                                                    resolved=resolved,
                                                     write_despite_errors=dry_run or skip_invalid)
             else:
                 importer = Importer(spec=spec, context=context, blank_clears=blank_clears, on_error=record)
             gc_was_enabled = gc.isenabled()
             gc.disable()  # millions of short-lived acyclic objects: cyclic collection would only cost time
             try:
-                batch: list[tuple[ParsedRow, list[RowError]]] = []
-                for line, cells in rows:
-                    batch.append(parse(line, cells))
-                    if len(batch) >= batch_size:
-                        importer.flush(batch)
-                        batch = []
+                for block in blocks:
+                    if importer.flush_block(block, parse):
                         gc.collect(1)  # the young generations only: what a batch's cell errors left behind
-                        if progress:
-                            progress(importer.result.rows)
-                if batch:
-                    importer.flush(batch)
+                    if progress:
+                        progress(importer.result.rows)
                 if importer.result.rows == 0:
                     raise ImportAborted("the file has a header but no data rows", line=2)
                 # With errors and without --skip-invalid everything is rolled back: the merge is only worth
