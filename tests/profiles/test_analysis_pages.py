@@ -212,6 +212,8 @@ def test_no_draft_when_nothing_passes_the_minimum_sample(client, marketer, profi
 
 
 def test_validation_compares_two_versions_over_a_period(client, manager, profile, market):
+    manager.language = "en"  # the error asserted below is the English text
+    manager.save(update_fields=["language"])
     client.force_login(manager)
     lead = Account.objects.get(name="Lead 1")  # retail, 40 employees: C in both versions
     OpportunityFactory(account=lead, status="lost", closed_on=dt.date(2026, 4, 1))

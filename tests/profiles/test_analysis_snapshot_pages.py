@@ -180,6 +180,8 @@ def test_the_button_never_redirects_off_site(client, marketer, django_capture_on
 # --- stored figures, empty state, progress --------------------------------------------------------------------
 
 def test_before_the_first_refresh_the_pages_say_not_computed_yet_and_scan_nothing(client, sales, profile, market):
+    sales.language = "en"  # the text asserted below is the English catalogue's
+    sales.save(update_fields=["language"])
     client.force_login(sales)
     urls = _urls(profile)
     for name in ANALYSIS_PAGES:
@@ -223,6 +225,8 @@ def test_the_pages_show_the_stored_figures_until_the_next_refresh(client, market
 
 
 def test_the_pages_say_when_the_figures_are_from_in_the_business_time_zone(client, csm, profile, market):
+    csm.language = "en"
+    csm.save(update_fields=["language"])
     analysis_refresh_all()
     # 15:30 UTC is 00:30 the next day in Tokyo (the business time zone).
     ProfileAnalysis.objects.update(as_of=dt.date(2026, 5, 1),
@@ -273,6 +277,8 @@ def test_a_failed_refresh_is_reported_and_can_be_retried(client, marketer, profi
 
 
 def test_no_draft_profile_before_the_counts_are_computed(client, marketer, profile, market):
+    marketer.language = "en"
+    marketer.save(update_fields=["language"])
     client.force_login(marketer)
     response = client.post(_urls(profile)["learn"], {"loyal": "on", "min_wins": 2, "min_sample": 1, "name": "Early"})
     assert response.status_code == 400
@@ -330,3 +336,10 @@ def test_the_progress_partial_is_one_row(client, marketer, django_assert_max_num
     client.get(url, HTTP_HX_REQUEST="true")
     with django_assert_max_num_queries(4):
         assert client.get(url, HTTP_HX_REQUEST="true").status_code == 200
+
+
+def test_a_japanese_reader_reads_the_empty_state_in_japanese(client, sales, profile, market):
+    assert sales.language == "ja"
+    client.force_login(sales)
+    html = client.get(_urls(profile)["review"]).content.decode()
+    assert '<p id="not-computed"><strong>未計算</strong></p>' in html and "Not computed yet" not in html
