@@ -188,3 +188,22 @@ def test_the_reason_names_the_roles_whose_touches_count(client, csm, today):
     client.force_login(csm)
     page = client.get(reverse("today")).content.decode()
     assert "No human (by Executive) touch in the last 365 days — 1 needed, 0 logged; last touch none" in page
+
+
+def test_every_item_has_its_own_labelled_fields_with_its_requirements_kind_chosen(client, sales, today):
+    """The item forms' fields are rendered once per page and given each item's ids: labels must still point at
+    their own item's inputs, and the kind offered first is the one the requirement counts."""
+    import re
+
+    human = under_covered(assignee=sales, name="Needs a call", kind="human", opened_on=today)
+    digital = under_covered(assignee=sales, name="Needs a mail", kind="digital", opened_on=today)
+    client.force_login(sales)
+    html = client.get(reverse("today")).content.decode()
+    assert "placeholder" not in re.sub(r'placeholder="[^"]*"', "", html)
+    for alert, kind in ((human, "human"), (digital, "digital")):
+        item = html[html.index(f'id="alert-{alert.pk}"'):]
+        item = item[:item.index("</li>")]
+        for name in ("kind", "channel", "content_stage", "note", "until"):
+            assert f'for="a{alert.pk}_{name}"' in item and f'id="a{alert.pk}_{name}"' in item, name
+        chosen = re.search(r'<select name="kind"[^>]*>.*?</select>', item, re.S).group(0)
+        assert re.search(rf'<option value="{kind}" selected>', chosen)
