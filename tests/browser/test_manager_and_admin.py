@@ -7,18 +7,10 @@ import pytest
 from accounts.models import Account
 from core.timeutil import business_today
 from standards.models import Requirement, StandardChange
+from tests.browser.steps import log_in
 from tests.factories import AccountFactory, OpportunityFactory, TouchFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-def log_in(visit, base_url, username):
-    page = visit.page
-    page.goto(f"{base_url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "pw")
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
 
 
 def test_manager_previews_a_tighter_standard_then_saves_it(browser_visit, base_url):

@@ -8,18 +8,10 @@ import pytest
 from core.choices import State
 from profiles.models import AnalysisRefresh, IcpProfile
 from profiles.services import analysis_refresh_all, profile_save
+from tests.browser.steps import log_in
 from tests.factories import AccountFactory, OpportunityFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-def log_in(visit, base_url, username):
-    page = visit.page
-    page.goto(f"{base_url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "pw")
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
 
 
 def market():

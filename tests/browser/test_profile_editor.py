@@ -5,18 +5,10 @@ import pytest
 
 from accounts.models import Account
 from profiles.models import IcpProfile, RescoreRun
+from tests.browser.steps import log_in
 from tests.factories import AccountFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-def log_in(visit, base_url, username):
-    page = visit.page
-    page.goto(f"{base_url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "pw")
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
 
 
 def fill_row(page, index: int, attribute: str, op: str, value: str, weight: str, high: str = "") -> None:
