@@ -42,7 +42,26 @@ class IcpProfileVersion(models.Model):
         return f"{self.profile.name} v{self.number}"
 
 
-class RescoreRun(models.Model):
+class BackgroundRun(models.Model):
+    """A job run outside the request, recorded so its page can show who asked, why, and how far it is."""
+
+    reason = models.CharField(max_length=40)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    message = models.TextField(blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at", "-id"]
+
+    @property
+    def in_progress(self) -> bool:
+        return self.status in ("pending", "running")
+
+
+class RescoreRun(BackgroundRun):
     """One background rescoring of every account after a profile change, with its progress for the page."""
 
     class Status(models.TextChoices):
@@ -53,25 +72,16 @@ class RescoreRun(models.Model):
         SUPERSEDED = "superseded", _("Superseded by a later run")
 
     profile = models.ForeignKey(IcpProfile, null=True, blank=True, on_delete=models.SET_NULL, related_name="rescore_runs")
-    reason = models.CharField(max_length=40)  # save, import, activate, deactivate
+    # reason: save, import, activate, deactivate
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
     rows_total = models.IntegerField(default=0)
     rows_done = models.IntegerField(default=0)
-    message = models.TextField(blank=True)
 
-    class Meta:
-        ordering = ["-created_at", "-id"]
+    class Meta(BackgroundRun.Meta):
+        pass
 
     def __str__(self) -> str:
         return f"rescore #{self.pk} ({self.status})"
-
-    @property
-    def in_progress(self) -> bool:
-        return self.status in (self.Status.PENDING, self.Status.RUNNING)
 
 
 class ProfileAnalysis(models.Model):
@@ -109,7 +119,7 @@ class ProfileAnalysis(models.Model):
         return f"{self.kind} {self.version_id or ''} ({self.computed_at:%Y-%m-%d %H:%M})"
 
 
-class AnalysisRefresh(models.Model):
+class AnalysisRefresh(BackgroundRun):
     """One background refresh of the analysis snapshots, with its progress for the pages' "computing…" state."""
 
     class Status(models.TextChoices):
@@ -118,20 +128,14 @@ class AnalysisRefresh(models.Model):
         SUCCEEDED = "succeeded", _("Succeeded")
         FAILED = "failed", _("Failed")
 
-    reason = models.CharField(max_length=40)  # button, rescore, nightly
+    # reason: button, rescore, nightly, draft
     version = models.ForeignKey(IcpProfileVersion, null=True, blank=True, on_delete=models.SET_NULL,
                                 related_name="+")  # an older version to review as well (the button on its page)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
     steps_total = models.IntegerField(default=0)
     steps_done = models.IntegerField(default=0)
-    message = models.TextField(blank=True)
 
-    class Meta:
-        ordering = ["-created_at", "-id"]
+    class Meta(BackgroundRun.Meta):
         indexes = [
             # The pages ask "is a refresh pending or running?": the newest runs first.
             models.Index(fields=["status", "-id"], name="analysis_refresh_status_idx"),
@@ -139,7 +143,3 @@ class AnalysisRefresh(models.Model):
 
     def __str__(self) -> str:
         return f"analysis refresh #{self.pk} ({self.status})"
-
-    @property
-    def in_progress(self) -> bool:
-        return self.status in (self.Status.PENDING, self.Status.RUNNING)
