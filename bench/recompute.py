@@ -142,6 +142,8 @@ def run(args) -> None:
     _without_analysis_refresh()
     n_accounts = args.accounts or 1_000_000
     n_touches = args.touches or 10_000_000
+    if args.next_nights:
+        return next_nights(args.next_nights)
     started = time.perf_counter()
     if args.reuse_data and data_present(n_accounts, n_touches):
         reset_engine()
@@ -155,14 +157,30 @@ def run(args) -> None:
         return
     floor = floor_seconds()
     print(f"   floor (one SQL pass counting touches per account and kind in the window): {floor:6.1f} s", flush=True)
-    for label, as_of, workers in (
-        ("first run (every account classified), 1 worker", AS_OF, 1),
-        ("next night, 1 worker", AS_OF + dt.timedelta(days=1), 1),
-        ("next night, 2 workers", AS_OF + dt.timedelta(days=2), 2),
-        # Alternating again, so "two workers against one" is not a single pair of nights.
-        ("next night, 1 worker", AS_OF + dt.timedelta(days=3), 1),
-        ("next night, 2 workers", AS_OF + dt.timedelta(days=4), 2),
-    ):
-        seconds, result = timed_run(as_of, workers)
-        print(f"   {label:<48} {seconds:7.1f} s = {seconds / floor:5.1f}× floor | accounts={result.accounts:,} "
-              f"alerts_opened={result.alerts_opened:,} alerts_resolved={result.alerts_resolved:,}", flush=True)
+    _timed("first run (every account classified), 1 worker", AS_OF, 1, floor)
+    for night in range(1, 5):  # alternating, so "two workers against one" is not a single pair of nights
+        workers = 1 if night % 2 else 2
+        _timed(f"next night, {workers} worker{'s' if workers > 1 else ''}", AS_OF + dt.timedelta(days=night), workers,
+               floor)
+
+
+def next_nights(nights: int) -> None:
+    """More nights after the latest completed run, on the data as it is, alternating one and two workers."""
+    from engine.services import latest_completed_as_of
+
+    latest = latest_completed_as_of()
+    if latest is None:
+        print("   no completed run: run the recompute section first")
+        return
+    floor = floor_seconds()
+    print(f"   floor (one SQL pass counting touches per account and kind in the window): {floor:6.1f} s", flush=True)
+    for night in range(1, nights + 1):
+        workers = 1 if night % 2 else 2
+        _timed(f"next night, {workers} worker{'s' if workers > 1 else ''}", latest + dt.timedelta(days=night),
+               workers, floor)
+
+
+def _timed(label: str, as_of: dt.date, workers: int, floor: float) -> None:
+    seconds, result = timed_run(as_of, workers)
+    print(f"   {label:<48} {seconds:7.1f} s = {seconds / floor:5.1f}× floor | accounts={result.accounts:,} "
+          f"alerts_opened={result.alerts_opened:,} alerts_resolved={result.alerts_resolved:,}", flush=True)
