@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from core.models import AuditEntry, User
@@ -164,7 +164,7 @@ def rescore_queue(*, profile: IcpProfile | None, actor: User | None, reason: str
     return run
 
 
-def rescore_run_execute(*, run_id: int, chunk_size: int = 5000) -> str:
+def rescore_run_execute(*, run_id: int, chunk_size: int | None = None) -> str:
     """Run one recorded rescoring job: compare-and-set pending → running, progress after every chunk.
 
     A run still pending when a later run is queued is superseded: the later one reads the same profiles
@@ -185,7 +185,7 @@ def rescore_run_execute(*, run_id: int, chunk_size: int = 5000) -> str:
         RescoreRun.objects.filter(id=run_id).update(rows_done=done)
 
     try:
-        done = rescore_accounts(chunk_size=chunk_size, progress=progress)
+        done = rescore_accounts(chunk_size=chunk_size or RESCORE_CHUNK_IDS, progress=progress)
     except Exception as exc:  # recorded for the page; the task itself must not crash the request in eager mode
         logger.exception("rescoring run %s failed", run_id)
         RescoreRun.objects.filter(id=run_id).update(status=RescoreRun.Status.FAILED, finished_at=timezone.now(),
@@ -198,8 +198,63 @@ def rescore_run_execute(*, run_id: int, chunk_size: int = 5000) -> str:
     return RescoreRun.Status.SUCCEEDED
 
 
-def rescore_accounts(*, chunk_size: int = 5000, progress: Callable[[int], None] | None = None) -> int:
-    """Recompute every account's fit, profile and tier: per chunk one read and one bulk update of the changed rows."""
+RESCORE_CHUNK_IDS = 25_000
+
+
+def rescore_accounts(*, chunk_size: int = RESCORE_CHUNK_IDS, progress: Callable[[int], None] | None = None) -> int:
+    """Recompute every account's fit, profile, tier and matched criteria, set-based: per range of
+    ``chunk_size`` ids one UPDATE that computes the best fit in SQL and writes only the rows that change.
+
+    The SQL is ``scoring.best_fit`` compiled (analysis_selectors.best_fit_rows_sql). The few accounts whose text
+    or list values SQL might read differently from Python (analysis_selectors.inexact_condition: characters
+    beyond ASCII and the caseless Japanese scripts, numbers written as text) are scored by best_fit itself, so
+    the stored results are always best_fit's and the nightly pipeline finds nothing to change.
+    Returns the number of accounts; ``progress`` gets the number done after every range.
+    """
+    from accounts.models import Account
+
+    from . import analysis_selectors as sel
+
+    specs = load_active_profile_specs()
+    inexact = sel.inexact_condition(specs)
+    qn = connection.ops.quote_name
+    table, pk = qn(Account._meta.db_table), qn(Account._meta.pk.column)
+    fit, profile, tier, matched = (qn(Account._meta.get_field(f).column)
+                                   for f in ("icp_fit", "icp_profile", "icp_tier", "icp_matched"))
+    if connection.vendor == "postgresql":
+        new_matched, differs, old_matched = "v.matched::jsonb", "IS DISTINCT FROM", f"t.{matched}"
+    else:
+        new_matched, differs, old_matched = "v.matched", "IS NOT", f"json(t.{matched})"
+    with connection.cursor() as cursor:
+        # The accounts per range of ids, in one index scan: sparse ids cost no empty statements.
+        cursor.execute(f"SELECT MIN({pk}) FROM {table}")
+        first = cursor.fetchone()[0]
+        if first is None:
+            return 0
+        cursor.execute(f"SELECT ({pk} - %s) / %s AS b, COUNT(*) FROM {table} GROUP BY b ORDER BY b",
+                       [first, chunk_size])
+        ranges = cursor.fetchall()
+    done = 0
+    for bucket, count in ranges:
+        low = first + int(bucket) * chunk_size
+        high = low + chunk_size - 1
+        rows_sql, params = sel.best_fit_rows_sql(specs, low=low, high=high, exclude=inexact)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} AS t SET {fit} = v.fit, {profile} = v.profile_id, {tier} = v.tier, "
+                f"{matched} = {new_matched} FROM ({rows_sql}) AS v WHERE t.{pk} = v.id AND ("
+                f"t.{fit} {differs} v.fit OR t.{profile} {differs} v.profile_id OR t.{tier} {differs} v.tier "
+                f"OR {old_matched} {differs} {new_matched})", params)
+        if inexact is not None:
+            _rescore_in_python(Account.objects.filter(inexact, id__gte=low, id__lte=high), specs)
+        done += int(count)
+        if progress:
+            progress(done)
+    return done
+
+
+def _rescore_in_python(accounts, specs) -> int:
+    """best_fit per account of ``accounts`` and one bulk update of the rows that change."""
     from accounts.models import Account
 
     from django.db.models import TextField
@@ -209,28 +264,15 @@ def rescore_accounts(*, chunk_size: int = 5000, progress: Callable[[int], None] 
 
     from .scoring import attribute_fields_read_by, matched_unchanged
 
-    specs = load_active_profile_specs()
-    done, last_id = 0, 0
     fields = ("id", "icp_fit", "icp_profile_id", "icp_tier", *attribute_fields_read_by(specs))
-    while True:
-        rows = list(Account.objects.filter(id__gt=last_id).order_by("id")
-                    .annotate(icp_matched_text=Cast("icp_matched", TextField()))
-                    .values(*fields, "icp_matched_text")[:chunk_size])
-        if not rows:
-            return done
-        changed = []
-        for row in rows:
-            fit = best_fit(account_attributes(row), specs)
-            if (row["icp_fit"], row["icp_profile_id"], row["icp_tier"]) != (fit.fit, fit.profile_id, fit.tier) or (
-                    not matched_unchanged(row["icp_matched_text"], fit.matched)):
-                changed.append(Account(id=row["id"], icp_fit=fit.fit, icp_profile_id=fit.profile_id, icp_tier=fit.tier,
-                                       icp_matched=list(fit.matched)))
-        # One UPDATE … FROM (VALUES …) per chunk on PostgreSQL (Django's bulk_update builds a CASE per row).
-        bulk_update_values(Account, changed, ["icp_fit", "icp_profile", "icp_tier", "icp_matched"])
-        done += len(rows)
-        last_id = rows[-1]["id"]
-        if progress:
-            progress(done)
+    changed = []
+    for row in accounts.annotate(icp_matched_text=Cast("icp_matched", TextField())).values(*fields, "icp_matched_text"):
+        fit = best_fit(account_attributes(row), specs)
+        if (row["icp_fit"], row["icp_profile_id"], row["icp_tier"]) != (fit.fit, fit.profile_id, fit.tier) or (
+                not matched_unchanged(row["icp_matched_text"], fit.matched)):
+            changed.append(Account(id=row["id"], icp_fit=fit.fit, icp_profile_id=fit.profile_id, icp_tier=fit.tier,
+                                   icp_matched=list(fit.matched)))
+    return bulk_update_values(Account, changed, ["icp_fit", "icp_profile", "icp_tier", "icp_matched"])
 
 
 # --- precomputed analyses ---------------------------------------------------------------------------------
