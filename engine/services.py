@@ -60,14 +60,20 @@ def recompute_run_start(*, as_of: dt.date, chunk_size: int = DEFAULT_CHUNK_SIZE)
     return run
 
 
+def lock_chunk(chunk_id: int, *, nowait: bool = False) -> RecomputeChunk:
+    """The chunk, locked for this transaction: two deliveries of the same chunk run one after the other (the
+    second skips). Only the chunk's row is locked — ``of=("self",)`` — not the run's row that select_related
+    joins, or every chunk of a run would wait for the one before it and a second worker would add nothing."""
+    return RecomputeChunk.objects.select_for_update(of=("self",), nowait=nowait).select_related("run").get(id=chunk_id)
+
+
 def recompute_chunk(*, chunk_id: int) -> bool:
     """Run one chunk in one transaction; a chunk already done is skipped (redelivery is harmless).
 
     Returns True when this call did the work.
     """
     with transaction.atomic():
-        # Lock the chunk row: two deliveries of the same chunk run one after the other, the second skips.
-        chunk = RecomputeChunk.objects.select_for_update().select_related("run").get(id=chunk_id)
+        chunk = lock_chunk(chunk_id)
         if chunk.done:
             return False
         stats = recompute_selection(

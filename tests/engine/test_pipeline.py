@@ -359,3 +359,40 @@ def test_a_run_finished_twice_or_a_failed_run_queues_no_second_refresh(django_ca
         with mock.patch("engine.services.recompute_chunk", side_effect=RuntimeError("worker lost")):
             recompute_all(as_of=D + days(1))
     assert not AnalysisRefresh.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_hold_two_chunks_of_one_run_at_once_but_never_the_same_chunk(require_postgres):
+    """A chunk locks its own row only: with the run's row locked too, a second worker would wait for the first."""
+    import threading
+
+    from django.db import DatabaseError, connection as main_connection, transaction
+
+    from engine.services import lock_chunk, recompute_run_start
+    from tests.factories import AccountFactory
+
+    AccountFactory.create_batch(2)
+    run = recompute_run_start(as_of=dt.date(2026, 7, 1), chunk_size=1)
+    first, second = run.chunks.order_by("index").values_list("id", flat=True)[:2]
+
+    def try_lock(chunk_id: int, outcome: list) -> None:
+        from django.db import connection
+
+        try:
+            with transaction.atomic():
+                lock_chunk(chunk_id, nowait=True)
+            outcome.append("locked")
+        except DatabaseError:
+            outcome.append("busy")
+        finally:
+            connection.close()
+
+    other, same = [], []
+    with transaction.atomic():
+        lock_chunk(first)
+        for chunk_id, outcome in ((second, other), (first, same)):
+            worker = threading.Thread(target=try_lock, args=(chunk_id, outcome))
+            worker.start()
+            worker.join(timeout=20)
+    assert main_connection.vendor == "postgresql"
+    assert (other, same) == (["locked"], ["busy"])
