@@ -63,9 +63,11 @@ def _number(value: Any) -> Decimal | None:
     if isinstance(value, bool):
         return None
     try:
-        return Decimal(str(value).strip().replace(",", ""))
+        number = Decimal(str(value).strip().replace(",", ""))
     except (InvalidOperation, ValueError):
         return None
+    # "NaN" and "Infinity" parse as Decimals but are no quantity (and NaN refuses to be ordered): they are text.
+    return number if number.is_finite() else None
 
 
 def _equal(left: Any, right: Any) -> bool:

@@ -154,3 +154,12 @@ def test_saving_a_profile_rescores_the_accounts_after_commit(django_capture_on_c
                                               {"attribute": "employees", "op": "gte", "value": 1000, "weight": 1}])
     account.refresh_from_db()
     assert (account.icp_fit, account.icp_profile.name, account.icp_tier, account.icp_matched) == (75, "Makers", "B", [0])
+
+
+@pytest.mark.parametrize("text", ["nan", "NaN", "-Infinity", "inf", "sNaN"])
+def test_nan_and_infinity_written_in_a_text_field_are_text_not_numbers(text):
+    """They parse as Decimals; ordering NaN raised InvalidOperation and stopped the whole nightly chunk."""
+    for op, bound in (("gt", 0), ("lt", 10), ("between", [0, 10])):
+        criterion = Criterion(attribute="corporate_number", op=op, value=bound, weight=1)
+        assert criterion_matches(criterion, {"corporate_number": text}) is False
+    assert criterion_matches(Criterion(attribute="industry", op="eq", value="NaN", weight=1), {"industry": " nan "})
