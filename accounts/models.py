@@ -63,6 +63,9 @@ class Account(models.Model):
             models.Index(fields=["state", "name"], name="account_state_name_idx"),
             # Accounts list / dashboards by tier.
             models.Index(fields=["icp_tier", "state"], name="account_tier_state_idx"),
+            # The accounts search matches a corporate number exactly (beside part of the name, which has a
+            # PostgreSQL trigram index made in migration 0004, and the external id, which is unique).
+            models.Index(fields=["corporate_number"], name="account_corporate_number_idx"),
         ]
 
     def __str__(self) -> str:

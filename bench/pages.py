@@ -46,6 +46,7 @@ def run(args) -> None:
         ("accounts list", "/accounts/"),
         ("accounts list, state filter", "/accounts/?state=NEGOTIATION"),
         ("accounts list, under-covered", "/accounts/?under_covered=true"),
+        ("accounts list, name search", "/accounts/?q=Bench+4242"),
         ("API accounts (cursor page)", "/api/v1/accounts/"),
         ("API alerts, mine", "/api/v1/alerts/?mine=true&status=open"),
     ))
@@ -87,7 +88,17 @@ def _icp_pages() -> None:
     pages = [("ICP profile list", "/profiles/")]
     profile = IcpProfile.objects.filter(current_version__isnull=False).order_by("-active", "id").first()
     if profile is not None:
+        from accounts.models import Account
+
         pages.append(("ICP review", f"/profiles/{profile.pk}/review/"))
+        pages.append(("ICP review, account search", f"/profiles/{profile.pk}/review/?q=Bench+4242"))
+        account_id = Account.objects.order_by("id").values_list("id", flat=True)[500_000 % max(1, Account.objects.count())]
+        pages.append(("ICP account explanation", f"/profiles/{profile.pk}/accounts/{account_id}/"))
+        numbers = list(profile.versions.order_by("number").values_list("number", flat=True))
+        old, new = numbers[0], numbers[-1]
+        # The period of the bench's nightly runs, so the state history is there to read.
+        pages.append((f"ICP validation, v{old} vs v{new}",
+                      f"/profiles/{profile.pk}/validate/?start=2026-07-21&end=2026-12-31&old={old}&new={new}&min_sample=30"))
     else:
         print("   no ICP profile: the review page is not timed")
     pages += [
