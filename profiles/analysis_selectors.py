@@ -32,12 +32,12 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Value,
     When,
+    Window,
 )
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Lower, Trim
+from django.db.models.functions import FirstValue, Lower, Trim
 from django.db.models.lookups import Exact, In
 
 from accounts.models import Account, Opportunity
@@ -598,40 +598,59 @@ def best_customer_learning(*, loyal: bool = True, active_min_wins: int | None = 
 
 def outcomes_by_tier(spec: ProfileSpec, *, start: dt.date, end: dt.date, label: str,
                      min_sample: int = analysis.MIN_SAMPLE) -> analysis.VersionOutcome:
-    """Tiers as this version would give them today, against what happened in [start, end]:
+    """Tiers as this version would give them today, against what happened in [start, end] (see below)."""
+    return outcomes_by_tier_of_versions([(label, spec)], start=start, end=end, min_sample=min_sample)[0]
+
+
+def outcomes_by_tier_of_versions(versions: Sequence[tuple[str, ProfileSpec]], *, start: dt.date, end: dt.date,
+                                 min_sample: int = analysis.MIN_SAMPLE) -> list[analysis.VersionOutcome]:
+    """Tiers as each version would give them today, against what happened in [start, end]:
     deals closed (won or lost) in the period, and customers who churned in it.
 
     A customer of the period is an account whose state on ``start`` (its latest transition up to then) was a
     customer state, or that entered one during the period; it churned if it moved to CHURNED in the period.
-    Two queries, each one GROUP BY tier.
+    Two queries whatever the number of versions: each reads the accounts once and groups by every version's
+    tier at the same time (the period's deals and customers do not depend on the version, only the tiers do).
     """
-    deals = (Opportunity.objects.filter(status__in=[Opportunity.Status.WON, Opportunity.Status.LOST],
-                                        closed_on__gte=start, closed_on__lte=end)
-             # Joins the account table under its own name, which the JSON-list conditions refer to.
-             .filter(account__external_id__isnull=False)
-             .annotate(fit=fit_expression(spec, prefix="account__")).annotate(tier=tier_expression(spec))
-             .values("tier").annotate(closed=Count("id"), won=Count("id", filter=Q(status=Opportunity.Status.WON)))
+    tier_names = [f"tier_{i}" for i in range(len(versions))]
+
+    def with_tiers(queryset: QuerySet, prefix: str = "") -> QuerySet:
+        for i, (_label, spec) in enumerate(versions):
+            queryset = queryset.annotate(**{f"fit_{i}": fit_expression(spec, prefix=prefix)})
+            queryset = queryset.annotate(**{tier_names[i]: tier_expression(spec, fit_name=f"fit_{i}")})
+        return queryset
+
+    deals = (with_tiers(Opportunity.objects.filter(status__in=[Opportunity.Status.WON, Opportunity.Status.LOST],
+                                                   closed_on__gte=start, closed_on__lte=end)
+                        # Joins the account table under its own name, which the JSON-list conditions refer to.
+                        .filter(account__external_id__isnull=False), prefix="account__")
+             .values(*tier_names)
+             .annotate(closed=Count("id"), won=Count("id", filter=Q(status=Opportunity.Status.WON)))
              .order_by())
-    won, closed = {}, {}
-    for row in deals:
-        won[row["tier"]], closed[row["tier"]] = row["won"], row["closed"]
-    state_at_start = Subquery(StateTransition.objects.filter(account_id=OuterRef("pk"), as_of__lte=start)
-                              .order_by("-as_of", "-id").values("to_state")[:1])
-    entered = StateTransition.objects.filter(account_id=OuterRef("pk"), to_state__in=CUSTOMER_STATES,
-                                             as_of__gte=start, as_of__lte=end)
+    # Customers on ``start``: each account's latest move up to then, found for all accounts in one pass over the
+    # history (a window per account), not looked up account by account.
+    customers_on_start = (StateTransition.objects.filter(as_of__lte=start)
+                          .annotate(state_on_start=Window(FirstValue("to_state"), partition_by=[F("account_id")],
+                                                          order_by=[F("as_of").desc(), F("id").desc()]))
+                          .filter(state_on_start__in=CUSTOMER_STATES).values("account_id"))
+    entered = StateTransition.objects.filter(to_state__in=CUSTOMER_STATES, as_of__gte=start, as_of__lte=end)
     churned_in_period = StateTransition.objects.filter(account_id=OuterRef("pk"), to_state=State.CHURNED,
                                                        as_of__gte=start, as_of__lte=end)
-    customers_rows = (Account.objects.annotate(start_state=state_at_start)
-                      .filter(Q(start_state__in=CUSTOMER_STATES) | Q(Exists(entered)))
-                      .annotate(fit=fit_expression(spec)).annotate(tier=tier_expression(spec))
-                      .values("tier")
+    customers_rows = (with_tiers(Account.objects.filter(Q(id__in=customers_on_start)
+                                                        | Q(id__in=entered.values("account_id"))))
+                      .values(*tier_names)
                       .annotate(customers=Count("id"), churned=Count("id", filter=Q(Exists(churned_in_period))))
                       .order_by())
-    churned, customers = {}, {}
-    for row in customers_rows:
-        churned[row["tier"]], customers[row["tier"]] = row["churned"], row["customers"]
-    return analysis.version_outcome(label=label, won=won, closed=closed, churned=churned, customers=customers,
-                                    min_sample=min_sample)
+    counts: list[dict[str, dict[str, int]]] = [
+        {"won": {}, "closed": {}, "churned": {}, "customers": {}} for _ in versions]
+    for rows, names in ((deals, ("won", "closed")), (customers_rows, ("churned", "customers"))):
+        for row in rows:
+            for i, tier_name in enumerate(tier_names):
+                for name in names:
+                    by_tier = counts[i][name]
+                    by_tier[row[tier_name]] = by_tier.get(row[tier_name], 0) + row[name]
+    return [analysis.version_outcome(label=label, min_sample=min_sample, **counts[i])
+            for i, (label, _spec) in enumerate(versions)]
 
 
 # --- breadth ------------------------------------------------------------------------------------------------

@@ -256,14 +256,18 @@ class ValidateView(RoleRequiredMixin, View):
         if form.is_valid():
             data = form.cleaned_data
             versions = {v.number: v for v in profile.versions.filter(number__in=[data["old"], data["new"]])}
+            chosen = []
             for number in dict.fromkeys([data["old"], data["new"]]):
                 version = versions.get(number)
                 if version is None:
                     form.add_error(None, _("Version %(n)d does not exist.") % {"n": number})
                     continue
-                outcomes.append((version, sel.outcomes_by_tier(
-                    sel.version_spec(profile, version), start=data["start"], end=data["end"],
-                    label=f"v{number}", min_sample=data["min_sample"])))
+                chosen.append(version)
+            if chosen:  # both versions in the same two queries
+                results = sel.outcomes_by_tier_of_versions(
+                    [(f"v{v.number}", sel.version_spec(profile, v)) for v in chosen],
+                    start=data["start"], end=data["end"], min_sample=data["min_sample"])
+                outcomes = list(zip(chosen, results))
         return render(request, "profiles/analysis/validate.html", {
             "profile": profile, "form": form, "outcomes": outcomes, "versions": numbers,
         })

@@ -211,3 +211,32 @@ def test_a_value_listed_twice_on_one_account_counts_that_account_once():
     AccountFactory(name="dup", state=State.LEAD, icp_tier="A", regions=["関東", " 関東", "Kanto", "KANTO"])
     breadth = sel.breadth_by_segment(as_of=dt.date(2026, 7, 20))
     assert {r.key: r.accounts for r in breadth.by_region} == {"関東": 1, "kanto": 1}
+
+
+def test_two_versions_are_validated_together_in_two_queries_by_each_accounts_latest_move(
+        django_assert_max_num_queries):
+    """The customers of the period come from each account's latest move up to the start (not any earlier one);
+    both versions' tiers are read in the same two queries and each equals its own validation."""
+    start, end = dt.date(2026, 1, 1), dt.date(2026, 6, 30)
+    back = AccountFactory(name="came back", industry="manufacturing")
+    left = AccountFactory(name="left before", industry="manufacturing")
+    for account, moves in ((back, [(dt.date(2025, 3, 1), State.CHURNED), (dt.date(2025, 9, 1), State.ACTIVE)]),
+                           (left, [(dt.date(2025, 3, 1), State.ACTIVE), (dt.date(2025, 9, 1), State.CHURNED)])):
+        for as_of, state in moves:
+            StateTransition.objects.create(account=account, as_of=as_of, to_state=state, rule="r")
+    StateTransition.objects.create(account=back, as_of=dt.date(2026, 3, 1), from_state=State.ACTIVE,
+                                   to_state=State.CHURNED, rule="r")
+    OpportunityFactory(account=back, status="won", closed_on=dt.date(2026, 2, 1))
+    OpportunityFactory(account=left, status="lost", closed_on=dt.date(2026, 2, 1))
+    by_industry = ProfileSpec(1, "p", (Criterion("industry", "eq", "manufacturing", 1),))
+    by_name = ProfileSpec(1, "p", (Criterion("name", "eq", "came back", 1),))
+    with django_assert_max_num_queries(2):
+        both = sel.outcomes_by_tier_of_versions([("v1", by_industry), ("v2", by_name)], start=start, end=end,
+                                                min_sample=1)
+    assert both == [sel.outcomes_by_tier(by_industry, start=start, end=end, label="v1", min_sample=1),
+                    sel.outcomes_by_tier(by_name, start=start, end=end, label="v2", min_sample=1)]
+    v1, v2 = both
+    # Only "came back" was a customer on the start (and churned in the period); "left before" was not.
+    assert (v1.tier("A").churn.hits, v1.tier("A").churn.total) == (1, 1)
+    assert (v1.tier("A").win.hits, v1.tier("A").win.total) == (1, 2)
+    assert (v2.tier("A").win.hits, v2.tier("A").win.total, v2.tier("C").win.total) == (1, 1, 1)
