@@ -17,26 +17,43 @@ def bulk_update_values(model: type[models.Model], objs: Sequence[models.Model], 
         return 0
     if connection.vendor != "postgresql":
         return model.objects.bulk_update(objs, fields, batch_size=batch_size)
+    attnames = [model._meta.get_field(f).attname for f in fields]
+    return bulk_update_rows(model, [(obj.pk, *(getattr(obj, a) for a in attnames)) for obj in objs], fields,
+                            batch_size=batch_size)
+
+
+def bulk_update_rows(model: type[models.Model], rows: Sequence[Sequence], fields: Sequence[str], *, batch_size: int = 5000) -> int:
+    """bulk_update_values from plain tuples ``(pk, value of fields[0], value of fields[1], …)`` (values as the
+    fields' attributes hold them: ids for foreign keys, Python lists for JSON): no model instance is built on
+    PostgreSQL (building thousands of them only to read their values back cost more than the UPDATE)."""
+    if not rows:
+        return 0
     meta = model._meta
     columns = [meta.get_field(f) for f in fields]
+    if connection.vendor != "postgresql":
+        objs = [model(**{meta.pk.attname: row[0], **{c.attname: v for c, v in zip(columns, row[1:])}}) for row in rows]
+        return model.objects.bulk_update(objs, fields, batch_size=batch_size)
     pk = meta.pk
     table = connection.ops.quote_name(meta.db_table)
     casts = [f"%s::{pk.db_type(connection)}"] + [f"%s::{c.db_type(connection)}" for c in columns]
     row_sql = "(" + ", ".join(casts) + ")"
     names = ", ".join(connection.ops.quote_name(c.column) for c in [pk, *columns])
     sets = ", ".join(f"{connection.ops.quote_name(c.column)} = v.{connection.ops.quote_name(c.column)}" for c in columns)
+    json_positions = [i + 1 for i, c in enumerate(columns) if isinstance(c, models.JSONField)]
     total = 0
     with connection.cursor() as cursor:
-        for start in range(0, len(objs), batch_size):
-            batch = objs[start:start + batch_size]
+        for start in range(0, len(rows), batch_size):
+            batch = rows[start:start + batch_size]
             params: list = []
-            for obj in batch:
-                params.append(obj.pk)
-                for column in columns:
-                    value = getattr(obj, column.attname)
-                    if isinstance(column, models.JSONField):
-                        value = None if value is None else json.dumps(value)
-                    params.append(value)
+            if json_positions:
+                for row in batch:
+                    row = list(row)
+                    for i in json_positions:
+                        row[i] = None if row[i] is None else json.dumps(row[i])
+                    params.extend(row)
+            else:
+                for row in batch:
+                    params.extend(row)
             cursor.execute(
                 f"UPDATE {table} AS t SET {sets} FROM (VALUES {', '.join([row_sql] * len(batch))}) AS v({names}) "
                 f"WHERE t.{connection.ops.quote_name(pk.column)} = v.{connection.ops.quote_name(pk.column)}",

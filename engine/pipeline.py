@@ -1,7 +1,8 @@
 """The set-based path of the nightly recompute: one chunk of accounts, a fixed number of queries.
 
-Per chunk, whatever its size: load accounts; aggregate deals; aggregate leads (SQL); ICP fit, facts and state in
-Python with engine.domain; write states, transitions and handoffs; count touches per (account, requirement) in
+Per chunk, whatever its size: load accounts with their ICP fit computed in SQL (scoring.best_fit compiled; the few
+accounts SQL might read differently are scored by best_fit in Python); aggregate deals; aggregate leads (SQL); facts
+and state in Python with engine.domain; write states, transitions and handoffs; count touches per (account, requirement) in
 ONE SQL query; replace coverage rows; reconcile alerts. The caller wraps a chunk in one transaction, so a chunk
 that dies leaves nothing behind and a chunk run twice for the same date changes nothing.
 """
@@ -9,22 +10,23 @@ that dies leaves nothing behind and a chunk run twice for the same date changes 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Q, TextField
-from django.db.models.functions import Cast
+from django.db.models import Q
 
 from accounts.models import Account
-from core.bulk import bulk_insert_copy, bulk_update_values
+from core.bulk import bulk_insert_copy, bulk_update_rows, bulk_update_values
 from core.choices import owner_field_for_role
 from handoffs.calendar import BusinessCalendar, sla_due_at
 from handoffs.domain import RuleSpec, load_rule_specs, pick_rule
 from handoffs.models import Handoff
 from profiles.scoring import (
-    ProfileSpec, account_attributes, attribute_fields_read_by, best_fit, load_active_profile_specs, matched_unchanged,
+    NO_FIT, ProfileSpec, account_attributes, attribute_fields_read_by, best_fit, load_active_profile_specs,
+    matched_unchanged,
 )
 from segments.models import StateThresholds, StateTransition
 from standards.selectors import requirement_specs_by_state
@@ -229,73 +231,134 @@ _TOUCH_COUNTS_RANKED_SQL = """
 """
 
 
+# The account columns a chunk reads, in the order of the tuples `_read_accounts` returns (then the stored matched
+# list as text, then the new fit, profile, tier and matched text, None for an account scored in Python).
+ACCOUNT_FIELDS = ("id", "state", "state_since", "state_initial", "is_target", "icp_fit", "icp_profile_id", "icp_tier",
+                  *OWNER_FIELDS)
+_OWNER_INDEX = {f: ACCOUNT_FIELDS.index(f) for f in OWNER_FIELDS}
+ACCOUNT_UPDATE_FIELDS = ("state", "state_since", "state_initial", "state_as_of", "icp_fit", "icp_profile", "icp_tier",
+                         "icp_matched")
+
+
+def _read_accounts(selection: AccountSelection, profiles: Sequence[ProfileSpec]) -> list[tuple]:
+    """The selection's accounts with their new ICP fit: one query, the fit computed set-based in SQL
+    (analysis_selectors.best_fit_rows_sql, scoring.best_fit compiled) and LEFT JOINed to the accounts.
+
+    Accounts whose values the SQL might read differently from Python (analysis_selectors.inexact_condition) come
+    back with no fit and are scored by best_fit itself, read in one more query only when the chunk has any.
+    Without an active profile there is nothing to compute: every account gets NO_FIT.
+    """
+    from profiles import analysis_selectors as sel
+
+    if selection.ids is not None and not selection.ids:
+        return []
+    qn = connection.ops.quote_name
+    meta = Account._meta
+    columns = ", ".join(f"a.{qn(meta.get_field(f.removesuffix('_id')).column)}" for f in ACCOUNT_FIELDS)
+    matched = f"CAST(a.{qn(meta.get_field('icp_matched').column)} AS text)"
+    where, params = selection.sql(f"a.{qn(meta.pk.column)}")
+    table = qn(meta.db_table)
+    if not profiles:
+        sql = f"SELECT {columns}, {matched} FROM {table} a WHERE {where}"
+        fit_params: list = []
+    else:
+        inexact = sel.inexact_condition(profiles)
+        if selection.ids is not None:
+            fit_sql, fit_params = sel.best_fit_rows_sql(profiles, ids=selection.ids, exclude=inexact)
+        else:
+            fit_sql, fit_params = sel.best_fit_rows_sql(profiles, low=selection.first_id, high=selection.last_id,
+                                                        exclude=inexact)
+        sql = (f"SELECT {columns}, {matched}, v.fit, v.profile_id, v.tier, v.matched FROM {table} a "
+               f"LEFT JOIN ({fit_sql}) v ON v.id = a.{qn(meta.pk.column)} WHERE {where}")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, fit_params + params)
+        rows = cursor.fetchall()
+    if connection.vendor != "postgresql":  # SQLite: dates as ISO text, yes/no as 0/1
+        rows = [(r[0], r[1], _as_date(r[2]), bool(r[3]), bool(r[4]), *r[5:]) for r in rows]
+    if not profiles:
+        return [(*r, NO_FIT.fit, NO_FIT.profile_id, NO_FIT.tier, "[]") for r in rows]
+    in_python = [r[0] for r in rows if r[-4] is None]
+    if not in_python:
+        return rows
+    # The accounts SQL might read differently: best_fit on their values, as Django reads them.
+    fits = {}
+    attributes = attribute_fields_read_by(profiles)
+    for values in Account.objects.filter(id__in=in_python).values("id", *attributes):
+        fit = best_fit(account_attributes(values), profiles)
+        fits[values["id"]] = (fit.fit, fit.profile_id, fit.tier, json.dumps(list(fit.matched)))
+    return [(*r[:-4], *fits[r[0]]) if r[-4] is None else r for r in rows]
+
+
+def _matched_list(text: str) -> list[int]:
+    """The matched criteria of a JSON list of integers as the fit SQL prints it ("[0,2]")."""
+    inner = text.strip()[1:-1]
+    return [int(x) for x in inner.split(",")] if inner.strip() else []
+
+
 def recompute_selection(*, selection: AccountSelection, as_of: dt.date, config: EngineConfig | None = None) -> ChunkStats:
     """Recompute the selected accounts as of D. Call inside a transaction."""
     config = config or EngineConfig.load()
     stats = ChunkStats()
-    fields = ("id", "state", "state_since", "state_initial", "is_target", "icp_fit", "icp_profile_id", "icp_tier",
-              *OWNER_FIELDS, *(f for f in attribute_fields_read_by(config.profiles) if f != "is_target"))
-    # The stored matched list comes as text and is decoded only when it differs from the new one (below).
-    accounts = list(Account.objects.filter(selection.q("id")).annotate(
-        icp_matched_text=Cast("icp_matched", TextField())).values(*fields, "icp_matched_text"))
+    accounts = _read_accounts(selection, config.profiles)
     if not accounts:
         return stats
     deals = _deal_aggregates(selection, as_of)
     leads = _lead_aggregates(selection, as_of)
 
-    changed_accounts: list[Account] = []
+    changed_accounts: list[tuple] = []
     transitions: list[StateTransition] = []
     new_handoffs: list[Handoff] = []
     steps: dict[int, domain.StateStep] = {}
     fits: dict[int, int] = {}
+    by_state = stats.by_state
+    thresholds = config.thresholds
+    no_lead = (0, None)
     for row in accounts:
-        fit = best_fit(account_attributes(row), config.profiles)
-        deal = deals.get(row["id"], NO_DEALS)
-        lead = leads.get(row["id"], (0, None))
+        (account_id, previous_state, previous_since, previous_initial, is_target, old_fit, old_profile_id, old_tier,
+         *_owners, old_matched_text, fit, profile_id, tier, matched_text) = row
+        deal = deals.get(account_id, NO_DEALS)
+        lead = leads.get(account_id, no_lead)
         facts = domain.facts_from_aggregates(
-            as_of=as_of, thresholds=config.thresholds, first_won_on=deal[0], won_count=deal[1],
+            as_of=as_of, thresholds=thresholds, first_won_on=deal[0], won_count=deal[1],
             latest_won_closed_on=deal[2], latest_won_contract_end=deal[3], open_deals=deal[4],
-            open_leads=lead[0], max_open_lead_score=lead[1], icp_fit=fit.fit, is_target=bool(row["is_target"]),
+            open_leads=lead[0], max_open_lead_score=lead[1], icp_fit=fit, is_target=bool(is_target),
         )
-        state, rule_name = domain.decide_state(facts, config.thresholds, as_of)
+        state, rule_name = domain.decide_state(facts, thresholds, as_of)
         step = domain.advance_state(
-            previous_state=row["state"], previous_since=row["state_since"], previous_initial=row["state_initial"],
+            previous_state=previous_state, previous_since=previous_since, previous_initial=previous_initial,
             new_state=state, as_of=as_of,
         )
-        steps[row["id"]] = step
-        fits[row["id"]] = fit.fit
-        stats.by_state[state] = stats.by_state.get(state, 0) + 1
-        new_values = {
-            "state": step.state, "state_since": step.since, "state_initial": step.initial, "icp_fit": fit.fit,
-            "icp_profile_id": fit.profile_id, "icp_tier": fit.tier,
-        }
-        matched = list(fit.matched)
-        if any(row[k] != v for k, v in new_values.items()) or not matched_unchanged(row["icp_matched_text"], matched):
-            changed_accounts.append(Account(id=row["id"], state_as_of=as_of, icp_matched=matched, **new_values))
-        if row["state"] != state:
+        steps[account_id] = step
+        fits[account_id] = fit
+        by_state[state] = by_state.get(state, 0) + 1
+        matched_same = old_matched_text is not None and (
+            old_matched_text.replace(" ", "") == matched_text.replace(" ", "")
+            or matched_unchanged(old_matched_text, _matched_list(matched_text)))
+        if (previous_state != step.state or previous_since != step.since or previous_initial != step.initial
+                or old_fit != fit or old_profile_id != profile_id or old_tier != tier or not matched_same):
+            changed_accounts.append((account_id, step.state, step.since, step.initial, as_of, fit, profile_id, tier,
+                                     _matched_list(matched_text)))
+        if previous_state != state:
             transitions.append(StateTransition(
-                account_id=row["id"], as_of=as_of, from_state=row["state"], to_state=state, rule=rule_name,
+                account_id=account_id, as_of=as_of, from_state=previous_state, to_state=state, rule=rule_name,
                 facts=facts.as_json(),
             ))
         if step.transitioned:
             stats.transitions += 1
-            rule = pick_rule(config.rules, row["state"], state)
+            rule = pick_rule(config.rules, previous_state, state)
             if rule is not None:
                 owner_field = owner_field_for_role(rule.to_role)
                 new_handoffs.append(Handoff(
-                    account_id=row["id"], rule_id=rule.id, rule_name=rule.name, from_state=row["state"],
+                    account_id=account_id, rule_id=rule.id, rule_name=rule.name, from_state=previous_state,
                     to_state=state, from_role=rule.from_role, to_role=rule.to_role, model=rule.model,
                     created_on=as_of, status=Handoff.Status.PENDING,
-                    assignee_id=row.get(f"{owner_field}_id") if owner_field else None,
+                    assignee_id=row[_OWNER_INDEX[f"{owner_field}_id"]] if owner_field else None,
                     due_at=sla_due_at(start=as_of, business_hours=rule.sla_business_hours, calendar=config.calendar),
                 ))
     stats.accounts = len(accounts)
 
     if changed_accounts:
-        bulk_update_values(
-            Account, changed_accounts,
-            ["state", "state_since", "state_initial", "state_as_of", "icp_fit", "icp_profile", "icp_tier", "icp_matched"],
-        )
+        bulk_update_rows(Account, changed_accounts, ACCOUNT_UPDATE_FIELDS)
     if transitions:
         StateTransition.objects.bulk_create(transitions, batch_size=1000)
     if new_handoffs:
@@ -309,7 +372,7 @@ def recompute_selection(*, selection: AccountSelection, as_of: dt.date, config: 
     counts = _touch_counts(selection, as_of, config.requirements)
     coverage_rows: dict[tuple[int, str], tuple] = {}
     under_covered: list[domain.UnderCoverage] = []
-    owners = {row["id"]: row for row in accounts}
+    owners = {row[0]: row for row in accounts}
     for account_id, step in steps.items():
         for spec in config.requirements.get(step.state, ()):
             counted, nth, last = counts.get((account_id, spec.code), (0, None, None))
@@ -318,7 +381,7 @@ def recompute_selection(*, selection: AccountSelection, as_of: dt.date, config: 
                 state_since=step.since, state_initial=step.initial,
             )
             owner_field = owner_field_for_role(spec.responsible_role)
-            assignee_id = owners[account_id].get(f"{owner_field}_id") if owner_field else None
+            assignee_id = owners[account_id][_OWNER_INDEX[f"{owner_field}_id"]] if owner_field else None
             coverage_rows[(account_id, spec.code)] = (
                 step.state, spec.kind, spec.min_count, spec.window_days, result.counted, result.gap, result.status,
                 result.last_touch_on, result.due_on, spec.responsible_role, assignee_id,

@@ -307,16 +307,18 @@ def inexact_condition(specs: Sequence[ProfileSpec]) -> Q | None:
     return condition
 
 
-def best_fit_rows_sql(specs: Sequence[ProfileSpec], *, low: int, high: int,
-                      exclude: Q | None = None) -> tuple[str, list]:
-    """SELECT id, fit, profile_id, tier, matched (a JSON text) of the accounts with low ≤ id ≤ high, as
-    ``scoring.best_fit`` computes them: the maximum fit over ``specs``, ties to the name first by code point.
+def best_fit_rows_sql(specs: Sequence[ProfileSpec], *, low: int | None = None, high: int | None = None,
+                      ids: Sequence[int] | None = None, exclude: Q | None = None) -> tuple[str, list]:
+    """SELECT id, fit, profile_id, tier, matched (a JSON text) of the accounts with low ≤ id ≤ high (or whose id
+    is in ``ids``), as ``scoring.best_fit`` computes them: the maximum fit over ``specs``, ties to the name first
+    by code point.
 
     Each criterion is evaluated once per account (a flags subquery fenced by OFFSET 0 so it is not inlined into
     the expressions that read it); the fits, the choice and the tier are integer arithmetic over the flags.
     """
     qn = connection.ops.quote_name
-    accounts = Account.objects.filter(id__gte=low, id__lte=high)
+    accounts = Account.objects.filter(id__in=ids) if ids is not None else Account.objects.filter(id__gte=low,
+                                                                                                id__lte=high)
     if exclude is not None:
         accounts = accounts.exclude(exclude)
     if not specs:
