@@ -1,7 +1,6 @@
 """CSV column spec for touches (interfaces.md §2)."""
 
 import datetime as dt
-import itertools
 
 from contacts.domain import touch_natural_key
 from contacts.models import Touch
@@ -37,7 +36,7 @@ def _natural_keys_block(columns: dict[str, list], context) -> list[str | None]:
     """_natural_key over a block's staged columns (ids and timestamps as text, None for an empty cell)."""
     n = len(columns["account_external_id"])
     usernames = {str(user.id): name for name, user in context.users.items()}
-    nothing = itertools.repeat(None, n)
+    nothing = [None] * n  # a list, not one iterator: zip takes its own pass for each column that is absent
     keys = []
     for key, account, occurred_at, kind, channel, performer in zip(
         columns.get("external_id") or nothing, columns["account_external_id"], columns["occurred_at"],
