@@ -7,7 +7,6 @@ PostgreSQL they exercise the staging merge with chunks of a few rows, so every f
 import datetime as dt
 
 import pytest
-from django.db import connection
 
 from accounts.models import Account
 from contacts.models import Touch
