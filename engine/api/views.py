@@ -4,7 +4,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from core.models import User
-from core.permissions import EVERYONE, MANAGERS, HasRole
+from core.permissions import EVERYONE, HasRole
 from engine.alerts import alert_acknowledge, alert_reassign, alert_snooze
 from engine.models import Alert, CoverageRow
 

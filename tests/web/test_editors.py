@@ -3,7 +3,6 @@
 import datetime as dt
 
 import pytest
-from django.urls import reverse
 
 from core.choices import Role
 from core.timeutil import business_today
