@@ -8,11 +8,12 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from core.models import AuditEntry, User
 
-from .models import AnalysisRefresh, IcpProfile, IcpProfileVersion, ProfileAnalysis, RescoreRun
+from .models import AnalysisRefresh, BackgroundRun, IcpProfile, IcpProfileVersion, ProfileAnalysis, RescoreRun
 from .scoring import (
     ATTRIBUTES, BOOLEAN_ATTRIBUTES, DEFAULT_TIERS, LIST_ATTRIBUTES, NUMERIC_ATTRIBUTES, OPERATORS, _number,
     account_attributes, best_fit, load_active_profile_specs,
@@ -176,10 +177,8 @@ def rescore_run_execute(*, run_id: int, chunk_size: int | None = None) -> str:
         RescoreRun.objects.filter(id=run_id, status=RescoreRun.Status.PENDING).update(
             status=RescoreRun.Status.SUPERSEDED, finished_at=timezone.now())
         return RescoreRun.Status.SUPERSEDED
-    claimed = RescoreRun.objects.filter(id=run_id, status=RescoreRun.Status.PENDING).update(
-        status=RescoreRun.Status.RUNNING, started_at=timezone.now(), rows_total=Account.objects.count())
-    if not claimed:
-        return RescoreRun.objects.filter(id=run_id).values_list("status", flat=True).first() or ""  # redelivered
+    if not _run_claim(RescoreRun, run_id, rows_total=Account.objects.count()):
+        return _run_status(RescoreRun, run_id)  # redelivered
 
     def progress(done: int) -> None:
         RescoreRun.objects.filter(id=run_id).update(rows_done=done)
@@ -187,12 +186,8 @@ def rescore_run_execute(*, run_id: int, chunk_size: int | None = None) -> str:
     try:
         done = rescore_accounts(chunk_size=chunk_size or RESCORE_CHUNK_IDS, progress=progress)
     except Exception as exc:  # recorded for the page; the task itself must not crash the request in eager mode
-        logger.exception("rescoring run %s failed", run_id)
-        RescoreRun.objects.filter(id=run_id).update(status=RescoreRun.Status.FAILED, finished_at=timezone.now(),
-                                                    message=str(exc)[:1000])
-        return RescoreRun.Status.FAILED
-    RescoreRun.objects.filter(id=run_id).update(status=RescoreRun.Status.SUCCEEDED, finished_at=timezone.now(),
-                                                rows_done=done, rows_total=done)
+        return _run_failed(RescoreRun, run_id, exc)
+    _run_finished(RescoreRun, run_id, rows_done=done, rows_total=done)
     # Fits and tiers moved: the analysis snapshots (review, breadth, accounts per tier) follow in their own job.
     analysis_refresh_queue(actor=None, reason="rescore")
     return RescoreRun.Status.SUCCEEDED
@@ -305,17 +300,18 @@ def analysis_refresh_record(
     return AnalysisRefresh.objects.create(reason=reason, version=version, created_by=actor), True
 
 
-def _analysis_save(*, kind: str, version: IcpProfileVersion | None, as_of, data: dict, seconds: float) -> None:
-    ProfileAnalysis.objects.update_or_create(
+def _analysis_save(*, kind: str, version: IcpProfileVersion | None, as_of, data: dict,
+                   seconds: float) -> ProfileAnalysis:
+    return ProfileAnalysis.objects.update_or_create(
         kind=kind, version=version,
-        defaults={"as_of": as_of, "computed_at": timezone.now(), "seconds": round(seconds, 3), "data": data})
+        defaults={"as_of": as_of, "computed_at": timezone.now(), "seconds": round(seconds, 3), "data": data})[0]
 
 
 def analysis_refresh_steps(*, version: IcpProfileVersion | None = None) -> list[tuple[str, IcpProfileVersion | None]]:
     """What one refresh computes: the review of every profile's current version (and of ``version``), then the
     best-customer counts, the breadth of A/B targets and the accounts per profile and tier."""
-    versions = [p.current_version for p in IcpProfile.objects.select_related("current_version").order_by("id")
-                if p.current_version is not None]
+    versions = [v for v in IcpProfileVersion.objects.filter(profile__current_version=F("pk"))
+                .select_related("profile").order_by("profile_id")]
     if version is not None and version.id not in {v.id for v in versions}:
         versions.append(version)
     return ([(ProfileAnalysis.Kind.REVIEW, v) for v in versions]
@@ -345,8 +341,7 @@ def analysis_compute(*, kind: str, version: IcpProfileVersion | None = None, as_
         data = snap.tier_counts_data()
     else:
         raise ValueError(f"unknown analysis kind {kind!r}")
-    _analysis_save(kind=kind, version=version, as_of=as_of, data=data, seconds=time.perf_counter() - started)
-    return ProfileAnalysis.objects.get(kind=kind, version=version)
+    return _analysis_save(kind=kind, version=version, as_of=as_of, data=data, seconds=time.perf_counter() - started)
 
 
 def analysis_refresh_all(*, version: IcpProfileVersion | None = None,
@@ -367,10 +362,8 @@ def analysis_refresh_all(*, version: IcpProfileVersion | None = None,
 
 def analysis_refresh_execute(*, run_id: int) -> str:
     """Run one recorded refresh: compare-and-set pending → running, progress after every snapshot."""
-    claimed = AnalysisRefresh.objects.filter(id=run_id, status=AnalysisRefresh.Status.PENDING).update(
-        status=AnalysisRefresh.Status.RUNNING, started_at=timezone.now())
-    if not claimed:
-        return AnalysisRefresh.objects.filter(id=run_id).values_list("status", flat=True).first() or ""  # redelivered
+    if not _run_claim(AnalysisRefresh, run_id):
+        return _run_status(AnalysisRefresh, run_id)  # redelivered
     version = AnalysisRefresh.objects.filter(id=run_id).values_list("version", flat=True).first()
 
     def progress(done: int, total: int) -> None:
@@ -380,9 +373,29 @@ def analysis_refresh_execute(*, run_id: int) -> str:
         analysis_refresh_all(version=IcpProfileVersion.objects.select_related("profile").filter(id=version).first()
                              if version else None, progress=progress)
     except Exception as exc:  # recorded for the page; in eager mode the caller (a rescoring job) must not crash
-        logger.exception("analysis refresh %s failed", run_id)
-        AnalysisRefresh.objects.filter(id=run_id).update(status=AnalysisRefresh.Status.FAILED,
-                                                         finished_at=timezone.now(), message=str(exc)[:1000])
-        return AnalysisRefresh.Status.FAILED
-    AnalysisRefresh.objects.filter(id=run_id).update(status=AnalysisRefresh.Status.SUCCEEDED, finished_at=timezone.now())
-    return AnalysisRefresh.Status.SUCCEEDED
+        return _run_failed(AnalysisRefresh, run_id, exc)
+    return _run_finished(AnalysisRefresh, run_id)
+
+
+# --- background runs (RescoreRun, AnalysisRefresh): one way to claim, fail and finish ---------------------------
+
+
+def _run_claim(model: type[BackgroundRun], run_id: int, **fields) -> bool:
+    """Compare-and-set pending → running: True for the one delivery that got the run."""
+    return bool(model.objects.filter(id=run_id, status="pending").update(
+        status="running", started_at=timezone.now(), **fields))
+
+
+def _run_status(model: type[BackgroundRun], run_id: int) -> str:
+    return model.objects.filter(id=run_id).values_list("status", flat=True).first() or ""
+
+
+def _run_failed(model: type[BackgroundRun], run_id: int, exc: Exception) -> str:
+    logger.exception("%s %s failed", model._meta.verbose_name, run_id)
+    model.objects.filter(id=run_id).update(status="failed", finished_at=timezone.now(), message=str(exc)[:1000])
+    return "failed"
+
+
+def _run_finished(model: type[BackgroundRun], run_id: int, **fields) -> str:
+    model.objects.filter(id=run_id).update(status="succeeded", finished_at=timezone.now(), **fields)
+    return "succeeded"
