@@ -1,6 +1,9 @@
 """The nightly recompute at scale, next to the floor: one hand-written SQL pass counting touches per account and
 kind in the window on the same data. Then the same run split over two worker processes.
 
+Before each next night a day's new data arrives as it would from the day's imports (a day's share of the touches,
+new leads, won deals), so an incremental night has real changes to find, not only dates that came due.
+
 Data is generated in SQL (generate_series), not through the ORM.
 """
 
@@ -18,6 +21,7 @@ def generate(n_accounts: int, n_touches: int) -> None:
 
     with connection.cursor() as c:
         c.execute("TRUNCATE accounts_account, contacts_touch, accounts_lead, accounts_opportunity, engine_alert, "
+                  "engine_pendingaccount, "
                   "engine_coveragerow, engine_recomputerun, segments_statetransition, handoffs_handoff, "
                   "dashboards_dailysnapshot CASCADE")
         c.execute("""
@@ -57,7 +61,7 @@ def generate(n_accounts: int, n_touches: int) -> None:
 
 
 ENGINE_TABLES = ("engine_alert, engine_coveragerow, engine_recomputerun, segments_statetransition, "
-                 "dashboards_dailysnapshot")
+                 "dashboards_dailysnapshot, engine_accountschedule, engine_pendingaccount")
 
 
 def reset_engine() -> None:
@@ -66,6 +70,11 @@ def reset_engine() -> None:
 
     with connection.cursor() as c:
         c.execute(f"TRUNCATE {ENGINE_TABLES} CASCADE")
+        # The days' data added before next nights (add_a_days_data) goes too.
+        c.execute("DELETE FROM contacts_touch WHERE source = 'api'")
+        c.execute("DELETE FROM accounts_lead WHERE external_id LIKE 'DL%'")
+        c.execute("DELETE FROM accounts_opportunity WHERE external_id LIKE 'DW%'")
+        c.execute("TRUNCATE engine_pendingaccount")
         c.execute("UPDATE accounts_account SET state = '', state_since = NULL, state_initial = false, "
                   "state_as_of = NULL, icp_fit = 0, icp_tier = '', icp_matched = '[]', icp_profile_id = NULL")
         c.execute("VACUUM ANALYZE accounts_account")
@@ -75,7 +84,8 @@ def data_present(n_accounts: int, n_touches: int) -> bool:
     from django.db import connection
 
     with connection.cursor() as c:
-        c.execute("SELECT (SELECT count(*) FROM accounts_account), (SELECT count(*) FROM contacts_touch)")
+        c.execute("SELECT (SELECT count(*) FROM accounts_account), "
+                  "(SELECT count(*) FROM contacts_touch WHERE source <> 'api')")
         return c.fetchone() == (n_accounts, n_touches)
 
 
@@ -94,6 +104,41 @@ def floor_seconds() -> float:
     return elapsed
 
 
+def add_a_days_data(day: dt.date, n_touches: int) -> str:
+    """The data one business day brings: a 365th of the year's touches (dated that day, on accounts spread over the
+    whole id range), a lead on one account in 2,000 and a won deal on one in 5,000. Through plain SQL: the
+    change-recording triggers fire as they do for an import."""
+    from django.db import connection
+
+    touches = n_touches // 365
+    with connection.cursor() as c:
+        c.execute("SELECT min(id), max(id) FROM accounts_account")
+        lo, hi = c.fetchone()
+        seed = day.toordinal()
+        c.execute("""
+            INSERT INTO contacts_touch (account_id, occurred_at, occurred_on, kind, channel, content_stage,
+                performer_role, source, note, created_at)
+            SELECT %s + (g * 7919 + %s) %% (%s - %s + 1), t, (t AT TIME ZONE 'Asia/Tokyo')::date,
+                   CASE WHEN g %% 5 < 2 THEN 'human' ELSE 'digital' END, '', '',
+                   (ARRAY['sales','csm','marketing','inside_sales','marketing','executive'])[1 + g %% 6], 'api', '', now()
+            FROM generate_series(1, %s) g,
+                 LATERAL (SELECT (DATE %s + TIME '10:00') AT TIME ZONE 'Asia/Tokyo' AS t) x""",
+                  [lo, seed, hi, lo, touches, day])
+        c.execute("""
+            INSERT INTO accounts_lead (external_id, account_id, created_on, status, score, source, contact_name, contact_email)
+            SELECT 'DL' || %s || '-' || a.id, a.id, %s, 'open', a.id %% 101, '', '', ''
+            FROM accounts_account a WHERE (a.id + %s) %% 2000 = 0""", [seed, day, seed])
+        leads = c.rowcount
+        c.execute("""
+            INSERT INTO accounts_opportunity (external_id, account_id, name, opened_on, closed_on, status, amount, contract_end)
+            SELECT 'DW' || %s || '-' || a.id, a.id, '', DATE %s - 45, %s, 'won', 1000000, DATE %s + 365
+            FROM accounts_account a WHERE (a.id + %s) %% 5000 = 0""", [seed, day, day, day, seed])
+        deals = c.rowcount
+        c.execute("SELECT count(*) FROM engine_pendingaccount")
+        pending = c.fetchone()[0]
+    return f"{touches:,} touches, {leads:,} leads, {deals:,} won deals; {pending:,} accounts changed"
+
+
 def _worker(chunk_ids: list[int]) -> None:
     import django
     from django.db import connection
@@ -106,13 +151,13 @@ def _worker(chunk_ids: list[int]) -> None:
         recompute_chunk(chunk_id=chunk_id)
 
 
-def timed_run(as_of: dt.date, workers: int) -> tuple[float, object]:
+def timed_run(as_of: dt.date, workers: int, full: bool = False) -> tuple[float, object]:
     from django.db import connection
 
     from engine.services import recompute_run_finish, recompute_run_start
 
     started = time.perf_counter()
-    run = recompute_run_start(as_of=as_of)
+    run = recompute_run_start(as_of=as_of, full=full)
     chunk_ids = list(run.chunks.order_by("index").values_list("id", flat=True))
     connection.close()
     if workers == 1:
@@ -158,10 +203,7 @@ def run(args) -> None:
     floor = floor_seconds()
     print(f"   floor (one SQL pass counting touches per account and kind in the window): {floor:6.1f} s", flush=True)
     _timed("first run (every account classified), 1 worker", AS_OF, 1, floor)
-    for night in range(1, 5):  # alternating, so "two workers against one" is not a single pair of nights
-        workers = 1 if night % 2 else 2
-        _timed(f"next night, {workers} worker{'s' if workers > 1 else ''}", AS_OF + dt.timedelta(days=night), workers,
-               floor)
+    _nights(AS_OF, 4, floor, n_touches)
 
 
 def next_nights(nights: int) -> None:
@@ -174,13 +216,24 @@ def next_nights(nights: int) -> None:
         return
     floor = floor_seconds()
     print(f"   floor (one SQL pass counting touches per account and kind in the window): {floor:6.1f} s", flush=True)
-    for night in range(1, nights + 1):
-        workers = 1 if night % 2 else 2
-        _timed(f"next night, {workers} worker{'s' if workers > 1 else ''}", latest + dt.timedelta(days=night),
-               workers, floor)
+    _nights(latest, nights, floor, 10_000_000)
 
 
-def _timed(label: str, as_of: dt.date, workers: int, floor: float) -> None:
-    seconds, result = timed_run(as_of, workers)
-    print(f"   {label:<48} {seconds:7.1f} s = {seconds / floor:5.1f}× floor | accounts={result.accounts:,} "
+def _nights(latest: dt.date, nights: int, floor: float, n_touches: int) -> None:
+    """Nights after `latest`, each after a day's new data, alternating one and two workers; then one more night
+    forced to evaluate every account, for comparison."""
+    for night in range(1, nights + 2):
+        day = latest + dt.timedelta(days=night)
+        print(f"   {day}: {add_a_days_data(day - dt.timedelta(days=1), n_touches)}", flush=True)
+        full = night == nights + 1
+        workers = 1 if night % 2 or full else 2
+        label = "next night, every account (--full), 1 worker" if full else \
+            f"next night, {workers} worker{'s' if workers > 1 else ''}"
+        _timed(label, day, workers, floor, full=full)
+
+
+def _timed(label: str, as_of: dt.date, workers: int, floor: float, full: bool = False) -> None:
+    seconds, result = timed_run(as_of, workers, full=full)
+    print(f"   {label:<48} {seconds:7.1f} s = {seconds / floor:5.1f}× floor | {result.mode}: "
+          f"evaluated={result.accounts_evaluated:,} of {result.accounts:,} accounts "
           f"alerts_opened={result.alerts_opened:,} alerts_resolved={result.alerts_resolved:,}", flush=True)

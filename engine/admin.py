@@ -5,8 +5,9 @@ from .models import Alert, CoverageRow, RecomputeChunk, RecomputeRun
 
 @admin.register(RecomputeRun)
 class RecomputeRunAdmin(admin.ModelAdmin):
-    list_display = ("as_of", "status", "started_at", "finished_at", "accounts", "chunks_done", "chunks_total", "alerts_opened", "alerts_resolved")
-    list_filter = ("status",)
+    list_display = ("as_of", "status", "mode", "started_at", "finished_at", "accounts", "accounts_evaluated",
+                    "chunks_done", "chunks_total", "alerts_opened", "alerts_resolved")
+    list_filter = ("status", "mode")
     readonly_fields = [f.name for f in RecomputeRun._meta.fields]
 
 

@@ -399,3 +399,52 @@ def reconcile_alerts(
         plan.resolve.append((alert.id, resolution))
     plan.create = [u for key, u in wanted.items() if key not in seen]
     return plan
+
+
+# --- the next date an evaluation can change (incremental nights) ------------------------------------------------
+
+
+def next_change_on(
+    *,
+    as_of: dt.date,
+    thresholds: Thresholds,
+    first_won_on: dt.date | None,
+    latest_won_closed_on: dt.date | None,
+    latest_won_contract_end: dt.date | None,
+    next_dated_fact_on: dt.date | None,
+    requirements: Iterable[tuple[RequirementResult, dt.date | None]],
+    state_since: dt.date,
+) -> dt.date | None:
+    """The first date after D on which this account's evaluation can differ from its evaluation as of D, when none
+    of its data changes; None when no date can (only new data can change it).
+
+    As D moves and the data stays, an evaluation changes only where a dated rule crosses a threshold:
+    - a dated fact comes into view: a deal opened or closed, a lead created or closed, a touch dated after D
+      (`next_dated_fact_on`, the earliest such date);
+    - a won deal's contract end passes (active customer), the latest won close leaves the churn window, the
+      first won date leaves the onboarding window or reaches the loyal tenure (§2, §3);
+    - per requirement of the current state (`requirements`: its result as of D and the oldest counting date in
+      its window): a counting touch leaves the window (oldest + p), a covered requirement becomes due soon
+      (due_on − max(1, ⌊p/5⌋)), a grace ends (state_since + p − 1) (§4).
+    Everything else the evaluation reads (alert figures, assignees, ICP fit) is data or configuration, which the
+    nightly run watches separately. Dates are conservative: an early date only costs one evaluation that finds
+    nothing to change.
+    """
+    day = dt.timedelta(days=1)
+    candidates = [next_dated_fact_on]
+    if latest_won_contract_end is not None:
+        candidates.append(latest_won_contract_end + day)
+    if latest_won_closed_on is not None:
+        candidates.append(latest_won_closed_on + dt.timedelta(days=thresholds.churn_after_days))
+    if first_won_on is not None:
+        candidates.append(first_won_on + dt.timedelta(days=thresholds.onboarding_days))
+        candidates.append(first_won_on + dt.timedelta(days=thresholds.loyal_min_tenure_days))
+    for result, oldest_in_window_on in requirements:
+        p = dt.timedelta(days=result.requirement.window_days)
+        if oldest_in_window_on is not None:
+            candidates.append(oldest_in_window_on + p)
+        if result.status == COVERED and result.due_on is not None:
+            candidates.append(result.due_on - dt.timedelta(days=max(1, result.requirement.window_days // 5)))
+        if result.status == GRACE:
+            candidates.append(state_since + p - day)
+    return min((d for d in candidates if d is not None and d > as_of), default=None)

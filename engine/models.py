@@ -115,8 +115,18 @@ class RecomputeRun(models.Model):
         COMPLETED = "completed", _("Completed")
         FAILED = "failed", _("Failed")
 
+    class Mode(models.TextChoices):
+        FULL = "full", _("Every account")
+        INCREMENTAL = "incremental", _("Changed and due accounts")
+
     as_of = models.DateField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    # Full: every account is evaluated. Incremental (PostgreSQL, configuration unchanged since the latest completed
+    # run): only accounts whose data changed (PendingAccount) or whose evaluation can change by now
+    # (AccountSchedule) are; every other account's evaluation is provably what it was.
+    mode = models.CharField(max_length=12, choices=Mode.choices, default=Mode.FULL)
+    config_fingerprint = models.CharField(max_length=64, blank=True)
+    accounts_evaluated = models.PositiveIntegerField(default=0)
     started_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     chunk_size = models.PositiveIntegerField(default=5000)
@@ -151,3 +161,27 @@ class RecomputeChunk(models.Model):
     class Meta:
         ordering = ["run_id", "index"]
         constraints = [models.UniqueConstraint(fields=["run", "index"], name="chunk_index_unique_in_run")]
+
+
+class AccountSchedule(models.Model):
+    """The first date after its latest evaluation on which an account's evaluation can change without new data
+    (engine.domain.next_change_on); empty when only new data can change it. Written by the pipeline only."""
+
+    account = models.OneToOneField("accounts.Account", primary_key=True, on_delete=models.CASCADE,
+                                   related_name="+")
+    due_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["due_on"], name="schedule_due_on_idx")]
+
+
+class PendingAccount(models.Model):
+    """An account whose data changed since its latest evaluation (touches, deals, leads or its own columns).
+
+    On PostgreSQL, triggers (migration engine/0004) add rows in the writing transaction whatever wrote — an import,
+    a page, the API, the shell; the pipeline removes an account's row as the first step of evaluating it, so a
+    change committed while it runs is seen by the next run. No foreign key: a row of a deleted account is
+    harmless and removed by the next run over its range.
+    """
+
+    account_id = models.BigIntegerField(primary_key=True)

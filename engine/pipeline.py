@@ -34,7 +34,8 @@ from standards.selectors import requirement_specs_by_state
 from . import domain
 from .models import Alert, CoverageRow
 
-NO_DEALS = (None, 0, None, None, 0, 0)  # first won, won count, latest won, latest contract end, open, open amount
+# first won, won count, latest won, latest contract end, open, open amount, next dated event after D
+NO_DEALS = (None, 0, None, None, 0, 0, None)
 OWNER_FIELDS = ("owner_csm_id", "owner_sales_id", "owner_inside_sales_id", "owner_marketing_id", "owner_executive_id")
 
 
@@ -127,17 +128,19 @@ def _deal_aggregates(selection: AccountSelection, as_of: dt.date) -> dict[int, t
                MAX(CASE WHEN {won} THEN closed_on END),
                MAX(CASE WHEN {won} THEN contract_end END),
                SUM(CASE WHEN opened_on <= {d} AND (closed_on IS NULL OR closed_on > {d}) THEN 1 ELSE 0 END),
-               SUM(CASE WHEN status = 'open' THEN COALESCE(amount, 0) ELSE 0 END)
+               SUM(CASE WHEN status = 'open' THEN COALESCE(amount, 0) ELSE 0 END),
+               MIN(CASE WHEN opened_on > {d} THEN opened_on END),
+               MIN(CASE WHEN closed_on > {d} THEN closed_on END)
         FROM accounts_opportunity
         WHERE {where}
         GROUP BY account_id
     """
     p = _date_param(as_of)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [p, p, p, p, p, p] + params)
+        cursor.execute(sql, [p, p, p, p, p, p, p, p] + params)
         return {
             row[0]: (_as_date(row[1]), int(row[2] or 0), _as_date(row[3]), _as_date(row[4]), int(row[5] or 0),
-                     int(row[6] or 0))
+                     int(row[6] or 0), _earliest(_as_date(row[7]), _as_date(row[8])))
             for row in cursor.fetchall()
         }
 
@@ -149,21 +152,40 @@ def _lead_aggregates(selection: AccountSelection, as_of: dt.date) -> dict[int, t
     sql = f"""
         SELECT account_id,
                SUM(CASE WHEN {is_open} THEN 1 ELSE 0 END),
-               MAX(CASE WHEN {is_open} THEN score END)
+               MAX(CASE WHEN {is_open} THEN score END),
+               MIN(CASE WHEN created_on > {d} THEN created_on END),
+               MIN(CASE WHEN closed_on > {d} THEN closed_on END)
         FROM accounts_lead
         WHERE {where}
         GROUP BY account_id
     """
     p = _date_param(as_of)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [p, p, p, p] + params)
-        return {row[0]: (int(row[1] or 0), None if row[2] is None else int(row[2])) for row in cursor.fetchall()}
+        cursor.execute(sql, [p, p, p, p, p, p] + params)
+        return {row[0]: (int(row[1] or 0), None if row[2] is None else int(row[2]),
+                         _earliest(_as_date(row[3]), _as_date(row[4])))
+                for row in cursor.fetchall()}
+
+
+def _next_touches(selection: AccountSelection, as_of: dt.date) -> dict[int, dt.date]:
+    """Each account's earliest touch dated after D (it will come into view on that date)."""
+    where, params = selection.sql("account_id")
+    sql = (f"SELECT account_id, MIN(occurred_on) FROM contacts_touch WHERE {where} AND occurred_on > {_date_sql()} "
+           f"GROUP BY account_id")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params + [_date_param(as_of)])
+        return {row[0]: _as_date(row[1]) for row in cursor.fetchall()}
+
+
+def _earliest(*days: dt.date | None) -> dt.date | None:
+    return min((d for d in days if d is not None), default=None)
 
 
 def _touch_counts(
     selection: AccountSelection, as_of: dt.date, requirements: dict[str, tuple[domain.RequirementSpec, ...]]
-) -> dict[tuple[int, str], tuple[int, dt.date | None, dt.date | None]]:
-    """(account, requirement) -> (counted in window, n-th most recent counting date, last matching date ≤ D).
+) -> dict[tuple[int, str], tuple[int, dt.date | None, dt.date | None, dt.date | None]]:
+    """(account, requirement) -> (counted in window, n-th most recent counting date, last matching date ≤ D,
+    oldest counting date in the window).
 
     One query for the chunk. Requirements go in as a VALUES list, one row per performer role (NULL = any role),
     joined to the accounts' current states.
@@ -193,7 +215,8 @@ def _touch_counts(
                    COUNT(*) FILTER (WHERE t.occurred_on >= req.window_start),
                    (ARRAY_AGG(t.occurred_on ORDER BY t.occurred_on DESC)
                         FILTER (WHERE t.occurred_on >= req.window_start))[req.min_count],
-                   MAX(t.occurred_on)
+                   MAX(t.occurred_on),
+                   MIN(t.occurred_on) FILTER (WHERE t.occurred_on >= req.window_start)
             FROM accounts_account a
             JOIN req ON req.state = a.state
             JOIN contacts_touch t ON t.account_id = a.id AND t.kind = req.kind AND {role_match}
@@ -207,7 +230,8 @@ def _touch_counts(
     with connection.cursor() as cursor:
         cursor.execute(sql, params + [_date_param(as_of)] + where_params)
         return {
-            (row[0], row[1]): (int(row[2] or 0), _as_date(row[3]), _as_date(row[4])) for row in cursor.fetchall()
+            (row[0], row[1]): (int(row[2] or 0), _as_date(row[3]), _as_date(row[4]), _as_date(row[5]))
+            for row in cursor.fetchall()
         }
 
 
@@ -225,7 +249,8 @@ _TOUCH_COUNTS_RANKED_SQL = """
                                   AND t.occurred_on <= {d}
             WHERE {where}
         )
-        SELECT account_id, code, SUM(in_window), MAX(CASE WHEN rank = min_count THEN day END), MAX(day)
+        SELECT account_id, code, SUM(in_window), MAX(CASE WHEN rank = min_count THEN day END), MAX(day),
+               MIN(CASE WHEN in_window = 1 THEN day END)
         FROM ranked
         GROUP BY account_id, code
 """
@@ -299,6 +324,8 @@ def recompute_selection(*, selection: AccountSelection, as_of: dt.date, config: 
     """Recompute the selected accounts as of D. Call inside a transaction."""
     config = config or EngineConfig.load()
     stats = ChunkStats()
+    # First, before any data is read: a change committed from here on leaves a new mark for the next run.
+    take_pending_accounts(selection)
     accounts = _read_accounts(selection, config.profiles)
     if not accounts:
         return stats
@@ -312,7 +339,7 @@ def recompute_selection(*, selection: AccountSelection, as_of: dt.date, config: 
     fits: dict[int, int] = {}
     by_state = stats.by_state
     thresholds = config.thresholds
-    no_lead = (0, None)
+    no_lead = (0, None, None)
     for row in accounts:
         (account_id, previous_state, previous_since, previous_initial, is_target, old_fit, old_profile_id, old_tier,
          *_owners, old_matched_text, fit, profile_id, tier, matched_text) = row
@@ -370,16 +397,20 @@ def recompute_selection(*, selection: AccountSelection, as_of: dt.date, config: 
         stats.handoffs_created = len(new_handoffs)
 
     counts = _touch_counts(selection, as_of, config.requirements)
+    next_touches = _next_touches(selection, as_of)
     coverage_rows: dict[tuple[int, str], tuple] = {}
     under_covered: list[domain.UnderCoverage] = []
+    schedule: list[tuple[int, dt.date | None]] = []
     owners = {row[0]: row for row in accounts}
     for account_id, step in steps.items():
+        results = []
         for spec in config.requirements.get(step.state, ()):
-            counted, nth, last = counts.get((account_id, spec.code), (0, None, None))
+            counted, nth, last, oldest = counts.get((account_id, spec.code), (0, None, None, None))
             result = domain.evaluate_requirement(
                 requirement=spec, counted=counted, nth_recent_on=nth, last_touch_on=last, as_of=as_of,
                 state_since=step.since, state_initial=step.initial,
             )
+            results.append((result, oldest))
             owner_field = owner_field_for_role(spec.responsible_role)
             assignee_id = owners[account_id][_OWNER_INDEX[f"{owner_field}_id"]] if owner_field else None
             coverage_rows[(account_id, spec.code)] = (
@@ -393,12 +424,52 @@ def recompute_selection(*, selection: AccountSelection, as_of: dt.date, config: 
                     counted=result.counted, last_touch_on=result.last_touch_on, window_days=spec.window_days,
                     icp_fit=fits[account_id], deal_amount=deals.get(account_id, NO_DEALS)[5],
                 ))
+        deal = deals.get(account_id, NO_DEALS)
+        schedule.append((account_id, domain.next_change_on(
+            as_of=as_of, thresholds=thresholds, first_won_on=deal[0], latest_won_closed_on=deal[2],
+            latest_won_contract_end=deal[3], requirements=results, state_since=step.since,
+            next_dated_fact_on=_earliest(deal[6], leads.get(account_id, no_lead)[2], next_touches.get(account_id)),
+        )))
     _write_coverage_rows(selection=selection, as_of=as_of, rows=coverage_rows)
+    _write_schedule(schedule)
 
     opened, resolved = _apply_alerts(selection=selection, as_of=as_of, steps=steps, under_covered=under_covered,
                                      requirements=config.requirements)
     stats.alerts_opened, stats.alerts_resolved = opened, resolved
     return stats
+
+
+def take_pending_accounts(selection: AccountSelection) -> list[int]:
+    """Remove the selection's change marks (PendingAccount) and return their account ids. One statement.
+
+    Evaluating an account starts with this: a change committed afterwards leaves a new mark for the next run, and
+    a change committed before it is seen by the reads that follow (each statement reads what is committed).
+    """
+    where, params = selection.sql("account_id")
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM engine_pendingaccount WHERE {where} RETURNING account_id", params)
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _write_schedule(rows: Sequence[tuple[int, dt.date | None]]) -> None:
+    """Each evaluated account's next date of change (AccountSchedule), written only where it moved."""
+    if not rows:
+        return
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "INSERT INTO engine_accountschedule (account_id, due_on) "
+                "SELECT * FROM unnest(%s::bigint[], %s::date[]) ORDER BY 1 "
+                "ON CONFLICT (account_id) DO UPDATE SET due_on = EXCLUDED.due_on "
+                "WHERE engine_accountschedule.due_on IS DISTINCT FROM EXCLUDED.due_on",
+                [[r[0] for r in rows], [r[1] for r in rows]],
+            )
+        else:
+            cursor.executemany(
+                "INSERT INTO engine_accountschedule (account_id, due_on) VALUES (%s, %s) "
+                "ON CONFLICT (account_id) DO UPDATE SET due_on = excluded.due_on",
+                [(account_id, None if due is None else due.isoformat()) for account_id, due in rows],
+            )
 
 
 # CoverageRow columns compared and written, in the order of the tuples `recompute_selection` builds.

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 from collections.abc import Sequence
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Max, Min
+from django.db import connection, transaction
+from django.db.models import Count, Max, Min
 from django.utils import timezone
 
 from accounts.models import Account
-from core.timeutil import business_today
+from core.timeutil import business_today, business_zone
 
-from .models import RecomputeChunk, RecomputeRun
-from .pipeline import AccountSelection, ChunkStats, recompute_selection
+from .models import AccountSchedule, RecomputeChunk, RecomputeRun
+from .pipeline import AccountSelection, ChunkStats, EngineConfig, recompute_selection, take_pending_accounts
 
 logger = logging.getLogger(__name__)
 
@@ -38,26 +39,75 @@ def _check_as_of(as_of: dt.date) -> None:
         )
 
 
-def recompute_run_start(*, as_of: dt.date, chunk_size: int = DEFAULT_CHUNK_SIZE) -> RecomputeRun:
-    """Create a run and its chunks: ranges of account ids of at most `chunk_size` ids each."""
+def config_fingerprint(config: EngineConfig) -> str:
+    """What an evaluation reads besides the accounts' own data: thresholds, standards, active ICP profiles and the
+    business time zone. A run may be incremental only when this is what the latest completed run saw."""
+    parts = (config.thresholds, sorted(config.requirements.items()), config.profiles, str(business_zone()))
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def _run_mode(fingerprint: str, *, full: bool) -> str:
+    """Incremental where every data change is recorded (PostgreSQL's triggers, migration engine/0005) and the
+    configuration is the latest completed run's; full otherwise, or when asked."""
+    if full or connection.vendor != "postgresql":
+        return RecomputeRun.Mode.FULL
+    latest = RecomputeRun.objects.filter(status=RecomputeRun.Status.COMPLETED).order_by("-as_of", "-id").first()
+    if latest is None or latest.config_fingerprint != fingerprint:
+        return RecomputeRun.Mode.FULL
+    return RecomputeRun.Mode.INCREMENTAL
+
+
+def _due_account_ids(as_of: dt.date) -> list[int]:
+    """Accounts an incremental run evaluates: changed since their latest evaluation, or due by `as_of`."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT account_id FROM engine_accountschedule WHERE due_on <= %s "
+            "UNION SELECT account_id FROM engine_pendingaccount ORDER BY 1", [as_of])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _chunk_bounds(*, mode: str, as_of: dt.date, chunk_size: int) -> list[tuple[int, int]]:
+    """Ranges of account ids. Full: every id, `chunk_size` ids per range. Incremental: ranges holding
+    `chunk_size` due accounts each (the ids between two due accounts are not due)."""
+    if mode == RecomputeRun.Mode.INCREMENTAL:
+        ids = _due_account_ids(as_of)
+        return [(group[0], group[-1]) for group in (ids[i:i + chunk_size] for i in range(0, len(ids), chunk_size))]
+    bounds = Account.objects.aggregate(lo=Min("id"), hi=Max("id"))
+    if bounds["lo"] is None:
+        return []
+    return [(first, min(first + chunk_size - 1, bounds["hi"]))
+            for first in range(bounds["lo"], bounds["hi"] + 1, chunk_size)]
+
+
+def recompute_run_start(*, as_of: dt.date, chunk_size: int = DEFAULT_CHUNK_SIZE, full: bool = False) -> RecomputeRun:
+    """Create a run and its chunks (ranges of account ids); `full` evaluates every account whatever changed."""
     if chunk_size < 1:
         raise ValidationError("chunk_size must be at least 1.")
     _check_as_of(as_of)
-    bounds = Account.objects.aggregate(lo=Min("id"), hi=Max("id"))
+    fingerprint = config_fingerprint(EngineConfig.load())
+    mode = _run_mode(fingerprint, full=full)
+    bounds = _chunk_bounds(mode=mode, as_of=as_of, chunk_size=chunk_size)
     with transaction.atomic():
-        run = RecomputeRun.objects.create(as_of=as_of, chunk_size=chunk_size)
-        chunks = []
-        if bounds["lo"] is not None:
-            first = bounds["lo"]
-            index = 0
-            while first <= bounds["hi"]:
-                last = min(first + chunk_size - 1, bounds["hi"])
-                chunks.append(RecomputeChunk(run=run, index=index, first_account_id=first, last_account_id=last))
-                first, index = last + 1, index + 1
-        RecomputeChunk.objects.bulk_create(chunks)
-        run.chunks_total = len(chunks)
-        run.save(update_fields=["chunks_total"])
+        run = RecomputeRun.objects.create(as_of=as_of, chunk_size=chunk_size, mode=mode,
+                                          config_fingerprint=fingerprint, chunks_total=len(bounds))
+        RecomputeChunk.objects.bulk_create([
+            RecomputeChunk(run=run, index=index, first_account_id=first, last_account_id=last)
+            for index, (first, last) in enumerate(bounds)
+        ])
     return run
+
+
+def _chunk_selection(chunk: RecomputeChunk) -> AccountSelection:
+    """The accounts a chunk evaluates: its whole range in a full run; in an incremental run those of its range
+    with a change mark (taken now, before anything is read) or due by the run's date."""
+    selection = AccountSelection(first_id=chunk.first_account_id, last_id=chunk.last_account_id)
+    if chunk.run.mode != RecomputeRun.Mode.INCREMENTAL:
+        return selection
+    changed = take_pending_accounts(selection)
+    due = AccountSchedule.objects.filter(
+        account_id__gte=chunk.first_account_id, account_id__lte=chunk.last_account_id, due_on__lte=chunk.run.as_of,
+    ).values_list("account_id", flat=True)
+    return AccountSelection(ids=tuple(sorted(set(changed).union(due))))
 
 
 def lock_chunk(chunk_id: int, *, nowait: bool = False) -> RecomputeChunk:
@@ -76,10 +126,7 @@ def recompute_chunk(*, chunk_id: int) -> bool:
         chunk = lock_chunk(chunk_id)
         if chunk.done:
             return False
-        stats = recompute_selection(
-            selection=AccountSelection(first_id=chunk.first_account_id, last_id=chunk.last_account_id),
-            as_of=chunk.run.as_of,
-        )
+        stats = recompute_selection(selection=_chunk_selection(chunk), as_of=chunk.run.as_of)
         chunk.done = True
         chunk.finished_at = timezone.now()
         chunk.stats = stats.as_json()
@@ -107,9 +154,10 @@ def recompute_run_finish(*, run_id: int) -> RecomputeRun:
             totals.handoffs_created += s.get("handoffs_created", 0)
             totals.alerts_opened += s.get("alerts_opened", 0)
             totals.alerts_resolved += s.get("alerts_resolved", 0)
-            for state, n in s.get("by_state", {}).items():
-                totals.by_state[state] = totals.by_state.get(state, 0) + n
-        run.accounts = totals.accounts
+        # Every account's state, whether this run evaluated it or not (an incremental run leaves most as they are).
+        totals.by_state = dict(Account.objects.exclude(state="").order_by().values_list("state").annotate(n=Count("id")))
+        run.accounts = sum(totals.by_state.values())
+        run.accounts_evaluated = totals.accounts
         run.transitions = totals.transitions
         run.handoffs_created = totals.handoffs_created
         run.alerts_opened = totals.alerts_opened
@@ -134,9 +182,9 @@ def recompute_run_fail(*, run_id: int, error: str) -> None:
     )
 
 
-def recompute_all(*, as_of: dt.date, chunk_size: int = DEFAULT_CHUNK_SIZE) -> RecomputeRun:
+def recompute_all(*, as_of: dt.date, chunk_size: int = DEFAULT_CHUNK_SIZE, full: bool = False) -> RecomputeRun:
     """The whole pipeline in this process: start, every chunk, finish."""
-    run = recompute_run_start(as_of=as_of, chunk_size=chunk_size)
+    run = recompute_run_start(as_of=as_of, chunk_size=chunk_size, full=full)
     try:
         for chunk_id in run.chunks.order_by("index").values_list("id", flat=True):
             recompute_chunk(chunk_id=chunk_id)

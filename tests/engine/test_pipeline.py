@@ -357,7 +357,7 @@ def test_a_run_finished_twice_or_a_failed_run_queues_no_second_refresh(django_ca
         from unittest import mock
 
         with mock.patch("engine.services.recompute_chunk", side_effect=RuntimeError("worker lost")):
-            recompute_all(as_of=D + days(1))
+            recompute_all(as_of=D + days(1), full=True)
     assert not AnalysisRefresh.objects.exists()
 
 

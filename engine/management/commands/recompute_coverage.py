@@ -22,16 +22,19 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--as-of", type=_date, help="evaluation date (default: today's business date)")
         parser.add_argument("--chunk-size", type=int, default=DEFAULT_CHUNK_SIZE)
+        parser.add_argument("--full", action="store_true",
+                            help="evaluate every account, not only those whose data changed or whose figures are due")
 
-    def handle(self, *args, as_of=None, chunk_size=DEFAULT_CHUNK_SIZE, **options):
+    def handle(self, *args, as_of=None, chunk_size=DEFAULT_CHUNK_SIZE, full=False, **options):
         as_of = as_of or business_today()
         try:
-            run = recompute_all(as_of=as_of, chunk_size=chunk_size)
+            run = recompute_all(as_of=as_of, chunk_size=chunk_size, full=full)
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages), returncode=1) from exc
         states = " ".join(f"{k}={v}" for k, v in sorted(run.counts_by_state.items()))
         self.stdout.write(
-            f"as_of={run.as_of} accounts={run.accounts} transitions={run.transitions} "
+            f"as_of={run.as_of} mode={run.mode} accounts={run.accounts} evaluated={run.accounts_evaluated} "
+            f"transitions={run.transitions} "
             f"handoffs={run.handoffs_created} alerts_opened={run.alerts_opened} "
             f"alerts_resolved={run.alerts_resolved} {states}".rstrip()
         )
