@@ -34,31 +34,29 @@ def bulk_update_rows(model: type[models.Model], rows: Sequence[Sequence], fields
         objs = [model(**{meta.pk.attname: row[0], **{c.attname: v for c, v in zip(columns, row[1:])}}) for row in rows]
         return model.objects.bulk_update(objs, fields, batch_size=batch_size)
     pk = meta.pk
-    table = connection.ops.quote_name(meta.db_table)
-    casts = [f"%s::{pk.db_type(connection)}"] + [f"%s::{c.db_type(connection)}" for c in columns]
-    row_sql = "(" + ", ".join(casts) + ")"
-    names = ", ".join(connection.ops.quote_name(c.column) for c in [pk, *columns])
-    sets = ", ".join(f"{connection.ops.quote_name(c.column)} = v.{connection.ops.quote_name(c.column)}" for c in columns)
-    json_positions = [i + 1 for i, c in enumerate(columns) if isinstance(c, models.JSONField)]
+    qn = connection.ops.quote_name
+    table = qn(meta.db_table)
+    # One array per column, unnested server-side: a handful of parameters whatever the number of rows (a VALUES
+    # list of thousands of placeholders cost more to build and split client-side than the UPDATE itself), and an
+    # unnest is estimated small, so each row is found through the primary key.
+    arrays = ", ".join(
+        f"%s::text[]::{c.db_type(connection)}[]" if isinstance(c, models.JSONField) else f"%s::{c.db_type(connection)}[]"
+        for c in [pk, *columns]
+    )
+    names = ", ".join(qn(c.column) for c in [pk, *columns])
+    sets = ", ".join(f"{qn(c.column)} = v.{qn(c.column)}" for c in columns)
+    json_positions = {i + 1 for i, c in enumerate(columns) if isinstance(c, models.JSONField)}
+    sql = f"UPDATE {table} AS t SET {sets} FROM unnest({arrays}) AS v({names}) WHERE t.{qn(pk.column)} = v.{qn(pk.column)}"
     total = 0
     with connection.cursor() as cursor:
         for start in range(0, len(rows), batch_size):
             batch = rows[start:start + batch_size]
-            params: list = []
-            if json_positions:
-                for row in batch:
-                    row = list(row)
-                    for i in json_positions:
-                        row[i] = None if row[i] is None else json.dumps(row[i])
-                    params.extend(row)
-            else:
-                for row in batch:
-                    params.extend(row)
-            cursor.execute(
-                f"UPDATE {table} AS t SET {sets} FROM (VALUES {', '.join([row_sql] * len(batch))}) AS v({names}) "
-                f"WHERE t.{connection.ops.quote_name(pk.column)} = v.{connection.ops.quote_name(pk.column)}",
-                params,
-            )
+            params = []
+            for i, values in enumerate(zip(*batch)):
+                if i in json_positions:
+                    values = tuple(None if v is None else json.dumps(v) for v in values)
+                params.append(list(values))
+            cursor.execute(sql, params)
             total += cursor.rowcount
     return total
 
@@ -78,7 +76,7 @@ def bulk_insert_copy(model: type[models.Model], objs: Sequence[models.Model], *,
             for obj in objs:
                 row = []
                 for f in fields:
-                    value = getattr(obj, f.attname)
+                    value = f.pre_save(obj, True)  # as an INSERT would: auto_now_add stamps, the rest as set
                     if isinstance(f, models.JSONField):
                         value = None if value is None else json.dumps(value)
                     row.append(value)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db import connection
 
-from accounts.models import Account
 from contacts.models import Touch
 from core.choices import State
-from engine.models import CoverageRow, RecomputeRun
+from engine.models import AccountEvaluation, RecomputeRun
 
 
 def latest_run_as_of() -> dt.date | None:
@@ -18,42 +17,53 @@ def latest_run_as_of() -> dt.date | None:
 
 
 def coverage_figures(*, as_of: dt.date | None = None) -> dict:
-    """by_state (every state, zeros included) and breadth, as of the latest recompute."""
+    """by_state (every state, zeros included) and breadth, as of the latest recompute.
+
+    One scan of engine.AccountEvaluation, the pipeline's narrow row per account (its state, how its requirements
+    count, its latest touch), whatever the number of accounts, coverage rows and touches.
+    """
     as_of = as_of or latest_run_as_of()
     by_state = {state: {"accounts": 0, "compliant": 0, "under_covered": 0, "grace": 0} for state in State.values}
+    breadth = {"target_accounts": 0, "touched_30d": 0, "touched_90d": 0}
     if as_of is None:
-        return {"as_of": None, "by_state": by_state,
-                "breadth": {"target_accounts": 0, "touched_30d": 0, "touched_90d": 0}}
-    for row in Account.objects.exclude(state="").values("state").annotate(n=Count("id")):
-        if row["state"] in by_state:
-            by_state[row["state"]]["accounts"] = row["n"]
-    # Per account: does it have an under_covered row, a grace row, any row?
-    per_account = (
-        CoverageRow.objects.values("account_id", "state")
-        .annotate(
-            under=Count("id", filter=Q(status="under_covered")),
-            grace=Count("id", filter=Q(status="grace")),
-        )
-    )
-    states_with_rows: dict[str, dict[str, int]] = {}
-    for row in per_account:
-        bucket = states_with_rows.setdefault(row["state"], {"under_covered": 0, "grace": 0, "with_rows": 0})
-        bucket["with_rows"] += 1
-        if row["under"]:
-            bucket["under_covered"] += 1
-        elif row["grace"]:
-            bucket["grace"] += 1
-    for state, bucket in states_with_rows.items():
-        if state in by_state:
-            by_state[state]["under_covered"] = bucket["under_covered"]
-            by_state[state]["grace"] = bucket["grace"]
-            by_state[state]["compliant"] = bucket["with_rows"] - bucket["under_covered"] - bucket["grace"]
-    targets = Account.objects.exclude(state__in=["", State.OUT_OF_SCOPE])
-
-    def touched(days: int) -> int:
-        start = as_of - dt.timedelta(days=days - 1)
-        recent = Touch.objects.filter(account_id=OuterRef("pk"), occurred_on__gte=start, occurred_on__lte=as_of)
-        return targets.filter(Exists(recent)).count()
-
-    breadth = {"target_accounts": targets.count(), "touched_30d": touched(30), "touched_90d": touched(90)}
+        return {"as_of": None, "by_state": by_state, "breadth": breadth}
+    for state, accounts, compliant, under_covered, grace, touched_30d, touched_90d in _figures_by_state(as_of):
+        if state not in by_state:
+            continue
+        by_state[state] = {"accounts": accounts, "compliant": compliant, "under_covered": under_covered,
+                           "grace": grace}
+        if state != State.OUT_OF_SCOPE:
+            breadth["target_accounts"] += accounts
+            breadth["touched_30d"] += touched_30d
+            breadth["touched_90d"] += touched_90d
     return {"as_of": as_of.isoformat(), "by_state": by_state, "breadth": breadth}
+
+
+def _figures_by_state(as_of: dt.date) -> list[tuple[str, int, int, int, int, int, int]]:
+    """Per state: accounts, compliant, under-covered, grace, touched within the last 30 and 90 days as of D.
+
+    An account's latest touch is as of its own evaluation, which for most is D. One evaluated later (a touch
+    logged today, after the night of D) may have its latest touch after D: only for those few are the touches
+    within the window up to D looked up.
+    """
+    day = "CAST(%s AS date)" if connection.vendor == "postgresql" else "%s"
+    touched = (f"CASE WHEN e.last_touch_on BETWEEN {day} AND {day} THEN 1 "
+               f"WHEN e.last_touch_on > {day} AND EXISTS (SELECT 1 FROM {Touch._meta.db_table} t "
+               f"WHERE t.account_id = e.account_id AND t.occurred_on BETWEEN {day} AND {day}) THEN 1 ELSE 0 END")
+    sql = f"""
+        SELECT e.state, COUNT(*),
+               SUM(CASE WHEN e.coverage = 'compliant' THEN 1 ELSE 0 END),
+               SUM(CASE WHEN e.coverage = 'under_covered' THEN 1 ELSE 0 END),
+               SUM(CASE WHEN e.coverage = 'grace' THEN 1 ELSE 0 END),
+               SUM({touched}), SUM({touched})
+        FROM {AccountEvaluation._meta.db_table} e
+        GROUP BY e.state"""
+    p = as_of if connection.vendor == "postgresql" else as_of.isoformat()
+    params = []
+    for days in (30, 90):
+        start = as_of - dt.timedelta(days=days - 1)
+        start = start if connection.vendor == "postgresql" else start.isoformat()
+        params += [start, p, p, start, p]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [(row[0], *(int(v or 0) for v in row[1:])) for row in cursor.fetchall()]

@@ -14,6 +14,10 @@ from dataclasses import dataclass, field
 
 from core.choices import State
 
+# Part of every run's configuration fingerprint (engine.services.config_fingerprint): raise it with any change to
+# these rules, so the next night evaluates every account instead of only those whose data or dates moved.
+RULES_VERSION = 1
+
 COVERED = "covered"
 DUE_SOON = "due_soon"
 GRACE = "grace"
@@ -305,6 +309,19 @@ def evaluate_account_plain(
             )
         )
     return PlainEvaluation(facts=facts, state=state, rule=rule, step=step, results=tuple(results))
+
+
+def coverage_class(statuses: Iterable[str]) -> str:
+    """How the coverage figures (§9) count an account from its requirements' statuses: under_covered with at least
+    one under_covered; grace with a grace and none under_covered; compliant otherwise; "" without requirements."""
+    seen = set(statuses)
+    if not seen:
+        return ""
+    if UNDER_COVERED in seen:
+        return UNDER_COVERED
+    if GRACE in seen:
+        return GRACE
+    return "compliant"
 
 
 # --- alerts (§5) ---------------------------------------------------------------------------------

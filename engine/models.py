@@ -123,7 +123,7 @@ class RecomputeRun(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
     # Full: every account is evaluated. Incremental (PostgreSQL, configuration unchanged since the latest completed
     # run): only accounts whose data changed (PendingAccount) or whose evaluation can change by now
-    # (AccountSchedule) are; every other account's evaluation is provably what it was.
+    # (AccountEvaluation.due_on) are; every other account's evaluation is provably what it was.
     mode = models.CharField(max_length=12, choices=Mode.choices, default=Mode.FULL)
     config_fingerprint = models.CharField(max_length=64, blank=True)
     accounts_evaluated = models.PositiveIntegerField(default=0)
@@ -163,16 +163,31 @@ class RecomputeChunk(models.Model):
         constraints = [models.UniqueConstraint(fields=["run", "index"], name="chunk_index_unique_in_run")]
 
 
-class AccountSchedule(models.Model):
-    """The first date after its latest evaluation on which an account's evaluation can change without new data
-    (engine.domain.next_change_on); empty when only new data can change it. Written by the pipeline only."""
+class AccountEvaluation(models.Model):
+    """An account's latest evaluation in brief, written by the pipeline with the account in the same transaction.
+
+    `due_on`: the first date after that evaluation on which it can change without new data
+    (engine.domain.next_change_on); empty when only new data can change it — incremental nights read it.
+    `state`, `coverage` and `last_touch_on`: what the coverage figures (coverage-rules §9) count, in one narrow row
+    per account, so the figures are one scan of this table instead of accounts, coverage rows and touches.
+    """
+
+    class Coverage(models.TextChoices):
+        NONE = "", _("No requirement")
+        COMPLIANT = "compliant", _("Compliant")
+        GRACE = "grace", _("Grace")
+        UNDER_COVERED = "under_covered", _("Under-covered")
 
     account = models.OneToOneField("accounts.Account", primary_key=True, on_delete=models.CASCADE,
                                    related_name="+")
     due_on = models.DateField(null=True, blank=True)
+    state = models.CharField(max_length=20, choices=State.choices)
+    coverage = models.CharField(max_length=20, choices=Coverage.choices, blank=True)
+    # The latest touch of any kind dated on or before the evaluation's date.
+    last_touch_on = models.DateField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["due_on"], name="schedule_due_on_idx")]
+        indexes = [models.Index(fields=["due_on"], name="evaluation_due_on_idx")]
 
 
 class PendingAccount(models.Model):

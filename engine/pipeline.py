@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 from django.db.models import Q
+from django.db.models.expressions import RawSQL
 
 from accounts.models import Account
 from core.bulk import bulk_insert_copy, bulk_update_rows, bulk_update_values
@@ -93,11 +94,15 @@ class AccountSelection:
         if self.ids is not None:
             if not self.ids:
                 return "1 = 0", []
+            if connection.vendor == "postgresql":  # one array parameter, however many ids
+                return f"{column} = ANY(%s::bigint[])", [list(self.ids)]
             return f"{column} IN ({', '.join(['%s'] * len(self.ids))})", list(self.ids)
         return f"{column} BETWEEN %s AND %s", [self.first_id, self.last_id]
 
     def q(self, field_name: str = "account_id") -> Q:
         if self.ids is not None:
+            if connection.vendor == "postgresql" and self.ids:  # one array parameter, however many ids
+                return Q(**{f"{field_name}__in": RawSQL("SELECT unnest(%s::bigint[])", [list(self.ids)])})
             return Q(**{f"{field_name}__in": self.ids})
         return Q(**{f"{field_name}__gte": self.first_id, f"{field_name}__lte": self.last_id})
 
@@ -167,14 +172,18 @@ def _lead_aggregates(selection: AccountSelection, as_of: dt.date) -> dict[int, t
                 for row in cursor.fetchall()}
 
 
-def _next_touches(selection: AccountSelection, as_of: dt.date) -> dict[int, dt.date]:
-    """Each account's earliest touch dated after D (it will come into view on that date)."""
+def _touch_dates(selection: AccountSelection, as_of: dt.date) -> dict[int, tuple[dt.date | None, dt.date | None]]:
+    """Each account's latest touch of any kind dated on or before D, and its earliest dated after D (it will come
+    into view on that date)."""
     where, params = selection.sql("account_id")
-    sql = (f"SELECT account_id, MIN(occurred_on) FROM contacts_touch WHERE {where} AND occurred_on > {_date_sql()} "
-           f"GROUP BY account_id")
+    d = _date_sql()
+    sql = (f"SELECT account_id, MAX(CASE WHEN occurred_on <= {d} THEN occurred_on END), "
+           f"MIN(CASE WHEN occurred_on > {d} THEN occurred_on END) "
+           f"FROM contacts_touch WHERE {where} GROUP BY account_id")
+    p = _date_param(as_of)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params + [_date_param(as_of)])
-        return {row[0]: _as_date(row[1]) for row in cursor.fetchall()}
+        cursor.execute(sql, [p, p] + params)
+        return {row[0]: (_as_date(row[1]), _as_date(row[2])) for row in cursor.fetchall()}
 
 
 def _earliest(*days: dt.date | None) -> dt.date | None:
@@ -387,7 +396,7 @@ def recompute_selection(*, selection: AccountSelection, as_of: dt.date, config: 
     if changed_accounts:
         bulk_update_rows(Account, changed_accounts, ACCOUNT_UPDATE_FIELDS)
     if transitions:
-        StateTransition.objects.bulk_create(transitions, batch_size=1000)
+        bulk_insert_copy(StateTransition, transitions)
     if new_handoffs:
         # A new handoff supersedes a still-pending one of the same account.
         Handoff.objects.filter(
@@ -397,10 +406,10 @@ def recompute_selection(*, selection: AccountSelection, as_of: dt.date, config: 
         stats.handoffs_created = len(new_handoffs)
 
     counts = _touch_counts(selection, as_of, config.requirements)
-    next_touches = _next_touches(selection, as_of)
+    touch_dates = _touch_dates(selection, as_of)
     coverage_rows: dict[tuple[int, str], tuple] = {}
     under_covered: list[domain.UnderCoverage] = []
-    schedule: list[tuple[int, dt.date | None]] = []
+    evaluations: list[tuple] = []
     owners = {row[0]: row for row in accounts}
     for account_id, step in steps.items():
         results = []
@@ -425,13 +434,16 @@ def recompute_selection(*, selection: AccountSelection, as_of: dt.date, config: 
                     icp_fit=fits[account_id], deal_amount=deals.get(account_id, NO_DEALS)[5],
                 ))
         deal = deals.get(account_id, NO_DEALS)
-        schedule.append((account_id, domain.next_change_on(
+        last_touch_on, next_touch_on = touch_dates.get(account_id, (None, None))
+        due_on = domain.next_change_on(
             as_of=as_of, thresholds=thresholds, first_won_on=deal[0], latest_won_closed_on=deal[2],
             latest_won_contract_end=deal[3], requirements=results, state_since=step.since,
-            next_dated_fact_on=_earliest(deal[6], leads.get(account_id, no_lead)[2], next_touches.get(account_id)),
-        )))
+            next_dated_fact_on=_earliest(deal[6], leads.get(account_id, no_lead)[2], next_touch_on),
+        )
+        evaluations.append((account_id, due_on, step.state, domain.coverage_class(r.status for r, _ in results),
+                            last_touch_on))
     _write_coverage_rows(selection=selection, as_of=as_of, rows=coverage_rows)
-    _write_schedule(schedule)
+    _write_evaluations(evaluations)
 
     opened, resolved = _apply_alerts(selection=selection, as_of=as_of, steps=steps, under_covered=under_covered,
                                      requirements=config.requirements)
@@ -451,25 +463,36 @@ def take_pending_accounts(selection: AccountSelection) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def _write_schedule(rows: Sequence[tuple[int, dt.date | None]]) -> None:
-    """Each evaluated account's next date of change (AccountSchedule), written only where it moved."""
+EVALUATION_COLUMNS = ("account_id", "due_on", "state", "coverage", "last_touch_on")
+
+
+def _write_evaluations(rows: Sequence[tuple]) -> None:
+    """Each evaluated account's AccountEvaluation (tuples in EVALUATION_COLUMNS order), written only where it moved.
+    One statement on PostgreSQL."""
     if not rows:
         return
+    names = ", ".join(EVALUATION_COLUMNS)
+    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in EVALUATION_COLUMNS[1:])
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
-                "INSERT INTO engine_accountschedule (account_id, due_on) "
-                "SELECT * FROM unnest(%s::bigint[], %s::date[]) ORDER BY 1 "
-                "ON CONFLICT (account_id) DO UPDATE SET due_on = EXCLUDED.due_on "
-                "WHERE engine_accountschedule.due_on IS DISTINCT FROM EXCLUDED.due_on",
-                [[r[0] for r in rows], [r[1] for r in rows]],
+                f"INSERT INTO engine_accountevaluation ({names}) "
+                f"SELECT * FROM unnest(%s::bigint[], %s::date[], %s::varchar[], %s::varchar[], %s::date[]) ORDER BY 1 "
+                f"ON CONFLICT (account_id) DO UPDATE SET {updates} "
+                f"WHERE ({', '.join(f'engine_accountevaluation.{c}' for c in EVALUATION_COLUMNS[1:])}) "
+                f"IS DISTINCT FROM ({', '.join(f'EXCLUDED.{c}' for c in EVALUATION_COLUMNS[1:])})",
+                [list(column) for column in zip(*rows)],
             )
         else:
             cursor.executemany(
-                "INSERT INTO engine_accountschedule (account_id, due_on) VALUES (%s, %s) "
-                "ON CONFLICT (account_id) DO UPDATE SET due_on = excluded.due_on",
-                [(account_id, None if due is None else due.isoformat()) for account_id, due in rows],
+                f"INSERT INTO engine_accountevaluation ({names}) VALUES (%s, %s, %s, %s, %s) "
+                f"ON CONFLICT (account_id) DO UPDATE SET {updates}",
+                [(a, _iso(due), state, coverage, _iso(last)) for a, due, state, coverage, last in rows],
             )
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return None if day is None else day.isoformat()
 
 
 # CoverageRow columns compared and written, in the order of the tuples `recompute_selection` builds.
@@ -537,14 +560,11 @@ def _apply_alerts(
                 status=Alert.Status.RESOLVED, resolved_on=as_of, resolution=resolution
             )
     if plan.create:
-        Alert.objects.bulk_create(
-            [
-                Alert(account_id=u.account_id, state=u.state, requirement=u.requirement, status=Alert.Status.OPEN,
-                      opened_on=as_of, changed_on=as_of, **_alert_values(u, opened_on=as_of))
-                for u in plan.create
-            ],
-            batch_size=1000,
-        )
+        bulk_insert_copy(Alert, [
+            Alert(account_id=u.account_id, state=u.state, requirement=u.requirement, status=Alert.Status.OPEN,
+                  opened_on=as_of, changed_on=as_of, **_alert_values(u, opened_on=as_of))
+            for u in plan.create
+        ])
     return len(plan.create), len(plan.resolve)
 
 

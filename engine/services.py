@@ -9,13 +9,14 @@ from collections.abc import Sequence
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Count, Max, Min
+from django.db.models import Max, Min
 from django.utils import timezone
 
 from accounts.models import Account
 from core.timeutil import business_today, business_zone
 
-from .models import AccountSchedule, RecomputeChunk, RecomputeRun
+from . import domain
+from .models import AccountEvaluation, RecomputeChunk, RecomputeRun
 from .pipeline import AccountSelection, ChunkStats, EngineConfig, recompute_selection, take_pending_accounts
 
 logger = logging.getLogger(__name__)
@@ -40,9 +41,10 @@ def _check_as_of(as_of: dt.date) -> None:
 
 
 def config_fingerprint(config: EngineConfig) -> str:
-    """What an evaluation reads besides the accounts' own data: thresholds, standards, active ICP profiles and the
-    business time zone. A run may be incremental only when this is what the latest completed run saw."""
-    parts = (config.thresholds, sorted(config.requirements.items()), config.profiles, str(business_zone()))
+    """What an evaluation reads besides the accounts' own data: the rules' version, thresholds, standards, active ICP
+    profiles and the business time zone. A run may be incremental only when this is what the latest completed run saw."""
+    parts = (domain.RULES_VERSION, config.thresholds, sorted(config.requirements.items()), config.profiles,
+             str(business_zone()))
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
@@ -61,7 +63,7 @@ def _due_account_ids(as_of: dt.date) -> list[int]:
     """Accounts an incremental run evaluates: changed since their latest evaluation, or due by `as_of`."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT account_id FROM engine_accountschedule WHERE due_on <= %s "
+            "SELECT account_id FROM engine_accountevaluation WHERE due_on <= %s "
             "UNION SELECT account_id FROM engine_pendingaccount ORDER BY 1", [as_of])
         return [row[0] for row in cursor.fetchall()]
 
@@ -104,7 +106,7 @@ def _chunk_selection(chunk: RecomputeChunk) -> AccountSelection:
     if chunk.run.mode != RecomputeRun.Mode.INCREMENTAL:
         return selection
     changed = take_pending_accounts(selection)
-    due = AccountSchedule.objects.filter(
+    due = AccountEvaluation.objects.filter(
         account_id__gte=chunk.first_account_id, account_id__lte=chunk.last_account_id, due_on__lte=chunk.run.as_of,
     ).values_list("account_id", flat=True)
     return AccountSelection(ids=tuple(sorted(set(changed).union(due))))
@@ -136,6 +138,7 @@ def recompute_chunk(*, chunk_id: int) -> bool:
 
 def recompute_run_finish(*, run_id: int) -> RecomputeRun:
     """The explicit last step: every chunk must be done; then totals and the daily snapshot."""
+    from dashboards.selectors import coverage_figures
     from dashboards.services import snapshot_write
 
     with transaction.atomic():
@@ -154,8 +157,10 @@ def recompute_run_finish(*, run_id: int) -> RecomputeRun:
             totals.handoffs_created += s.get("handoffs_created", 0)
             totals.alerts_opened += s.get("alerts_opened", 0)
             totals.alerts_resolved += s.get("alerts_resolved", 0)
-        # Every account's state, whether this run evaluated it or not (an incremental run leaves most as they are).
-        totals.by_state = dict(Account.objects.exclude(state="").order_by().values_list("state").annotate(n=Count("id")))
+        # Every account's state, whether this run evaluated it or not (an incremental run leaves most as they are):
+        # from the day's figures, which the snapshot keeps.
+        figures = coverage_figures(as_of=run.as_of)
+        totals.by_state = {state: row["accounts"] for state, row in figures["by_state"].items() if row["accounts"]}
         run.accounts = sum(totals.by_state.values())
         run.accounts_evaluated = totals.accounts
         run.transitions = totals.transitions
@@ -167,7 +172,7 @@ def recompute_run_finish(*, run_id: int) -> RecomputeRun:
         run.status = RecomputeRun.Status.COMPLETED
         run.finished_at = timezone.now()
         run.save()
-        snapshot_write(as_of=run.as_of)
+        snapshot_write(as_of=run.as_of, figures=figures)
         # States and touches moved: the ICP analysis snapshots (breadth above all) are recomputed in their own
         # job once this commits; a refresh already pending is reused.
         from profiles.services import analysis_refresh_queue

@@ -10,8 +10,10 @@ from hypothesis import strategies as st
 
 from accounts.models import Account, Lead, Opportunity
 from contacts.models import Touch
+from core.choices import State
+from dashboards.selectors import coverage_figures
 from engine import domain
-from engine.models import AccountSchedule, Alert, CoverageRow, PendingAccount, RecomputeRun
+from engine.models import AccountEvaluation, Alert, CoverageRow, PendingAccount, RecomputeRun
 from engine.services import recompute_all
 from handoffs.models import Handoff
 from segments.models import StateThresholds, StateTransition
@@ -82,6 +84,16 @@ def test_a_grace_ends_on_the_day_the_window_has_passed_since_the_transition():
                                        as_of=D + days(1), state_since=D - days(4), state_initial=False).status == "grace"
     assert domain.evaluate_requirement(requirement=spec, counted=0, nth_recent_on=None, last_touch_on=None,
                                        as_of=D + days(2), state_since=D - days(4), state_initial=False).status == "under_covered"
+
+
+@pytest.mark.parametrize("statuses, expected", [
+    ((), ""),  # a state without requirements is not classified
+    (("covered", "due_soon"), "compliant"),
+    (("grace", "covered"), "grace"),
+    (("under_covered", "grace"), "under_covered"),  # under-covered wins over grace
+])
+def test_an_account_counts_in_the_figures_by_its_worst_requirement(statuses, expected):
+    assert domain.coverage_class(statuses) == expected
 
 
 def test_the_earliest_candidate_after_d_wins():
@@ -186,7 +198,7 @@ def test_a_run_evaluates_the_changed_accounts_and_those_due_by_its_date(two_acco
     a.refresh_from_db()
     assert a.state == "ACTIVE"
     # Active until the won close leaves the 365-day window: D + 65.
-    assert AccountSchedule.objects.get(account=a).due_on == D + days(65)
+    assert AccountEvaluation.objects.get(account=a).due_on == D + days(65)
     assert recompute_all(as_of=D + days(64)).accounts_evaluated == 0
     run = recompute_all(as_of=D + days(65))
     assert run.accounts_evaluated == 1
@@ -205,7 +217,7 @@ def test_a_logged_touch_is_evaluated_at_once_and_not_again_at_night(two_accounts
     user = UserFactory(role="sales")
     touch_log(actor=user, account=a, kind="human", occurred_at=dt.datetime(2026, 7, 21, 10, tzinfo=dt.timezone.utc))
     assert _pending() == set()  # the touch marked the account; its evaluation at once took the mark
-    assert AccountSchedule.objects.filter(account=a).exists()
+    assert AccountEvaluation.objects.filter(account=a).exists()
 
 
 # --- PostgreSQL: an incremental night leaves exactly what a full night would -------------------------------------
@@ -274,3 +286,23 @@ def test_incremental_nights_leave_what_full_nights_would(require_postgres, accou
         assert (rerun.mode, rerun.accounts_evaluated) == ("full", len(stored))
         assert (rerun.transitions, rerun.alerts_opened, rerun.alerts_resolved) == (0, 0, 0)
         assert _snapshot() == after_incremental, (n, as_of)
+        assert coverage_figures() == _figures_from_rows(as_of)
+
+
+def _figures_from_rows(as_of):
+    """coverage-rules §9 computed the long way, from accounts, coverage rows and touches."""
+    by_state = {state: {"accounts": 0, "compliant": 0, "under_covered": 0, "grace": 0} for state in State.values}
+    breadth = {"target_accounts": 0, "touched_30d": 0, "touched_90d": 0}
+    for account in Account.objects.exclude(state=""):
+        figures = by_state[account.state]
+        figures["accounts"] += 1
+        statuses = set(CoverageRow.objects.filter(account=account).values_list("status", flat=True))
+        if statuses:
+            figures["under_covered" if "under_covered" in statuses else "grace" if "grace" in statuses
+                    else "compliant"] += 1
+        if account.state != State.OUT_OF_SCOPE:
+            breadth["target_accounts"] += 1
+            for days_back, key in ((30, "touched_30d"), (90, "touched_90d")):
+                breadth[key] += Touch.objects.filter(account=account, occurred_on__lte=as_of,
+                                                     occurred_on__gte=as_of - days(days_back - 1)).exists()
+    return {"as_of": as_of.isoformat(), "by_state": by_state, "breadth": breadth}
