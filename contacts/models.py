@@ -60,9 +60,11 @@ class Touch(models.Model):
             ),
         ]
         indexes = [
-            # Nightly counting: touches of a chunk of accounts up to D, newest first;
-            # also the account timeline.
-            models.Index(fields=["account", "occurred_on", "kind"], name="touch_account_date_kind_idx"),
+            # Nightly counting: touches of a chunk of accounts up to D, newest first; also the account timeline.
+            # The performer's role rides along (PostgreSQL INCLUDE), so the nightly counts and dates are read from
+            # the index alone, without visiting a table page per touch.
+            models.Index(fields=["account", "occurred_on", "kind"], include=["performer_role"],
+                         name="touch_nightly_counting_idx"),
         ]
 
     def __str__(self) -> str:

@@ -27,6 +27,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import connection, models
 
+from core.bulk import analyze_if_stale
+
 BATCH_SIZE = 2000
 STAGED_BATCH_SIZE = 10_000
 SAMPLE_ERRORS = 200
@@ -814,28 +816,10 @@ class StagedImporter(Importer):
                 cursor.execute("SET temp_buffers = '64MB'")
             cursor.execute(f"DROP TABLE IF EXISTS {self.STAGE}")
             cursor.execute(f"CREATE TEMPORARY TABLE {self.STAGE} (nk text, {columns})")
-            self._refresh_statistics(cursor)
+            analyze_if_stale(self.spec.model._meta.db_table)
             # Foreign keys are checked after each merge statement (in the worker, while parsing goes on) rather
             # than all at commit; restored in finish().
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-
-    # Statistics that claim fewer than half the table's pages (or none at all) are stale enough to mislead the
-    # merge's planner; the slack keeps small tables from being analysed at every import.
-    STALE_PAGES_SLACK = 128
-
-    def _refresh_statistics(self, cursor) -> None:
-        """Analyse the target table first when its statistics are missing or far behind its size.
-
-        A table emptied and loaded again (a first load, a restore) has no statistics until autovacuum comes by;
-        the merge's UPDATE, planned as if the table had one row, then compared every staged row with every stored
-        one (a re-import of 1M touches ran for over ten minutes). ANALYZE reads a sample: under a second.
-        """
-        table = self.spec.model._meta.db_table
-        cursor.execute("SELECT c.reltuples, c.relpages, pg_relation_size(c.oid) / current_setting('block_size')::int "
-                       "FROM pg_class c WHERE c.oid = %s::regclass", [table])
-        tuples, pages, actual_pages = cursor.fetchone()
-        if tuples < 0 or actual_pages > 2 * pages + self.STALE_PAGES_SLACK:
-            cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
 
     def _stage_text(self, column: Column) -> Callable[[Any], str]:
         """A parsed value as text for the staging table (cast back to the column's type by the merge)."""

@@ -1,10 +1,12 @@
 """The set-based path of the nightly recompute: one chunk of accounts, a fixed number of queries.
 
-Per chunk, whatever its size: load accounts with their ICP fit computed in SQL (scoring.best_fit compiled; the few
-accounts SQL might read differently are scored by best_fit in Python); aggregate deals; aggregate leads (SQL); facts
-and state in Python with engine.domain; write states, transitions and handoffs; count touches per (account, requirement) in
-ONE SQL query; replace coverage rows; reconcile alerts. The caller wraps a chunk in one transaction, so a chunk
-that dies leaves nothing behind and a chunk run twice for the same date changes nothing.
+Per chunk, whatever its size: take the accounts' change marks (PendingAccount) before reading anything; load
+accounts with their ICP fit computed in SQL (scoring.best_fit compiled; the few accounts SQL might read differently
+are scored by best_fit in Python); aggregate deals and leads (SQL); facts and state in Python with engine.domain;
+write states, transitions and handoffs; count touches per (account, requirement) in ONE SQL query; replace coverage
+rows; reconcile alerts; write each account's AccountEvaluation (its next date of change, for incremental nights,
+and what the coverage figures count). The caller wraps a chunk in one transaction, so a chunk that dies leaves
+nothing behind and a chunk run twice for the same date changes nothing.
 """
 
 from __future__ import annotations
@@ -16,8 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Q
-from django.db.models.expressions import RawSQL
+from django.db.models import QuerySet
 
 from accounts.models import Account
 from core.bulk import bulk_insert_copy, bulk_update_rows, bulk_update_values
@@ -99,12 +100,16 @@ class AccountSelection:
             return f"{column} IN ({', '.join(['%s'] * len(self.ids))})", list(self.ids)
         return f"{column} BETWEEN %s AND %s", [self.first_id, self.last_id]
 
-    def q(self, field_name: str = "account_id") -> Q:
-        if self.ids is not None:
-            if connection.vendor == "postgresql" and self.ids:  # one array parameter, however many ids
-                return Q(**{f"{field_name}__in": RawSQL("SELECT unnest(%s::bigint[])", [list(self.ids)])})
-            return Q(**{f"{field_name}__in": self.ids})
-        return Q(**{f"{field_name}__gte": self.first_id, f"{field_name}__lte": self.last_id})
+    def filter(self, queryset: QuerySet) -> QuerySet:
+        """`queryset` (of a model with an `account` foreign key) narrowed to the selection."""
+        if self.ids is None:
+            return queryset.filter(account_id__gte=self.first_id, account_id__lte=self.last_id)
+        if connection.vendor == "postgresql" and self.ids:
+            # One array parameter, however many ids, and `= ANY`: planned as one index scan for the listed ids
+            # (an `IN (SELECT unnest(…))` was planned as a hash join over every open alert).
+            column = f"{connection.ops.quote_name(queryset.model._meta.db_table)}.account_id"
+            return queryset.extra(where=[f"{column} = ANY(%s::bigint[])"], params=[list(self.ids)])
+        return queryset.filter(account_id__in=self.ids)
 
 
 def _as_date(value) -> dt.date | None:
@@ -508,7 +513,7 @@ def _write_coverage_rows(*, selection: AccountSelection, as_of: dt.date, rows: d
     """
     stale_ids: list[int] = []
     changed: list[CoverageRow] = []
-    for row_id, account_id, requirement, *values in CoverageRow.objects.filter(selection.q()).values_list(
+    for row_id, account_id, requirement, *values in selection.filter(CoverageRow.objects.all()).values_list(
         "id", "account_id", "requirement", *COVERAGE_VALUE_FIELDS
     ).iterator(chunk_size=10_000):
         new = rows.pop((account_id, requirement), None)
@@ -530,9 +535,7 @@ def _apply_alerts(
     *, selection: AccountSelection, as_of: dt.date, steps: dict[int, domain.StateStep],
     under_covered: Sequence[domain.UnderCoverage], requirements: dict[str, tuple[domain.RequirementSpec, ...]],
 ) -> tuple[int, int]:
-    open_rows = list(Alert.objects.filter(selection.q(), status=Alert.Status.OPEN).values_list(
-        "id", "account_id", "state", "requirement", "opened_on", "gap", "counted", "assignee_id", "responsible_role",
-        "state_weight", "fell_due_on", "icp_fit", "deal_amount"))
+    open_rows = _open_alert_rows(selection)
     open_alerts = [row[:4] for row in open_rows]
     opened_on = {row[0]: row[4] for row in open_rows}
     current = {row[0]: row[5:] for row in open_rows}
@@ -551,14 +554,7 @@ def _apply_alerts(
                 moved.append(Alert(id=alert_id, changed_on=as_of, **values))
         bulk_update_values(Alert, moved, [f.removesuffix("_id") for f in ALERT_VALUE_FIELDS] + ["changed_on"])
     if plan.resolve:
-        by_resolution: dict[str, list[int]] = defaultdict(list)
-        for alert_id, resolution in plan.resolve:
-            by_resolution[resolution].append(alert_id)
-        # One UPDATE per resolution kind (at most three): gap and assignee stay as last evaluated.
-        for resolution, ids in by_resolution.items():
-            Alert.objects.filter(id__in=ids, status=Alert.Status.OPEN).update(
-                status=Alert.Status.RESOLVED, resolved_on=as_of, resolution=resolution
-            )
+        _resolve_alerts(plan.resolve, as_of)
     if plan.create:
         bulk_insert_copy(Alert, [
             Alert(account_id=u.account_id, state=u.state, requirement=u.requirement, status=Alert.Status.OPEN,
@@ -566,6 +562,48 @@ def _apply_alerts(
             for u in plan.create
         ])
     return len(plan.create), len(plan.resolve)
+
+
+OPEN_ALERT_FIELDS = ("id", "account_id", "state", "requirement", "opened_on", "gap", "counted", "assignee_id",
+                     "responsible_role", "state_weight", "fell_due_on", "icp_fit", "deal_amount")
+
+
+def _open_alert_rows(selection: AccountSelection) -> list[tuple]:
+    """The selection's open alerts, OPEN_ALERT_FIELDS per row.
+
+    For a list of ids on PostgreSQL, one index probe per account (a LATERAL join over the array, kept from being
+    flattened into a plain join by OFFSET 0): as `= ANY` or as a join, the planner could prefer reading every open
+    alert and filtering.
+    """
+    if selection.ids is not None and selection.ids and connection.vendor == "postgresql":
+        columns = ", ".join(f"a.{c}" for c in OPEN_ALERT_FIELDS)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {columns} FROM unnest(%s::bigint[]) AS s(account_id) CROSS JOIN LATERAL "
+                f"(SELECT * FROM engine_alert WHERE account_id = s.account_id AND status = %s OFFSET 0) a",
+                [list(selection.ids), Alert.Status.OPEN])
+            return cursor.fetchall()
+    return list(selection.filter(Alert.objects.filter(status=Alert.Status.OPEN)).values_list(*OPEN_ALERT_FIELDS))
+
+
+def _resolve_alerts(resolutions: Sequence[tuple[int, str]], as_of: dt.date) -> None:
+    """Resolve alerts as of D, each with its resolution; gap and assignee stay as last evaluated. One statement on
+    PostgreSQL (by primary key, from arrays), one per resolution kind elsewhere."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE engine_alert AS a SET status = %s, resolved_on = %s, resolution = v.resolution "
+                "FROM unnest(%s::bigint[], %s::varchar[]) AS v(id, resolution) "
+                "WHERE a.id = v.id AND a.status = %s",
+                [Alert.Status.RESOLVED, as_of, [r[0] for r in resolutions], [r[1] for r in resolutions],
+                 Alert.Status.OPEN])
+        return
+    by_resolution: dict[str, list[int]] = defaultdict(list)
+    for alert_id, resolution in resolutions:
+        by_resolution[resolution].append(alert_id)
+    for resolution, ids in by_resolution.items():
+        Alert.objects.filter(id__in=ids, status=Alert.Status.OPEN).update(
+            status=Alert.Status.RESOLVED, resolved_on=as_of, resolution=resolution)
 
 
 # The alert columns the pipeline rewrites when they moved, in the order `_apply_alerts` reads them.

@@ -13,6 +13,7 @@ from django.db.models import Max, Min
 from django.utils import timezone
 
 from accounts.models import Account
+from core.bulk import analyze_if_stale
 from core.timeutil import business_today, business_zone
 
 from . import domain
@@ -22,6 +23,9 @@ from .pipeline import AccountSelection, ChunkStats, EngineConfig, recompute_sele
 logger = logging.getLogger(__name__)
 
 DEFAULT_CHUNK_SIZE = 5000
+# What a night reads and writes in bulk: the planner needs their statistics.
+NIGHTLY_TABLES = ("accounts_account", "accounts_opportunity", "accounts_lead", "contacts_touch", "engine_alert",
+                  "engine_coveragerow", "engine_accountevaluation", "engine_pendingaccount")
 
 
 class RecomputeRefused(ValidationError):
@@ -86,6 +90,8 @@ def recompute_run_start(*, as_of: dt.date, chunk_size: int = DEFAULT_CHUNK_SIZE,
     if chunk_size < 1:
         raise ValidationError("chunk_size must be at least 1.")
     _check_as_of(as_of)
+    # The night after a first run (or a first load) would otherwise be planned on tables taken for empty.
+    analyze_if_stale(*NIGHTLY_TABLES)
     fingerprint = config_fingerprint(EngineConfig.load())
     mode = _run_mode(fingerprint, full=full)
     bounds = _chunk_bounds(mode=mode, as_of=as_of, chunk_size=chunk_size)
