@@ -117,6 +117,9 @@ def add_a_days_data(day: dt.date, n_touches: int) -> str:
         c.execute("SELECT min(id), max(id) FROM accounts_account")
         lo, hi = c.fetchone()
         seed = day.toordinal()
+        c.execute("SELECT EXISTS (SELECT 1 FROM contacts_touch WHERE source = 'api' AND occurred_on = %s)", [day])
+        if c.fetchone()[0]:
+            return f"{day}'s data is already there"
         c.execute("""
             INSERT INTO contacts_touch (account_id, occurred_at, occurred_on, kind, channel, content_stage,
                 performer_role, source, note, created_at)

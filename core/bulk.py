@@ -7,9 +7,38 @@ database (NOTES-performance.md: 23× raw SQL); the nightly pipeline updates thou
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from django.db import connection, models
+
+# The placeholder of an array parameter in statements run on `binding_cursor()`: sent in binary on PostgreSQL.
+ARRAY = "%b"
+
+
+@contextmanager
+def binding_cursor() -> Iterator:
+    """A cursor for hand-written statements with large array parameters (thousands of ids, dates, codes).
+
+    On PostgreSQL the parameters travel apart from the statement (server-side binding) and an `ARRAY` placeholder
+    in binary: Django's default cursor writes every element into the statement's text, quoting each one, which
+    cost more than the statement itself. Wrapped as Django wraps its own cursors, so the statements are logged and
+    counted (query budgets in tests) like any other. Only for hand-written SQL: the ORM's SQL is not written for
+    server-side binding (Django ticket #20516). Elsewhere, the default cursor (and `ARRAY` must not be used).
+    """
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            yield cursor
+        return
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    connection.ensure_connection()
+    raw = ServerBindingCursor(connection.connection)
+    cursor = connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
+    try:
+        yield cursor
+    finally:
+        raw.close()
 
 
 def bulk_update_values(model: type[models.Model], objs: Sequence[models.Model], fields: Sequence[str], *, batch_size: int = 5000) -> int:
@@ -40,7 +69,8 @@ def bulk_update_rows(model: type[models.Model], rows: Sequence[Sequence], fields
     # list of thousands of placeholders cost more to build and split client-side than the UPDATE itself), and an
     # unnest is estimated small, so each row is found through the primary key.
     arrays = ", ".join(
-        f"%s::text[]::{c.db_type(connection)}[]" if isinstance(c, models.JSONField) else f"%s::{c.db_type(connection)}[]"
+        f"{ARRAY}::text[]::{c.db_type(connection)}[]" if isinstance(c, models.JSONField)
+        else f"{ARRAY}::{c.db_type(connection)}[]"
         for c in [pk, *columns]
     )
     names = ", ".join(qn(c.column) for c in [pk, *columns])
@@ -48,7 +78,7 @@ def bulk_update_rows(model: type[models.Model], rows: Sequence[Sequence], fields
     json_positions = {i + 1 for i, c in enumerate(columns) if isinstance(c, models.JSONField)}
     sql = f"UPDATE {table} AS t SET {sets} FROM unnest({arrays}) AS v({names}) WHERE t.{qn(pk.column)} = v.{qn(pk.column)}"
     total = 0
-    with connection.cursor() as cursor:
+    with binding_cursor() as cursor:
         for start in range(0, len(rows), batch_size):
             batch = rows[start:start + batch_size]
             params = []
@@ -69,19 +99,38 @@ def bulk_insert_copy(model: type[models.Model], objs: Sequence[models.Model], *,
         model.objects.bulk_create(objs, batch_size=batch_size)
         return len(objs)
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    # As an INSERT would: auto_now_add stamps, the rest as set.
+    return _copy_rows(model, fields, ([f.pre_save(obj, True) for f in fields] for obj in objs))
+
+
+def bulk_insert_rows(model: type[models.Model], attnames: Sequence[str], rows: Sequence[Sequence], *,
+                     batch_size: int = 2000) -> int:
+    """bulk_insert_copy from plain tuples of the `attnames` columns (ids for foreign keys, Python lists for JSON):
+    no model instance is built on PostgreSQL. Columns not named are NULL, so every column without NULL must be."""
+    if not rows:
+        return 0
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create([model(**dict(zip(attnames, row))) for row in rows], batch_size=batch_size)
+        return len(rows)
+    by_attname = {f.attname: f for f in model._meta.concrete_fields}
+    return _copy_rows(model, [by_attname[a] for a in attnames], rows)
+
+
+def _copy_rows(model: type[models.Model], fields: Sequence[models.Field], rows) -> int:
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     table = connection.ops.quote_name(model._meta.db_table)
+    json_positions = [i for i, f in enumerate(fields) if isinstance(f, models.JSONField)]
+    count = 0
     with connection.cursor() as cursor:
         with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-            for obj in objs:
-                row = []
-                for f in fields:
-                    value = f.pre_save(obj, True)  # as an INSERT would: auto_now_add stamps, the rest as set
-                    if isinstance(f, models.JSONField):
-                        value = None if value is None else json.dumps(value)
-                    row.append(value)
+            for row in rows:
+                if json_positions:
+                    row = list(row)
+                    for i in json_positions:
+                        row[i] = None if row[i] is None else json.dumps(row[i])
                 copy.write_row(row)
-    return len(objs)
+                count += 1
+    return count
 
 
 # Statistics that claim fewer than half the table's pages (or none at all) are stale enough to mislead the

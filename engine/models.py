@@ -187,7 +187,8 @@ class AccountEvaluation(models.Model):
     last_touch_on = models.DateField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["due_on"], name="evaluation_due_on_idx")]
+        # The accounts due by a date (the run's start, each chunk's range), read from the index alone.
+        indexes = [models.Index(fields=["due_on", "account"], name="evaluation_due_on_idx")]
 
 
 class PendingAccount(models.Model):

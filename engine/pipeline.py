@@ -21,7 +21,7 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from accounts.models import Account
-from core.bulk import bulk_insert_copy, bulk_update_rows, bulk_update_values
+from core.bulk import ARRAY, binding_cursor, bulk_insert_copy, bulk_insert_rows, bulk_update_rows
 from core.choices import owner_field_for_role
 from handoffs.calendar import BusinessCalendar, sla_due_at
 from handoffs.domain import RuleSpec, load_rule_specs, pick_rule
@@ -91,12 +91,14 @@ class AccountSelection:
     last_id: int | None = None
     ids: tuple[int, ...] | None = None
 
-    def sql(self, column: str) -> tuple[str, list]:
+    def sql(self, column: str, *, array: str = "%s") -> tuple[str, list]:
+        """The condition on `column` and its parameters; `array` is the placeholder of the ids' array (PostgreSQL),
+        core.bulk.ARRAY for a statement run on core.bulk.binding_cursor()."""
         if self.ids is not None:
             if not self.ids:
                 return "1 = 0", []
             if connection.vendor == "postgresql":  # one array parameter, however many ids
-                return f"{column} = ANY(%s::bigint[])", [list(self.ids)]
+                return f"{column} = ANY({array}::bigint[])", [list(self.ids)]
             return f"{column} IN ({', '.join(['%s'] * len(self.ids))})", list(self.ids)
         return f"{column} BETWEEN %s AND %s", [self.first_id, self.last_id]
 
@@ -128,7 +130,7 @@ def _date_sql() -> str:
 
 
 def _deal_aggregates(selection: AccountSelection, as_of: dt.date) -> dict[int, tuple]:
-    where, params = selection.sql("account_id")
+    where, params = selection.sql("account_id", array=ARRAY)
     d = _date_sql()
     won = f"status = 'won' AND closed_on IS NOT NULL AND closed_on <= {d}"
     sql = f"""
@@ -146,7 +148,7 @@ def _deal_aggregates(selection: AccountSelection, as_of: dt.date) -> dict[int, t
         GROUP BY account_id
     """
     p = _date_param(as_of)
-    with connection.cursor() as cursor:
+    with binding_cursor() as cursor:
         cursor.execute(sql, [p, p, p, p, p, p, p, p] + params)
         return {
             row[0]: (_as_date(row[1]), int(row[2] or 0), _as_date(row[3]), _as_date(row[4]), int(row[5] or 0),
@@ -156,7 +158,7 @@ def _deal_aggregates(selection: AccountSelection, as_of: dt.date) -> dict[int, t
 
 
 def _lead_aggregates(selection: AccountSelection, as_of: dt.date) -> dict[int, tuple]:
-    where, params = selection.sql("account_id")
+    where, params = selection.sql("account_id", array=ARRAY)
     d = _date_sql()
     is_open = f"created_on <= {d} AND (closed_on IS NULL OR closed_on > {d})"
     sql = f"""
@@ -170,7 +172,7 @@ def _lead_aggregates(selection: AccountSelection, as_of: dt.date) -> dict[int, t
         GROUP BY account_id
     """
     p = _date_param(as_of)
-    with connection.cursor() as cursor:
+    with binding_cursor() as cursor:
         cursor.execute(sql, [p, p, p, p, p, p] + params)
         return {row[0]: (int(row[1] or 0), None if row[2] is None else int(row[2]),
                          _earliest(_as_date(row[3]), _as_date(row[4])))
@@ -180,13 +182,13 @@ def _lead_aggregates(selection: AccountSelection, as_of: dt.date) -> dict[int, t
 def _touch_dates(selection: AccountSelection, as_of: dt.date) -> dict[int, tuple[dt.date | None, dt.date | None]]:
     """Each account's latest touch of any kind dated on or before D, and its earliest dated after D (it will come
     into view on that date)."""
-    where, params = selection.sql("account_id")
+    where, params = selection.sql("account_id", array=ARRAY)
     d = _date_sql()
     sql = (f"SELECT account_id, MAX(CASE WHEN occurred_on <= {d} THEN occurred_on END), "
            f"MIN(CASE WHEN occurred_on > {d} THEN occurred_on END) "
            f"FROM contacts_touch WHERE {where} GROUP BY account_id")
     p = _date_param(as_of)
-    with connection.cursor() as cursor:
+    with binding_cursor() as cursor:
         cursor.execute(sql, [p, p] + params)
         return {row[0]: (_as_date(row[1]), _as_date(row[2])) for row in cursor.fetchall()}
 
@@ -213,7 +215,7 @@ def _touch_counts(
                 params += [state, spec.code, spec.kind, role, _date_param(spec.window_start(as_of)), spec.min_count]
     if not rows:
         return {}
-    where, where_params = selection.sql("a.id")
+    where, where_params = selection.sql("a.id", array=ARRAY)
     if connection.vendor == "postgresql":
         columns = "req(state, code, kind, role, window_start, min_count)"
         role_match = "(req.role IS NULL OR t.performer_role = req.role::text)"
@@ -241,7 +243,7 @@ def _touch_counts(
     else:
         sql = _TOUCH_COUNTS_RANKED_SQL.format(columns=columns, rows=', '.join(rows), role_match=role_match, d=d,
                                               where=where)
-    with connection.cursor() as cursor:
+    with binding_cursor() as cursor:
         cursor.execute(sql, params + [_date_param(as_of)] + where_params)
         return {
             (row[0], row[1]): (int(row[2] or 0), _as_date(row[3]), _as_date(row[4]), _as_date(row[5]))
@@ -462,8 +464,8 @@ def take_pending_accounts(selection: AccountSelection) -> list[int]:
     Evaluating an account starts with this: a change committed afterwards leaves a new mark for the next run, and
     a change committed before it is seen by the reads that follow (each statement reads what is committed).
     """
-    where, params = selection.sql("account_id")
-    with connection.cursor() as cursor:
+    where, params = selection.sql("account_id", array=ARRAY)
+    with binding_cursor() as cursor:
         cursor.execute(f"DELETE FROM engine_pendingaccount WHERE {where} RETURNING account_id", params)
         return [row[0] for row in cursor.fetchall()]
 
@@ -478,11 +480,12 @@ def _write_evaluations(rows: Sequence[tuple]) -> None:
         return
     names = ", ".join(EVALUATION_COLUMNS)
     updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in EVALUATION_COLUMNS[1:])
-    with connection.cursor() as cursor:
+    with binding_cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
                 f"INSERT INTO engine_accountevaluation ({names}) "
-                f"SELECT * FROM unnest(%s::bigint[], %s::date[], %s::varchar[], %s::varchar[], %s::date[]) ORDER BY 1 "
+                f"SELECT * FROM unnest({ARRAY}::bigint[], {ARRAY}::date[], {ARRAY}::varchar[], {ARRAY}::varchar[], "
+                f"{ARRAY}::date[]) ORDER BY 1 "
                 f"ON CONFLICT (account_id) DO UPDATE SET {updates} "
                 f"WHERE ({', '.join(f'engine_accountevaluation.{c}' for c in EVALUATION_COLUMNS[1:])}) "
                 f"IS DISTINCT FROM ({', '.join(f'EXCLUDED.{c}' for c in EVALUATION_COLUMNS[1:])})",
@@ -520,14 +523,12 @@ def _write_coverage_rows(*, selection: AccountSelection, as_of: dt.date, rows: d
         if new is None:
             stale_ids.append(row_id)
         elif tuple(values) != new:
-            changed.append(CoverageRow(id=row_id, as_of=as_of, **dict(zip(COVERAGE_VALUE_FIELDS, new))))
+            changed.append((row_id, *new, as_of))
     if stale_ids:
         CoverageRow.objects.filter(id__in=stale_ids).delete()
-    bulk_update_values(CoverageRow, changed, [f.removesuffix("_id") for f in COVERAGE_VALUE_FIELDS] + ["as_of"])
-    bulk_insert_copy(CoverageRow, [
-        CoverageRow(account_id=account_id, requirement=requirement, as_of=as_of,
-                    **dict(zip(COVERAGE_VALUE_FIELDS, values)))
-        for (account_id, requirement), values in rows.items()
+    bulk_update_rows(CoverageRow, changed, [f.removesuffix("_id") for f in COVERAGE_VALUE_FIELDS] + ["as_of"])
+    bulk_insert_rows(CoverageRow, ("account_id", "requirement", "as_of", *COVERAGE_VALUE_FIELDS), [
+        (account_id, requirement, as_of, *values) for (account_id, requirement), values in rows.items()
     ])
 
 
@@ -550,15 +551,15 @@ def _apply_alerts(
         moved = []
         for alert_id, u in plan.keep:
             values = _alert_values(u, opened_on=_as_date(opened_on[alert_id]))
-            if current[alert_id] != tuple(values.values()):
-                moved.append(Alert(id=alert_id, changed_on=as_of, **values))
-        bulk_update_values(Alert, moved, [f.removesuffix("_id") for f in ALERT_VALUE_FIELDS] + ["changed_on"])
+            if current[alert_id] != values:
+                moved.append((alert_id, *values, as_of))
+        bulk_update_rows(Alert, moved, [f.removesuffix("_id") for f in ALERT_VALUE_FIELDS] + ["changed_on"])
     if plan.resolve:
         _resolve_alerts(plan.resolve, as_of)
     if plan.create:
-        bulk_insert_copy(Alert, [
-            Alert(account_id=u.account_id, state=u.state, requirement=u.requirement, status=Alert.Status.OPEN,
-                  opened_on=as_of, changed_on=as_of, **_alert_values(u, opened_on=as_of))
+        bulk_insert_rows(Alert, NEW_ALERT_FIELDS, [
+            (u.account_id, u.state, u.requirement, Alert.Status.OPEN, "", as_of, as_of,
+             *_alert_values(u, opened_on=as_of))
             for u in plan.create
         ])
     return len(plan.create), len(plan.resolve)
@@ -577,9 +578,9 @@ def _open_alert_rows(selection: AccountSelection) -> list[tuple]:
     """
     if selection.ids is not None and selection.ids and connection.vendor == "postgresql":
         columns = ", ".join(f"a.{c}" for c in OPEN_ALERT_FIELDS)
-        with connection.cursor() as cursor:
+        with binding_cursor() as cursor:
             cursor.execute(
-                f"SELECT {columns} FROM unnest(%s::bigint[]) AS s(account_id) CROSS JOIN LATERAL "
+                f"SELECT {columns} FROM unnest({ARRAY}::bigint[]) AS s(account_id) CROSS JOIN LATERAL "
                 f"(SELECT * FROM engine_alert WHERE account_id = s.account_id AND status = %s OFFSET 0) a",
                 [list(selection.ids), Alert.Status.OPEN])
             return cursor.fetchall()
@@ -590,10 +591,10 @@ def _resolve_alerts(resolutions: Sequence[tuple[int, str]], as_of: dt.date) -> N
     """Resolve alerts as of D, each with its resolution; gap and assignee stay as last evaluated. One statement on
     PostgreSQL (by primary key, from arrays), one per resolution kind elsewhere."""
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
+        with binding_cursor() as cursor:
             cursor.execute(
                 "UPDATE engine_alert AS a SET status = %s, resolved_on = %s, resolution = v.resolution "
-                "FROM unnest(%s::bigint[], %s::varchar[]) AS v(id, resolution) "
+                f"FROM unnest({ARRAY}::bigint[], {ARRAY}::varchar[]) AS v(id, resolution) "
                 "WHERE a.id = v.id AND a.status = %s",
                 [Alert.Status.RESOLVED, as_of, [r[0] for r in resolutions], [r[1] for r in resolutions],
                  Alert.Status.OPEN])
@@ -611,12 +612,16 @@ ALERT_VALUE_FIELDS = ("gap", "counted", "assignee_id", "responsible_role", "stat
                       "deal_amount")
 
 
-def _alert_values(u: domain.UnderCoverage, *, opened_on: dt.date) -> dict:
-    values = {
-        "gap": u.gap, "counted": u.counted, "assignee_id": u.assignee_id, "responsible_role": u.responsible_role,
-        "state_weight": domain.state_weight(u.state),
-        "fell_due_on": domain.fell_due_on(last_touch_on=u.last_touch_on, window_days=u.window_days, opened_on=opened_on),
-        "icp_fit": u.icp_fit, "deal_amount": u.deal_amount,
-    }
-    assert tuple(values) == ALERT_VALUE_FIELDS
-    return values
+# A new alert's columns, in the order `_apply_alerts` writes them (the others are empty until acknowledged,
+# snoozed or resolved).
+NEW_ALERT_FIELDS = ("account_id", "state", "requirement", "status", "resolution", "opened_on", "changed_on",
+                    *ALERT_VALUE_FIELDS)
+
+
+def _alert_values(u: domain.UnderCoverage, *, opened_on: dt.date) -> tuple:
+    """The values of ALERT_VALUE_FIELDS for an under-covered key."""
+    return (
+        u.gap, u.counted, u.assignee_id, u.responsible_role, domain.state_weight(u.state),
+        domain.fell_due_on(last_touch_on=u.last_touch_on, window_days=u.window_days, opened_on=opened_on),
+        u.icp_fit, u.deal_amount,
+    )

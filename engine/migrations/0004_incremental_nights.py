@@ -43,7 +43,7 @@ class Migration(migrations.Migration):
                 ('last_touch_on', models.DateField(blank=True, null=True)),
             ],
             options={
-                'indexes': [models.Index(fields=['due_on'], name='evaluation_due_on_idx')],
+                'indexes': [models.Index(fields=['due_on', 'account'], name='evaluation_due_on_idx')],
             },
         ),
     ]
