@@ -109,9 +109,9 @@ def _chunk_selection(chunk: RecomputeChunk) -> AccountSelection:
     """The accounts a chunk evaluates: its whole range in a full run; in an incremental run those of its range
     with a change mark (taken now, before anything is read) or due by the run's date."""
     selection = AccountSelection(first_id=chunk.first_account_id, last_id=chunk.last_account_id)
+    changed = take_pending_accounts(selection)
     if chunk.run.mode != RecomputeRun.Mode.INCREMENTAL:
         return selection
-    changed = take_pending_accounts(selection)
     due = AccountEvaluation.objects.filter(
         account_id__gte=chunk.first_account_id, account_id__lte=chunk.last_account_id, due_on__lte=chunk.run.as_of,
     ).values_list("account_id", flat=True)
@@ -134,7 +134,8 @@ def recompute_chunk(*, chunk_id: int) -> bool:
         chunk = lock_chunk(chunk_id)
         if chunk.done:
             return False
-        stats = recompute_selection(selection=_chunk_selection(chunk), as_of=chunk.run.as_of)
+        # The chunk's change marks are taken (first thing, inside this transaction) by _chunk_selection.
+        stats = recompute_selection(selection=_chunk_selection(chunk), as_of=chunk.run.as_of, pending_taken=True)
         chunk.done = True
         chunk.finished_at = timezone.now()
         chunk.stats = stats.as_json()
