@@ -1,4 +1,4 @@
-"""Set-based updates: one `UPDATE … FROM (VALUES …)` per batch on PostgreSQL.
+"""Set-based writes: one `UPDATE … FROM unnest(arrays)` per batch, inserts by COPY, on PostgreSQL.
 
 Django's bulk_update builds a CASE per field and row, which costs more in Python than the update costs in the
 database (NOTES-performance.md: 23× raw SQL); the nightly pipeline updates thousands of rows per chunk.
@@ -6,39 +6,36 @@ database (NOTES-performance.md: 23× raw SQL); the nightly pipeline updates thou
 
 from __future__ import annotations
 
+import datetime as dt
 import json
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 
 from django.db import connection, models
 
-# The placeholder of an array parameter in statements run on `binding_cursor()`: sent in binary on PostgreSQL.
-ARRAY = "%b"
 
+def array_literal(values: Sequence) -> str:
+    """`values` as one PostgreSQL array literal ('{1,NULL,"a \\"b\\""}'), to pass as a single text parameter cast to
+    the array's type (`%s::date[]`).
 
-@contextmanager
-def binding_cursor() -> Iterator:
-    """A cursor for hand-written statements with large array parameters (thousands of ids, dates, codes).
-
-    On PostgreSQL the parameters travel apart from the statement (server-side binding) and an `ARRAY` placeholder
-    in binary: Django's default cursor writes every element into the statement's text, quoting each one, which
-    cost more than the statement itself. Wrapped as Django wraps its own cursors, so the statements are logged and
-    counted (query budgets in tests) like any other. Only for hand-written SQL: the ORM's SQL is not written for
-    server-side binding (Django ticket #20516). Elsewhere, the default cursor (and `ARRAY` must not be used).
+    A driver adapts a list element by element (a call, a type check and a quoting test each): for the nightly
+    statements' arrays of thousands of ids, dates and codes that cost more than the statements. Here an element is
+    `NULL`, a number, true/false, an ISO date or time, or text in double quotes with backslashes and double quotes
+    escaped — the array input syntax of PostgreSQL's documentation (8.15.6); JSON goes as its text.
     """
-    if connection.vendor != "postgresql":
-        with connection.cursor() as cursor:
-            yield cursor
-        return
-    from django.db.backends.postgresql.base import ServerBindingCursor
+    return "{" + ",".join(map(_array_element, values)) + "}"
 
-    connection.ensure_connection()
-    raw = ServerBindingCursor(connection.connection)
-    cursor = connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
-    try:
-        yield cursor
-    finally:
-        raw.close()
+
+def _array_element(value) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    text = str(value)
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def bulk_update_values(model: type[models.Model], objs: Sequence[models.Model], fields: Sequence[str], *, batch_size: int = 5000) -> int:
@@ -69,8 +66,7 @@ def bulk_update_rows(model: type[models.Model], rows: Sequence[Sequence], fields
     # list of thousands of placeholders cost more to build and split client-side than the UPDATE itself), and an
     # unnest is estimated small, so each row is found through the primary key.
     arrays = ", ".join(
-        f"{ARRAY}::text[]::{c.db_type(connection)}[]" if isinstance(c, models.JSONField)
-        else f"{ARRAY}::{c.db_type(connection)}[]"
+        f"%s::text[]::{c.db_type(connection)}[]" if isinstance(c, models.JSONField) else f"%s::{c.db_type(connection)}[]"
         for c in [pk, *columns]
     )
     names = ", ".join(qn(c.column) for c in [pk, *columns])
@@ -78,14 +74,14 @@ def bulk_update_rows(model: type[models.Model], rows: Sequence[Sequence], fields
     json_positions = {i + 1 for i, c in enumerate(columns) if isinstance(c, models.JSONField)}
     sql = f"UPDATE {table} AS t SET {sets} FROM unnest({arrays}) AS v({names}) WHERE t.{qn(pk.column)} = v.{qn(pk.column)}"
     total = 0
-    with binding_cursor() as cursor:
+    with connection.cursor() as cursor:
         for start in range(0, len(rows), batch_size):
             batch = rows[start:start + batch_size]
             params = []
             for i, values in enumerate(zip(*batch)):
                 if i in json_positions:
                     values = tuple(None if v is None else json.dumps(v) for v in values)
-                params.append(list(values))
+                params.append(array_literal(values))
             cursor.execute(sql, params)
             total += cursor.rowcount
     return total

@@ -22,7 +22,7 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from accounts.models import Account
-from core.bulk import ARRAY, binding_cursor, bulk_insert_copy, bulk_insert_rows, bulk_update_rows
+from core.bulk import array_literal, bulk_insert_copy, bulk_insert_rows, bulk_update_rows
 from core.choices import owner_field_for_role
 from handoffs.calendar import BusinessCalendar, sla_due_at
 from handoffs.domain import RuleSpec, load_rule_specs, pick_rule
@@ -96,7 +96,7 @@ class AccountSelection:
     def ids_array(self) -> str:
         """The ids as one PostgreSQL array literal ("{1,2,3}"), a single text parameter cast to bigint[]: built once
         per selection, however many statements use it, and far cheaper than a driver adapting each id."""
-        return "{" + ",".join(map(str, self.ids or ())) + "}"
+        return array_literal(self.ids or ())
 
     def sql(self, column: str) -> tuple[str, list]:
         if self.ids is not None:
@@ -153,7 +153,7 @@ def _deal_aggregates(selection: AccountSelection, as_of: dt.date) -> dict[int, t
         GROUP BY account_id
     """
     p = _date_param(as_of)
-    with binding_cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(sql, [p, p, p, p, p, p, p, p] + params)
         return {
             row[0]: (_as_date(row[1]), int(row[2] or 0), _as_date(row[3]), _as_date(row[4]), int(row[5] or 0),
@@ -177,7 +177,7 @@ def _lead_aggregates(selection: AccountSelection, as_of: dt.date) -> dict[int, t
         GROUP BY account_id
     """
     p = _date_param(as_of)
-    with binding_cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(sql, [p, p, p, p, p, p] + params)
         return {row[0]: (int(row[1] or 0), None if row[2] is None else int(row[2]),
                          _earliest(_as_date(row[3]), _as_date(row[4])))
@@ -193,7 +193,7 @@ def _touch_dates(selection: AccountSelection, as_of: dt.date) -> dict[int, tuple
            f"MIN(CASE WHEN occurred_on > {d} THEN occurred_on END) "
            f"FROM contacts_touch WHERE {where} GROUP BY account_id")
     p = _date_param(as_of)
-    with binding_cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(sql, [p, p] + params)
         return {row[0]: (_as_date(row[1]), _as_date(row[2])) for row in cursor.fetchall()}
 
@@ -203,13 +203,14 @@ def _earliest(*days: dt.date | None) -> dt.date | None:
 
 
 def _touch_counts(
-    selection: AccountSelection, as_of: dt.date, requirements: dict[str, tuple[domain.RequirementSpec, ...]]
+    selection: AccountSelection, as_of: dt.date, requirements: dict[str, tuple[domain.RequirementSpec, ...]],
+    states: dict[int, str],
 ) -> dict[tuple[int, str], tuple[int, dt.date | None, dt.date | None, dt.date | None]]:
     """(account, requirement) -> (counted in window, n-th most recent counting date, last matching date ≤ D,
     oldest counting date in the window).
 
     One query for the chunk. Requirements go in as a VALUES list, one row per performer role (NULL = any role),
-    joined to the accounts' current states.
+    joined to the accounts' new `states` (those of the selection).
     """
     rows, params = [], []
     d = _date_sql()
@@ -224,6 +225,9 @@ def _touch_counts(
     if connection.vendor == "postgresql":
         columns = "req(state, code, kind, role, window_start, min_count)"
         role_match = "(req.role IS NULL OR t.performer_role = req.role::text)"
+        # The accounts and their new states travel as two arrays: no visit to each account's row.
+        accounts = "unnest(%s::bigint[], %s::text[]) AS a(id, state)"
+        where, where_params = "TRUE", [array_literal(list(states)), array_literal(list(states.values()))]
     else:
         columns = "req(state, code, kind, role, window_start, min_count)"
         role_match = "(req.role IS NULL OR t.performer_role = req.role)"
@@ -238,7 +242,7 @@ def _touch_counts(
                         FILTER (WHERE t.occurred_on >= req.window_start))[req.min_count],
                    MAX(t.occurred_on),
                    MIN(t.occurred_on) FILTER (WHERE t.occurred_on >= req.window_start)
-            FROM accounts_account a
+            FROM {accounts}
             JOIN req ON req.state = a.state
             JOIN contacts_touch t ON t.account_id = a.id AND t.kind = req.kind AND {role_match}
                                   AND t.occurred_on <= {d}
@@ -248,8 +252,11 @@ def _touch_counts(
     else:
         sql = _TOUCH_COUNTS_RANKED_SQL.format(columns=columns, rows=', '.join(rows), role_match=role_match, d=d,
                                               where=where)
-    with binding_cursor() as cursor:
-        cursor.execute(sql, params + [_date_param(as_of)] + where_params)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":  # the arrays come before D in the statement's text
+            cursor.execute(sql, params + where_params + [_date_param(as_of)])
+        else:
+            cursor.execute(sql, params + [_date_param(as_of)] + where_params)
         return {
             (row[0], row[1]): (int(row[2] or 0), _as_date(row[3]), _as_date(row[4]), _as_date(row[5]))
             for row in cursor.fetchall()
@@ -421,7 +428,8 @@ def recompute_selection(*, selection: AccountSelection, as_of: dt.date, config: 
         Handoff.objects.bulk_create(new_handoffs, batch_size=1000)
         stats.handoffs_created = len(new_handoffs)
 
-    counts = _touch_counts(selection, as_of, config.requirements)
+    counts = _touch_counts(selection, as_of, config.requirements,
+                           {account_id: step.state for account_id, step in steps.items()})
     touch_dates = _touch_dates(selection, as_of)
     coverage_rows: dict[tuple[int, str], tuple] = {}
     under_covered: list[domain.UnderCoverage] = []
@@ -490,7 +498,7 @@ def take_pending_accounts(selection: AccountSelection) -> list[int]:
     a change committed before it is seen by the reads that follow (each statement reads what is committed).
     """
     where, params = selection.sql("account_id")
-    with binding_cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM engine_pendingaccount WHERE {where} RETURNING account_id", params)
         return [row[0] for row in cursor.fetchall()]
 
@@ -505,16 +513,16 @@ def _write_evaluations(rows: Sequence[tuple]) -> None:
         return
     names = ", ".join(EVALUATION_COLUMNS)
     updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in EVALUATION_COLUMNS[1:])
-    with binding_cursor() as cursor:
+    with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
                 f"INSERT INTO engine_accountevaluation ({names}) "
-                f"SELECT * FROM unnest({ARRAY}::bigint[], {ARRAY}::date[], {ARRAY}::varchar[], {ARRAY}::varchar[], "
-                f"{ARRAY}::date[]) ORDER BY 1 "
+                f"SELECT * FROM unnest(%s::bigint[], %s::date[], %s::varchar[], %s::varchar[], %s::date[]) "
+                f"ORDER BY 1 "
                 f"ON CONFLICT (account_id) DO UPDATE SET {updates} "
                 f"WHERE ({', '.join(f'engine_accountevaluation.{c}' for c in EVALUATION_COLUMNS[1:])}) "
                 f"IS DISTINCT FROM ({', '.join(f'EXCLUDED.{c}' for c in EVALUATION_COLUMNS[1:])})",
-                [list(column) for column in zip(*rows)],
+                [array_literal(column) for column in zip(*rows)],
             )
         else:
             cursor.executemany(
@@ -603,7 +611,7 @@ def _open_alert_rows(selection: AccountSelection) -> list[tuple]:
     """
     if selection.ids is not None and selection.ids and connection.vendor == "postgresql":
         columns = ", ".join(f"a.{c}" for c in OPEN_ALERT_FIELDS)
-        with binding_cursor() as cursor:
+        with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT {columns} FROM unnest(%s::bigint[]) AS s(account_id) CROSS JOIN LATERAL "
                 f"(SELECT * FROM engine_alert WHERE account_id = s.account_id AND status = %s OFFSET 0) a",
@@ -616,12 +624,13 @@ def _resolve_alerts(resolutions: Sequence[tuple[int, str]], as_of: dt.date) -> N
     """Resolve alerts as of D, each with its resolution; gap and assignee stay as last evaluated. One statement on
     PostgreSQL (by primary key, from arrays), one per resolution kind elsewhere."""
     if connection.vendor == "postgresql":
-        with binding_cursor() as cursor:
+        with connection.cursor() as cursor:
             cursor.execute(
                 "UPDATE engine_alert AS a SET status = %s, resolved_on = %s, resolution = v.resolution "
-                f"FROM unnest({ARRAY}::bigint[], {ARRAY}::varchar[]) AS v(id, resolution) "
+                "FROM unnest(%s::bigint[], %s::varchar[]) AS v(id, resolution) "
                 "WHERE a.id = v.id AND a.status = %s",
-                [Alert.Status.RESOLVED, as_of, [r[0] for r in resolutions], [r[1] for r in resolutions],
+                [Alert.Status.RESOLVED, as_of, array_literal([r[0] for r in resolutions]),
+                 array_literal([r[1] for r in resolutions]),
                  Alert.Status.OPEN])
         return
     by_resolution: dict[str, list[int]] = defaultdict(list)

@@ -21,34 +21,22 @@ WATCHED_ACCOUNT_COLUMNS = (
 )
 CHILD_TABLES = ("contacts_touch", "accounts_opportunity", "accounts_lead")
 
-FUNCTIONS = """
-CREATE OR REPLACE FUNCTION engine_pending_from_new_rows() RETURNS trigger LANGUAGE plpgsql AS $$
+# Each trigger function marks the accounts whose ids a query over its transition table gives.
+MARKED_IDS = {
+    "engine_pending_from_new_rows": "SELECT DISTINCT account_id FROM new_rows WHERE account_id IS NOT NULL",
+    "engine_pending_from_old_rows": "SELECT DISTINCT account_id FROM old_rows WHERE account_id IS NOT NULL",
+    "engine_pending_from_changed_rows": "SELECT account_id FROM (SELECT account_id FROM new_rows UNION "
+                                        "SELECT account_id FROM old_rows) ids WHERE account_id IS NOT NULL",
+    "engine_pending_new_accounts": "SELECT id FROM new_rows",
+}
+FUNCTIONS = "\n".join(
+    f"""CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO engine_pendingaccount (account_id)
-    SELECT DISTINCT account_id FROM new_rows WHERE account_id IS NOT NULL ORDER BY 1
-    ON CONFLICT DO NOTHING;
+    INSERT INTO engine_pendingaccount (account_id) {ids} ORDER BY 1 ON CONFLICT DO NOTHING;
     RETURN NULL;
-END $$;
-CREATE OR REPLACE FUNCTION engine_pending_from_old_rows() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO engine_pendingaccount (account_id)
-    SELECT DISTINCT account_id FROM old_rows WHERE account_id IS NOT NULL ORDER BY 1
-    ON CONFLICT DO NOTHING;
-    RETURN NULL;
-END $$;
-CREATE OR REPLACE FUNCTION engine_pending_from_changed_rows() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO engine_pendingaccount (account_id)
-    SELECT account_id FROM (SELECT account_id FROM new_rows UNION SELECT account_id FROM old_rows) ids
-    WHERE account_id IS NOT NULL ORDER BY 1
-    ON CONFLICT DO NOTHING;
-    RETURN NULL;
-END $$;
-CREATE OR REPLACE FUNCTION engine_pending_new_accounts() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO engine_pendingaccount (account_id) SELECT id FROM new_rows ORDER BY 1 ON CONFLICT DO NOTHING;
-    RETURN NULL;
-END $$;
+END $$;"""
+    for name, ids in MARKED_IDS.items()
+) + """
 CREATE OR REPLACE FUNCTION engine_pending_changed_account() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO engine_pendingaccount (account_id) VALUES (NEW.id) ON CONFLICT DO NOTHING;
@@ -74,7 +62,10 @@ def _triggers_sql() -> list[str]:
     statements += [
         "CREATE TRIGGER accounts_account_pending_insert AFTER INSERT ON accounts_account "
         "REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION engine_pending_new_accounts()",
-        f"CREATE TRIGGER accounts_account_pending_update AFTER UPDATE ON accounts_account FOR EACH ROW "
+        # UPDATE OF: a statement that sets none of these columns (the pipeline's, ICP rescoring's) skips the trigger
+        # altogether; WHEN: one that sets them to the values they had marks nothing.
+        f"CREATE TRIGGER accounts_account_pending_update AFTER UPDATE OF {', '.join(WATCHED_ACCOUNT_COLUMNS)} "
+        f"ON accounts_account FOR EACH ROW "
         f"WHEN (({old}) IS DISTINCT FROM ({new})) EXECUTE FUNCTION engine_pending_changed_account()",
     ]
     return statements
@@ -89,8 +80,8 @@ def _drop_sql() -> list[str]:
         "DROP TRIGGER IF EXISTS accounts_account_pending_insert ON accounts_account",
         "DROP TRIGGER IF EXISTS accounts_account_pending_update ON accounts_account",
     ]
-    for name in ("from_new_rows", "from_old_rows", "from_changed_rows", "new_accounts", "changed_account"):
-        statements.append(f"DROP FUNCTION IF EXISTS engine_pending_{name}()")
+    for name in (*MARKED_IDS, "engine_pending_changed_account"):
+        statements.append(f"DROP FUNCTION IF EXISTS {name}()")
     return statements
 
 

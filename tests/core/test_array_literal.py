@@ -1,0 +1,31 @@
+"""core.bulk.array_literal: one PostgreSQL array literal whose elements come back exactly as given."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+
+from core.bulk import array_literal
+
+
+def test_elements_are_written_in_the_array_input_syntax():
+    assert array_literal([1, None, 3]) == "{1,NULL,3}"
+    assert array_literal([dt.date(2026, 7, 20), None]) == "{2026-07-20,NULL}"
+    assert array_literal([True, False]) == "{t,f}"
+    assert array_literal(['a "b"', "c\\d", "NULL", ""]) == '{"a \\"b\\"","c\\\\d","NULL",""}'
+    assert array_literal([]) == "{}"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("values, pg_type", [
+    ([1, None, 2**40], "bigint"),
+    ([dt.date(2026, 7, 20), None], "date"),
+    (["plain", 'quote " inside', "back\\slash", "comma, brace } { and space", "NULL", "", None, "日本語"], "text"),
+    ([Decimal("12.50"), None], "numeric"),
+    ([True, None, False], "boolean"),
+])
+def test_postgresql_reads_back_every_element(require_postgres, values, pg_type):
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT unnest(%s::{pg_type}[])", [array_literal(values)])
+        assert [row[0] for row in cursor.fetchall()] == values
