@@ -169,6 +169,7 @@ def timed_run(as_of: dt.date, workers: int, full: bool = False) -> tuple[float, 
     run = recompute_run_start(as_of=as_of, full=full)
     chunk_ids = list(run.chunks.order_by("index").values_list("id", flat=True))
     connection.close()
+    chunks_started = time.perf_counter()
     if workers == 1:
         _worker(chunk_ids)
     else:
@@ -180,8 +181,11 @@ def timed_run(as_of: dt.date, workers: int, full: bool = False) -> tuple[float, 
             p.join()
             if p.exitcode != 0:
                 raise SystemExit(f"worker exited {p.exitcode}")
+    finish_started = time.perf_counter()
     run = recompute_run_finish(run_id=run.id)
-    return time.perf_counter() - started, run
+    ended = time.perf_counter()
+    run.phases = (chunks_started - started, finish_started - chunks_started, ended - finish_started)
+    return ended - started, run
 
 
 def _without_analysis_refresh() -> None:
@@ -247,4 +251,6 @@ def _timed(label: str, as_of: dt.date, workers: int, floor: float, full: bool = 
     seconds, result = timed_run(as_of, workers, full=full)
     print(f"   {label:<48} {seconds:7.1f} s = {seconds / floor:5.1f}× floor | {result.mode}: "
           f"evaluated={result.accounts_evaluated:,} of {result.accounts:,} accounts "
-          f"alerts_opened={result.alerts_opened:,} alerts_resolved={result.alerts_resolved:,}", flush=True)
+          f"alerts_opened={result.alerts_opened:,} alerts_resolved={result.alerts_resolved:,} | start "
+          f"{result.phases[0]:.1f} s, {result.chunks_total} chunks {result.phases[1]:.1f} s, finish {result.phases[2]:.1f} s",
+          flush=True)

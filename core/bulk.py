@@ -22,6 +22,15 @@ def array_literal(values: Sequence) -> str:
     `NULL`, a number, true/false, an ISO date or time, or text in double quotes with backslashes and double quotes
     escaped — the array input syntax of PostgreSQL's documentation (8.15.6); JSON goes as its text.
     """
+    # Whole columns of one plain type are joined at C speed; anything else element by element.
+    kinds = set(map(type, values))
+    kinds.discard(type(None))
+    if kinds <= {int} or kinds <= {dt.date}:  # str() of these never holds "None"
+        return "{" + ",".join(map(str, values)).replace("None", "NULL") + "}"
+    if kinds == {str} and None not in values:
+        joined = '","'.join(values)
+        if '"' not in joined and "\\" not in joined:
+            return '{"' + joined + '"}'
     return "{" + ",".join(map(_array_element, values)) + "}"
 
 

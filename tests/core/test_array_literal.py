@@ -15,6 +15,9 @@ def test_elements_are_written_in_the_array_input_syntax():
     assert array_literal([True, False]) == "{t,f}"
     assert array_literal(['a "b"', "c\\d", "NULL", ""]) == '{"a \\"b\\"","c\\\\d","NULL",""}'
     assert array_literal([]) == "{}"
+    assert array_literal(["a", "b"]) == '{"a","b"}'
+    assert array_literal(["a", None]) == '{"a",NULL}'
+    assert array_literal([dt.datetime(2026, 7, 20, 9, 30, tzinfo=dt.timezone.utc)]) == "{2026-07-20T09:30:00+00:00}"
 
 
 @pytest.mark.django_db
@@ -22,6 +25,9 @@ def test_elements_are_written_in_the_array_input_syntax():
     ([1, None, 2**40], "bigint"),
     ([dt.date(2026, 7, 20), None], "date"),
     (["plain", 'quote " inside', "back\\slash", "comma, brace } { and space", "NULL", "", None, "日本語"], "text"),
+    (["plain", "comma, brace } { and space", "NULL", "", "None", "日本語"], "text"),
+    ([None, None], "text"),
+    ([dt.datetime(2026, 7, 20, 9, 30, tzinfo=dt.timezone.utc), None], "timestamptz"),
     ([Decimal("12.50"), None], "numeric"),
     ([True, None, False], "boolean"),
 ])
