@@ -349,14 +349,14 @@ def _matched_list(text: str) -> list[int]:
 
 
 def recompute_selection(*, selection: AccountSelection, as_of: dt.date, config: EngineConfig | None = None,
-                        pending_taken: bool = False) -> ChunkStats:
-    """Recompute the selected accounts as of D. Call inside a transaction; `pending_taken` when the caller has
-    already taken the selection's change marks (take_pending_accounts) in it, before reading anything."""
+                        take_pending: bool = True) -> ChunkStats:
+    """Recompute the selected accounts as of D. Call inside a transaction. `take_pending=False` leaves the
+    selection's change marks alone: the caller took them already, or leaves them for the next run."""
     config = config or EngineConfig.load()
     stats = ChunkStats()
     tune_transaction()
     # First, before any data is read: a change committed from here on leaves a new mark for the next run.
-    if not pending_taken:
+    if take_pending:
         take_pending_accounts(selection)
     accounts = _read_accounts(selection, config.profiles)
     if not accounts:

@@ -135,7 +135,7 @@ def recompute_chunk(*, chunk_id: int) -> bool:
         if chunk.done:
             return False
         # The chunk's change marks are taken (first thing, inside this transaction) by _chunk_selection.
-        stats = recompute_selection(selection=_chunk_selection(chunk), as_of=chunk.run.as_of, pending_taken=True)
+        stats = recompute_selection(selection=_chunk_selection(chunk), as_of=chunk.run.as_of, take_pending=False)
         chunk.done = True
         chunk.finished_at = timezone.now()
         chunk.stats = stats.as_json()
@@ -218,5 +218,9 @@ def recompute_accounts(*, account_ids: Sequence[int], as_of: dt.date | None = No
         logger.info("recompute_accounts skipped: %s is before the latest recompute %s", as_of, latest)
         return False
     with transaction.atomic():
-        recompute_selection(selection=AccountSelection(ids=tuple(sorted(set(account_ids)))), as_of=as_of)
+        # The accounts' change marks stay for the next run: its date may be earlier than this evaluation's (a
+        # recompute --as-of between the latest run and today), and it must then evaluate them as of its own date.
+        # A run for this same date evaluates them again and finds nothing to change.
+        recompute_selection(selection=AccountSelection(ids=tuple(sorted(set(account_ids)))), as_of=as_of,
+                            take_pending=False)
     return True

@@ -208,16 +208,26 @@ def test_a_run_evaluates_the_changed_accounts_and_those_due_by_its_date(two_acco
     assert recompute_all(as_of=D + days(66)).accounts_evaluated == 1  # b only: its touch is new data
 
 
-def test_a_logged_touch_is_evaluated_at_once_and_not_again_at_night(two_accounts):
+def test_a_logged_touch_is_evaluated_at_once_and_again_by_the_next_run_whatever_its_date(two_accounts):
+    """Logged today, after a run as of D: the account is evaluated as of today at once. A recompute as of D+1 (before
+    today) must still leave it as a full run as of D+1 would, so its change mark stays for that run."""
     from contacts.services import touch_log
     from tests.factories import UserFactory
 
     a, _b = two_accounts
+    Opportunity.objects.create(external_id="N", account=a, opened_on=D - days(3), status="open")
     recompute_all(as_of=D)
     user = UserFactory(role="sales")
     touch_log(actor=user, account=a, kind="human", occurred_at=dt.datetime(2026, 7, 21, 10, tzinfo=dt.timezone.utc))
-    assert _pending() == set()  # the touch marked the account; its evaluation at once took the mark
-    assert AccountEvaluation.objects.filter(account=a).exists()
+    assert _pending() == {a.id}
+    assert CoverageRow.objects.get(account=a).last_touch_on == D + days(1)  # evaluated at once, as of today
+    run = recompute_all(as_of=D + days(1))
+    assert (run.mode, run.accounts_evaluated) == ("incremental", 1)
+    assert CoverageRow.objects.get(account=a).status in ("covered", "due_soon")  # as of D+1 the touch counts
+    after_incremental = _snapshot()
+    assert recompute_all(as_of=D + days(1), full=True).alerts_opened == 0
+    assert _snapshot() == after_incremental
+    assert _pending() == set()
 
 
 # --- PostgreSQL: an incremental night leaves exactly what a full night would -------------------------------------
