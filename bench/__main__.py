@@ -51,6 +51,8 @@ def main() -> None:
     parser.add_argument("--reuse-data", action="store_true",
                         help="recompute: keep accounts and touches already generated at this size, forget the runs")
     parser.add_argument("--generate-only", action="store_true", help="recompute: generate the data and stop")
+    parser.add_argument("--chunk-size", type=int, default=None, metavar="N",
+                        help="recompute: accounts per chunk (default: the engine's)")
     parser.add_argument("--next-nights", type=int, default=0, metavar="N",
                         help="recompute: only N more nights after the latest run, alternating one and two workers")
     args = parser.parse_args()

@@ -160,13 +160,17 @@ def _worker(chunk_ids: list[int]) -> None:
         recompute_chunk(chunk_id=chunk_id)
 
 
+# Accounts per chunk when --chunk-size is given (else the engine's default).
+CHUNK_SIZE: int | None = None
+
+
 def timed_run(as_of: dt.date, workers: int, full: bool = False) -> tuple[float, object]:
     from django.db import connection
 
-    from engine.services import recompute_run_finish, recompute_run_start
+    from engine.services import DEFAULT_CHUNK_SIZE, recompute_run_finish, recompute_run_start
 
     started = time.perf_counter()
-    run = recompute_run_start(as_of=as_of, full=full)
+    run = recompute_run_start(as_of=as_of, full=full, chunk_size=CHUNK_SIZE or DEFAULT_CHUNK_SIZE)
     chunk_ids = list(run.chunks.order_by("index").values_list("id", flat=True))
     connection.close()
     chunks_started = time.perf_counter()
@@ -197,6 +201,8 @@ def _without_analysis_refresh() -> None:
 
 
 def run(args) -> None:
+    global CHUNK_SIZE
+    CHUNK_SIZE = args.chunk_size
     _without_analysis_refresh()
     n_accounts = args.accounts or 1_000_000
     n_touches = args.touches or 10_000_000
