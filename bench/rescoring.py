@@ -16,6 +16,19 @@ CRITERIA = [
 ]
 
 
+def _vacuum_accounts() -> None:
+    """VACUUM ANALYZE the accounts before timing, as autovacuum would have by then in a running system.
+
+    The sections before write a million account rows at a time, back to back, faster than autovacuum clears the
+    dead rows they leave: rescoring on an accounts table holding 9.3M dead rows measured 92 s, on the same table
+    vacuumed 57.7 s.
+    """
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE accounts_account")
+
+
 def run(args) -> None:
     from accounts.models import Account
     from profiles.models import IcpProfile
@@ -25,6 +38,7 @@ def run(args) -> None:
     if not accounts:
         print("   no accounts: run the recompute section first")
         return
+    _vacuum_accounts()
     IcpProfile.objects.filter(name=PROFILE_NAME).delete()
     for label, criteria in (
         ("new profile", CRITERIA),
