@@ -76,7 +76,6 @@ def reset_engine() -> None:
         c.execute("DELETE FROM contacts_touch WHERE source = 'api'")
         c.execute("DELETE FROM accounts_lead WHERE external_id LIKE 'DL%'")
         c.execute("DELETE FROM accounts_opportunity WHERE external_id LIKE 'DW%'")
-        c.execute("TRUNCATE engine_pendingaccount")
         c.execute("UPDATE accounts_account SET state = '', state_since = NULL, state_initial = false, "
                   "state_as_of = NULL, icp_fit = 0, icp_tier = '', icp_matched = '[]', icp_profile_id = NULL")
         c.execute("VACUUM ANALYZE accounts_account")

@@ -47,6 +47,20 @@ def _array_element(value) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def date_sql() -> str:
+    """The placeholder of a date parameter compared with date columns: typed on PostgreSQL, plain on SQLite (which
+    stores dates as ISO text)."""
+    return "CAST(%s AS date)" if connection.vendor == "postgresql" else "%s"
+
+
+def date_param(day: dt.date | None):
+    """A date as a parameter for `date_sql()` (or any hand-written statement): as is on PostgreSQL, ISO text on
+    SQLite."""
+    if day is None or connection.vendor == "postgresql":
+        return day
+    return day.isoformat()
+
+
 def bulk_update_values(model: type[models.Model], objs: Sequence[models.Model], fields: Sequence[str], *, batch_size: int = 5000) -> int:
     if not objs:
         return 0

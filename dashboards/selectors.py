@@ -7,6 +7,7 @@ import datetime as dt
 from django.db import connection
 
 from contacts.models import Touch
+from core.bulk import date_param, date_sql
 from core.choices import State
 from engine.models import AccountEvaluation, RecomputeRun
 
@@ -46,7 +47,7 @@ def _figures_by_state(as_of: dt.date) -> list[tuple[str, int, int, int, int, int
     logged today, after the night of D) may have its latest touch after D: only for those few are the touches
     within the window up to D looked up.
     """
-    day = "CAST(%s AS date)" if connection.vendor == "postgresql" else "%s"
+    day = date_sql()
     touched = (f"CASE WHEN e.last_touch_on BETWEEN {day} AND {day} THEN 1 "
                f"WHEN e.last_touch_on > {day} AND EXISTS (SELECT 1 FROM {Touch._meta.db_table} t "
                f"WHERE t.account_id = e.account_id AND t.occurred_on BETWEEN {day} AND {day}) THEN 1 ELSE 0 END")
@@ -58,11 +59,10 @@ def _figures_by_state(as_of: dt.date) -> list[tuple[str, int, int, int, int, int
                SUM({touched}), SUM({touched})
         FROM {AccountEvaluation._meta.db_table} e
         GROUP BY e.state"""
-    p = as_of if connection.vendor == "postgresql" else as_of.isoformat()
+    p = date_param(as_of)
     params = []
     for days in (30, 90):
-        start = as_of - dt.timedelta(days=days - 1)
-        start = start if connection.vendor == "postgresql" else start.isoformat()
+        start = date_param(as_of - dt.timedelta(days=days - 1))
         params += [start, p, p, start, p]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

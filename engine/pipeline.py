@@ -22,7 +22,7 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from accounts.models import Account
-from core.bulk import array_literal, bulk_insert_copy, bulk_insert_rows, bulk_update_rows
+from core.bulk import array_literal, bulk_insert_copy, bulk_insert_rows, bulk_update_rows, date_param, date_sql
 from core.choices import owner_field_for_role
 from handoffs.calendar import BusinessCalendar, sla_due_at
 from handoffs.domain import RuleSpec, load_rule_specs, pick_rule
@@ -126,17 +126,9 @@ def _as_date(value) -> dt.date | None:
     return dt.date.fromisoformat(str(value)[:10])
 
 
-def _date_param(day: dt.date):
-    return day if connection.vendor == "postgresql" else day.isoformat()
-
-
-def _date_sql() -> str:
-    return "CAST(%s AS date)" if connection.vendor == "postgresql" else "%s"
-
-
 def _deal_aggregates(selection: AccountSelection, as_of: dt.date) -> dict[int, tuple]:
     where, params = selection.sql("account_id")
-    d = _date_sql()
+    d = date_sql()
     won = f"status = 'won' AND closed_on IS NOT NULL AND closed_on <= {d}"
     sql = f"""
         SELECT account_id,
@@ -152,7 +144,7 @@ def _deal_aggregates(selection: AccountSelection, as_of: dt.date) -> dict[int, t
         WHERE {where}
         GROUP BY account_id
     """
-    p = _date_param(as_of)
+    p = date_param(as_of)
     with connection.cursor() as cursor:
         cursor.execute(sql, [p, p, p, p, p, p, p, p] + params)
         return {
@@ -164,7 +156,7 @@ def _deal_aggregates(selection: AccountSelection, as_of: dt.date) -> dict[int, t
 
 def _lead_aggregates(selection: AccountSelection, as_of: dt.date) -> dict[int, tuple]:
     where, params = selection.sql("account_id")
-    d = _date_sql()
+    d = date_sql()
     is_open = f"created_on <= {d} AND (closed_on IS NULL OR closed_on > {d})"
     sql = f"""
         SELECT account_id,
@@ -176,7 +168,7 @@ def _lead_aggregates(selection: AccountSelection, as_of: dt.date) -> dict[int, t
         WHERE {where}
         GROUP BY account_id
     """
-    p = _date_param(as_of)
+    p = date_param(as_of)
     with connection.cursor() as cursor:
         cursor.execute(sql, [p, p, p, p, p, p] + params)
         return {row[0]: (int(row[1] or 0), None if row[2] is None else int(row[2]),
@@ -188,11 +180,11 @@ def _touch_dates(selection: AccountSelection, as_of: dt.date) -> dict[int, tuple
     """Each account's latest touch of any kind dated on or before D, and its earliest dated after D (it will come
     into view on that date)."""
     where, params = selection.sql("account_id")
-    d = _date_sql()
+    d = date_sql()
     sql = (f"SELECT account_id, MAX(CASE WHEN occurred_on <= {d} THEN occurred_on END), "
            f"MIN(CASE WHEN occurred_on > {d} THEN occurred_on END) "
            f"FROM contacts_touch WHERE {where} GROUP BY account_id")
-    p = _date_param(as_of)
+    p = date_param(as_of)
     with connection.cursor() as cursor:
         cursor.execute(sql, [p, p] + params)
         return {row[0]: (_as_date(row[1]), _as_date(row[2])) for row in cursor.fetchall()}
@@ -213,12 +205,12 @@ def _touch_counts(
     joined to the accounts' new `states` (those of the selection).
     """
     rows, params = [], []
-    d = _date_sql()
+    d = date_sql()
     for state, specs in requirements.items():
         for spec in specs:
             for role in spec.performer_roles or (None,):
                 rows.append(f"(%s, %s, %s, %s, {d}, %s)")
-                params += [state, spec.code, spec.kind, role, _date_param(spec.window_start(as_of)), spec.min_count]
+                params += [state, spec.code, spec.kind, role, date_param(spec.window_start(as_of)), spec.min_count]
     if not rows:
         return {}
     where, where_params = selection.sql("a.id")
@@ -254,9 +246,9 @@ def _touch_counts(
                                               where=where)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":  # the arrays come before D in the statement's text
-            cursor.execute(sql, params + where_params + [_date_param(as_of)])
+            cursor.execute(sql, params + where_params + [date_param(as_of)])
         else:
-            cursor.execute(sql, params + [_date_param(as_of)] + where_params)
+            cursor.execute(sql, params + [date_param(as_of)] + where_params)
         return {
             (row[0], row[1]): (int(row[2] or 0), _as_date(row[3]), _as_date(row[4]), _as_date(row[5]))
             for row in cursor.fetchall()
@@ -528,12 +520,8 @@ def _write_evaluations(rows: Sequence[tuple]) -> None:
             cursor.executemany(
                 f"INSERT INTO engine_accountevaluation ({names}) VALUES (%s, %s, %s, %s, %s) "
                 f"ON CONFLICT (account_id) DO UPDATE SET {updates}",
-                [(a, _iso(due), state, coverage, _iso(last)) for a, due, state, coverage, last in rows],
+                [(a, date_param(due), state, coverage, date_param(last)) for a, due, state, coverage, last in rows],
             )
-
-
-def _iso(day: dt.date | None) -> str | None:
-    return None if day is None else day.isoformat()
 
 
 # CoverageRow columns compared and written, in the order of the tuples `recompute_selection` builds.

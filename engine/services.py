@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Max, Min
+from django.db.models import Max, Min, QuerySet
 from django.utils import timezone
 
 from accounts.models import Account
@@ -17,7 +17,7 @@ from core.bulk import analyze_if_stale
 from core.timeutil import business_today, business_zone
 
 from . import domain
-from .models import AccountEvaluation, RecomputeChunk, RecomputeRun
+from .models import AccountEvaluation, PendingAccount, RecomputeChunk, RecomputeRun
 from .pipeline import AccountSelection, ChunkStats, EngineConfig, recompute_selection, take_pending_accounts
 
 logger = logging.getLogger(__name__)
@@ -63,13 +63,14 @@ def _run_mode(fingerprint: str, *, full: bool) -> str:
     return RecomputeRun.Mode.INCREMENTAL
 
 
+def _due(as_of: dt.date) -> QuerySet:
+    """Evaluations whose next date of change has come by `as_of` (read from the (due_on, account) index alone)."""
+    return AccountEvaluation.objects.filter(due_on__lte=as_of).values_list("account_id", flat=True)
+
+
 def _due_account_ids(as_of: dt.date) -> list[int]:
     """Accounts an incremental run evaluates: changed since their latest evaluation, or due by `as_of`."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT account_id FROM engine_accountevaluation WHERE due_on <= %s "
-            "UNION SELECT account_id FROM engine_pendingaccount ORDER BY 1", [as_of])
-        return [row[0] for row in cursor.fetchall()]
+    return sorted(set(_due(as_of)).union(PendingAccount.objects.values_list("account_id", flat=True)))
 
 
 def _chunk_bounds(*, mode: str, as_of: dt.date, chunk_size: int) -> list[tuple[int, int]]:
@@ -112,9 +113,7 @@ def _chunk_selection(chunk: RecomputeChunk) -> AccountSelection:
     changed = take_pending_accounts(selection)
     if chunk.run.mode != RecomputeRun.Mode.INCREMENTAL:
         return selection
-    due = AccountEvaluation.objects.filter(
-        account_id__gte=chunk.first_account_id, account_id__lte=chunk.last_account_id, due_on__lte=chunk.run.as_of,
-    ).values_list("account_id", flat=True)
+    due = _due(chunk.run.as_of).filter(account_id__gte=chunk.first_account_id, account_id__lte=chunk.last_account_id)
     return AccountSelection(ids=tuple(sorted(set(changed).union(due))))
 
 

@@ -316,3 +316,32 @@ def _figures_from_rows(as_of):
                 breadth[key] += Touch.objects.filter(account=account, occurred_on__lte=as_of,
                                                      occurred_on__gte=as_of - days(days_back - 1)).exists()
     return {"as_of": as_of.isoformat(), "by_state": by_state, "breadth": breadth}
+
+
+# --- PostgreSQL: how a night is planned ----------------------------------------------------------------------------
+
+def test_a_chunk_is_planned_without_parallel_workers_and_with_cached_page_costs(two_accounts):
+    from django.db import transaction
+
+    from engine.pipeline import AccountSelection, recompute_selection
+
+    a, b = two_accounts
+    with transaction.atomic():
+        recompute_selection(selection=AccountSelection(first_id=a.id, last_id=b.id), as_of=D)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('max_parallel_workers_per_gather'), "
+                           "current_setting('random_page_cost')")
+            assert cursor.fetchone() == ("0", "1.1")  # the server's defaults are 2 and 4
+
+
+def test_a_run_analyses_the_tables_whose_statistics_are_missing(two_accounts):
+    def reltuples(table):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [table])
+            return cursor.fetchone()[0]
+
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE engine_alert")  # emptied: no statistics (reltuples -1) until analysed
+    assert reltuples("engine_alert") < 0
+    recompute_all(as_of=D)
+    assert reltuples("engine_alert") >= 0
