@@ -27,7 +27,8 @@ def array_literal(values: Sequence) -> str:
     kinds.discard(type(None))
     if kinds <= {int} or kinds <= {dt.date}:  # str() of these never holds "None"
         return "{" + ",".join(map(str, values)).replace("None", "NULL") + "}"
-    if kinds == {str} and None not in values:
+    # Text, and text choices (str subclasses, which str.join reads as their values).
+    if kinds and all(issubclass(kind, str) for kind in kinds) and None not in values:
         joined = '","'.join(values)
         if '"' not in joined and "\\" not in joined:
             return '{"' + joined + '"}'

@@ -464,4 +464,8 @@ def next_change_on(
             candidates.append(result.due_on - dt.timedelta(days=max(1, result.requirement.window_days // 5)))
         if result.status == GRACE:
             candidates.append(state_since + p - day)
-    return min((d for d in candidates if d is not None and d > as_of), default=None)
+    earliest = None
+    for candidate in candidates:  # a plain loop: this runs for every evaluated account
+        if candidate is not None and candidate > as_of and (earliest is None or candidate < earliest):
+            earliest = candidate
+    return earliest

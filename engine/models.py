@@ -17,7 +17,10 @@ class CoverageStatus(models.TextChoices):
 class CoverageRow(models.Model):
     """One (account, requirement of its current state) as of the latest recompute (coverage-rules §4)."""
 
-    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="coverage_rows")
+    # Looked up by the (account, requirement) unique index: a second index on the account alone only cost every
+    # insert and every update the night could not make in place.
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="coverage_rows",
+                                db_index=False)
     state = models.CharField(max_length=20, choices=State.choices)
     requirement = models.CharField(max_length=40)
     kind = models.CharField(max_length=10, choices=TouchKind.choices)
@@ -67,7 +70,9 @@ class Alert(models.Model):
     # is, by definition, still under-covered as of the latest completed run, so no nightly write records "seen".
     changed_on = models.DateField()
     responsible_role = models.CharField(max_length=20, choices=Role.choices)
-    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="alerts")
+    # Looked up by alert_assignee_status_idx, which starts with it (no index of its own to write on every update).
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="alerts", db_index=False)
     gap = models.PositiveIntegerField()
     counted = models.PositiveIntegerField(default=0)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
@@ -154,6 +159,8 @@ class RecomputeChunk(models.Model):
     index = models.PositiveIntegerField()
     first_account_id = models.BigIntegerField()
     last_account_id = models.BigIntegerField()
+    # Incremental runs: the accounts of the range due or changed as the run started (engine.services._chunk_plan).
+    planned_account_ids = models.JSONField(default=list, blank=True)
     done = models.BooleanField(default=False)
     finished_at = models.DateTimeField(null=True, blank=True)
     stats = models.JSONField(default=dict, blank=True)

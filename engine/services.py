@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Max, Min, QuerySet
+from django.db.models import Max, Min
 from django.utils import timezone
 
 from accounts.models import Account
@@ -63,26 +63,24 @@ def _run_mode(fingerprint: str, *, full: bool) -> str:
     return RecomputeRun.Mode.INCREMENTAL
 
 
-def _due(as_of: dt.date) -> QuerySet:
-    """Evaluations whose next date of change has come by `as_of` (read from the (due_on, account) index alone)."""
-    return AccountEvaluation.objects.filter(due_on__lte=as_of).values_list("account_id", flat=True)
-
-
 def _due_account_ids(as_of: dt.date) -> list[int]:
-    """Accounts an incremental run evaluates: changed since their latest evaluation, or due by `as_of`."""
-    return sorted(set(_due(as_of)).union(PendingAccount.objects.values_list("account_id", flat=True)))
+    """Accounts an incremental run evaluates: changed since their latest evaluation, or due by `as_of` (their next
+    date of change has come; read from the (due_on, account) index alone)."""
+    due = AccountEvaluation.objects.filter(due_on__lte=as_of).values_list("account_id", flat=True)
+    return sorted(set(due).union(PendingAccount.objects.values_list("account_id", flat=True)))
 
 
-def _chunk_bounds(*, mode: str, as_of: dt.date, chunk_size: int) -> list[tuple[int, int]]:
-    """Ranges of account ids. Full: every id, `chunk_size` ids per range. Incremental: ranges holding
-    `chunk_size` due accounts each (the ids between two due accounts are not due)."""
+def _chunk_plan(*, mode: str, as_of: dt.date, chunk_size: int) -> list[tuple[int, int, list[int]]]:
+    """(first id, last id, planned ids) per chunk. Full: every id, `chunk_size` ids per range, none listed.
+    Incremental: the accounts due or changed as the run starts, `chunk_size` to a chunk, listed (so a chunk does
+    not look for them again) and bounded by the range their chunk takes later change marks from."""
     if mode == RecomputeRun.Mode.INCREMENTAL:
         ids = _due_account_ids(as_of)
-        return [(group[0], group[-1]) for group in (ids[i:i + chunk_size] for i in range(0, len(ids), chunk_size))]
+        return [(group[0], group[-1], group) for group in (ids[i:i + chunk_size] for i in range(0, len(ids), chunk_size))]
     bounds = Account.objects.aggregate(lo=Min("id"), hi=Max("id"))
     if bounds["lo"] is None:
         return []
-    return [(first, min(first + chunk_size - 1, bounds["hi"]))
+    return [(first, min(first + chunk_size - 1, bounds["hi"]), [])
             for first in range(bounds["lo"], bounds["hi"] + 1, chunk_size)]
 
 
@@ -95,26 +93,29 @@ def recompute_run_start(*, as_of: dt.date, chunk_size: int = DEFAULT_CHUNK_SIZE,
     analyze_if_stale(*NIGHTLY_TABLES)
     fingerprint = config_fingerprint(EngineConfig.load())
     mode = _run_mode(fingerprint, full=full)
-    bounds = _chunk_bounds(mode=mode, as_of=as_of, chunk_size=chunk_size)
+    plan = _chunk_plan(mode=mode, as_of=as_of, chunk_size=chunk_size)
     with transaction.atomic():
         run = RecomputeRun.objects.create(as_of=as_of, chunk_size=chunk_size, mode=mode,
-                                          config_fingerprint=fingerprint, chunks_total=len(bounds))
+                                          config_fingerprint=fingerprint, chunks_total=len(plan))
         RecomputeChunk.objects.bulk_create([
-            RecomputeChunk(run=run, index=index, first_account_id=first, last_account_id=last)
-            for index, (first, last) in enumerate(bounds)
+            RecomputeChunk(run=run, index=index, first_account_id=first, last_account_id=last,
+                           planned_account_ids=planned)
+            for index, (first, last, planned) in enumerate(plan)
         ])
     return run
 
 
 def _chunk_selection(chunk: RecomputeChunk) -> AccountSelection:
-    """The accounts a chunk evaluates: its whole range in a full run; in an incremental run those of its range
-    with a change mark (taken now, before anything is read) or due by the run's date."""
+    """The accounts a chunk evaluates: its whole range in a full run; in an incremental run those planned as the run
+    started (due or changed) and those of its range with a change mark now (taken first, before anything is read).
+
+    An account whose due date a logged touch moved after the run started has a change mark too (the touch left
+    it), so planning at the start misses nothing a chunk's own look would find."""
     selection = AccountSelection(first_id=chunk.first_account_id, last_id=chunk.last_account_id)
     changed = take_pending_accounts(selection)
     if chunk.run.mode != RecomputeRun.Mode.INCREMENTAL:
         return selection
-    due = _due(chunk.run.as_of).filter(account_id__gte=chunk.first_account_id, account_id__lte=chunk.last_account_id)
-    return AccountSelection(ids=tuple(sorted(set(changed).union(due))))
+    return AccountSelection(ids=tuple(sorted(set(changed).union(chunk.planned_account_ids))))
 
 
 def lock_chunk(chunk_id: int, *, nowait: bool = False) -> RecomputeChunk:

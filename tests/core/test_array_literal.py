@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 
 from core.bulk import array_literal
+from core.choices import State
 
 
 def test_elements_are_written_in_the_array_input_syntax():
@@ -20,6 +21,12 @@ def test_elements_are_written_in_the_array_input_syntax():
     assert array_literal([dt.datetime(2026, 7, 20, 9, 30, tzinfo=dt.timezone.utc)]) == "{2026-07-20T09:30:00+00:00}"
 
 
+def test_text_choices_are_written_as_their_values():
+
+    assert array_literal([State.ACTIVE, "x"]) == '{"ACTIVE","x"}'
+    assert array_literal([State.ACTIVE, 'q"']) == '{"ACTIVE","q\\""}'
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("values, pg_type", [
     ([1, None, 2**40], "bigint"),
@@ -27,6 +34,7 @@ def test_elements_are_written_in_the_array_input_syntax():
     (["plain", 'quote " inside', "back\\slash", "comma, brace } { and space", "NULL", "", None, "日本語"], "text"),
     (["plain", "comma, brace } { and space", "NULL", "", "None", "日本語"], "text"),
     ([None, None], "text"),
+    ([State.ACTIVE, "x"], "text"),
     ([dt.datetime(2026, 7, 20, 9, 30, tzinfo=dt.timezone.utc), None], "timestamptz"),
     ([Decimal("12.50"), None], "numeric"),
     ([True, None, False], "boolean"),

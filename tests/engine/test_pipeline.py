@@ -164,6 +164,19 @@ def test_alert_lifecycle_across_recomputes():
     assert first.status == "resolved"
 
 
+def test_a_requirement_with_several_performer_roles_counts_the_touches_of_each_of_them_together():
+    account = AccountFactory()
+    OpportunityFactory(account=account, opened_on=D - days(30))
+    Requirement.objects.filter(standard__state="NEGOTIATION", code="human").update(
+        min_count=2, performer_roles=["sales", "executive"])
+    add_touch(account, D - days(1), role="sales")
+    add_touch(account, D - days(2), role="executive")
+    add_touch(account, D - days(3), role="csm")  # not a performer of this requirement
+    recompute_all(as_of=D)
+    row = rows(account)["human"]
+    assert (row.counted, row.gap, row.status, row.last_touch_on) == (2, 0, "covered", D - days(1))
+
+
 def test_removing_a_requirement_resolves_its_alerts_as_standard_changed():
     account = AccountFactory()
     OpportunityFactory(account=account, opened_on=D - days(30))
