@@ -29,9 +29,9 @@ def array_literal(values: Sequence) -> str:
         return "{" + ",".join(map(str, values)).replace("None", "NULL") + "}"
     # Text, and text choices (str subclasses, which str.join reads as their values).
     if kinds and all(issubclass(kind, str) for kind in kinds) and None not in values:
-        joined = '","'.join(values)
-        if '"' not in joined and "\\" not in joined:
-            return '{"' + joined + '"}'
+        text = "".join(values)  # the values alone: the quotes between them are not theirs
+        if '"' not in text and "\\" not in text:
+            return '{"' + '","'.join(values) + '"}'
     return "{" + ",".join(map(_array_element, values)) + "}"
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from core.choices import State
 
@@ -61,8 +62,9 @@ class TouchRecord:
     performer_role: str
 
 
-@dataclass(frozen=True)
-class AccountFacts:
+# The records made for every evaluated account are named tuples: immutable as frozen dataclasses, and made
+# in less than half the time (the nightly run makes a few per account).
+class AccountFacts(NamedTuple):
     first_won_on: dt.date | None
     won_count: int
     active_customer: bool
@@ -106,8 +108,7 @@ class RequirementSpec:
         return touch.kind == self.kind and (not self.performer_roles or touch.performer_role in self.performer_roles)
 
 
-@dataclass(frozen=True)
-class RequirementResult:
+class RequirementResult(NamedTuple):
     requirement: RequirementSpec
     counted: int
     gap: int
@@ -116,8 +117,7 @@ class RequirementResult:
     due_on: dt.date | None
 
 
-@dataclass(frozen=True)
-class StateStep:
+class StateStep(NamedTuple):
     state: str
     since: dt.date
     initial: bool
@@ -327,16 +327,14 @@ def coverage_class(statuses: Iterable[str]) -> str:
 # --- alerts (§5) ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class OpenAlert:
+class OpenAlert(NamedTuple):
     id: int
     account_id: int
     state: str
     requirement: str
 
 
-@dataclass(frozen=True)
-class UnderCoverage:
+class UnderCoverage(NamedTuple):
     account_id: int
     state: str
     requirement: str

@@ -260,10 +260,11 @@ def _touch_counts(
         sql = _TOUCH_COUNTS_RANKED_SQL.format(columns=columns, rows=', '.join(rows), role_match=role_match, d=d,
                                               where=where)
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":  # the arrays come before D in the statement's text
+        if connection.vendor == "postgresql":  # the arrays come before D in the statement's text; dates as dates
             cursor.execute(sql, params + where_params + [date_param(as_of)])
-        else:
-            cursor.execute(sql, params + [date_param(as_of)] + where_params)
+            return {(account_id, code): (counted, nth, latest, oldest)
+                    for account_id, code, counted, nth, latest, oldest in cursor.fetchall()}
+        cursor.execute(sql, params + [date_param(as_of)] + where_params)
         return {
             (row[0], row[1]): (int(row[2] or 0), _as_date(row[3]), _as_date(row[4]), _as_date(row[5]))
             for row in cursor.fetchall()
@@ -471,7 +472,7 @@ def recompute_selection(*, selection: AccountSelection, as_of: dt.date, config: 
             latest_won_contract_end=deal[3], requirements=results, state_since=step.since,
             next_dated_fact_on=_earliest(deal[6], leads.get(account_id, no_lead)[2], next_touch_on),
         )
-        evaluations.append((account_id, due_on, step.state, domain.coverage_class(r.status for r, _ in results),
+        evaluations.append((account_id, due_on, step.state, domain.coverage_class([r.status for r, _ in results]),
                             last_touch_on))
     _write_coverage_rows(selection=selection, as_of=as_of, rows=coverage_rows)
     _write_evaluations(evaluations)
@@ -577,7 +578,7 @@ def _apply_alerts(
     opened_on = {row[0]: row[4] for row in open_rows}
     current = {row[0]: row[5:] for row in open_rows}
     plan = domain.reconcile_alerts(
-        open_alerts=[domain.OpenAlert(*row) for row in open_alerts],
+        open_alerts=[domain.OpenAlert._make(row) for row in open_alerts],
         under_covered=under_covered,
         current_state={account_id: step.state for account_id, step in steps.items()},
         requirement_codes_by_state={state: {s.code for s in specs} for state, specs in requirements.items()},

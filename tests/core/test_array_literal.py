@@ -21,6 +21,20 @@ def test_elements_are_written_in_the_array_input_syntax():
     assert array_literal([dt.datetime(2026, 7, 20, 9, 30, tzinfo=dt.timezone.utc)]) == "{2026-07-20T09:30:00+00:00}"
 
 
+def test_whole_columns_of_numbers_dates_or_plain_text_are_joined_without_quoting_each_element(monkeypatch):
+    import core.bulk
+
+    def element_by_element(value):
+        raise AssertionError(f"{value!r} was quoted on its own")
+
+    monkeypatch.setattr(core.bulk, "_array_element", element_by_element)
+    assert array_literal([1, None, 2]) == "{1,NULL,2}"
+    assert array_literal([dt.date(2026, 7, 20), None]) == "{2026-07-20,NULL}"
+    assert array_literal(["covered", "", State.ACTIVE]) == '{"covered","","ACTIVE"}'
+    with pytest.raises(AssertionError):  # a quote inside a value is escaped element by element
+        array_literal(['a "b"', "c"])
+
+
 def test_text_choices_are_written_as_their_values():
 
     assert array_literal([State.ACTIVE, "x"]) == '{"ACTIVE","x"}'
