@@ -63,6 +63,7 @@ def generate(n_accounts: int, n_touches: int) -> None:
 
 
 ENGINE_TABLES = ("engine_alert, engine_coveragerow, engine_recomputerun, segments_statetransition, "
+                 "engine_evaluationtally, engine_evaluationtallychange, "
                  "dashboards_dailysnapshot, engine_accountevaluation, engine_pendingaccount")
 
 
@@ -148,6 +149,41 @@ def add_a_days_data(day: dt.date, n_touches: int) -> str:
         # tables (a checkpoint, every 5 minutes by default) long before it: not during the timed run.
         c.execute("CHECKPOINT")
     return f"{touches:,} touches, {leads:,} leads, {deals:,} won deals; {pending:,} accounts changed"
+
+
+def autovacuum_between_nights() -> list[str]:
+    """Between two nights, what autovacuum would have done (when the server's is off, as this machine's is):
+    VACUUM ANALYZE each table a night reads or writes whose dead rows, or rows inserted since its last vacuum, are
+    past autovacuum's threshold for it (threshold + scale factor × rows, from the table's own settings — migration
+    engine/0011 — or the server's). Returns the tables vacuumed; none when autovacuum is on."""
+    from django.db import connection
+
+    from engine.services import NIGHTLY_TABLES
+
+    vacuumed = []
+    with connection.cursor() as c:
+        c.execute("SELECT current_setting('autovacuum') = 'on'")
+        if c.fetchone()[0]:
+            return vacuumed
+        for table in NIGHTLY_TABLES:
+            c.execute("""
+                SELECT s.n_dead_tup, s.n_ins_since_vacuum, greatest(c.reltuples, 0), coalesce(c.reloptions, '{}')
+                FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid WHERE s.relid = %s::regclass""", [table])
+            dead, inserted, rows, options = c.fetchone()
+            own = dict(option.split("=", 1) for option in options)
+
+            def setting(name):
+                if name in own:
+                    return float(own[name])
+                c.execute("SELECT current_setting(%s)::float", [name])
+                return c.fetchone()[0]
+
+            if (dead > setting("autovacuum_vacuum_threshold") + setting("autovacuum_vacuum_scale_factor") * rows
+                    or inserted > setting("autovacuum_vacuum_insert_threshold")
+                    + setting("autovacuum_vacuum_insert_scale_factor") * rows):
+                c.execute(f"VACUUM ANALYZE {table}")
+                vacuumed.append(table)
+    return vacuumed
 
 
 def _worker(chunk_ids) -> None:
@@ -261,7 +297,10 @@ def _nights(latest: dt.date, nights: int, floor: float, n_touches: int) -> None:
     forced to evaluate every account, for comparison."""
     for night in range(1, nights + 2):
         day = latest + dt.timedelta(days=night)
-        print(f"   {day}: {add_a_days_data(day - dt.timedelta(days=1), n_touches)}", flush=True)
+        vacuumed = autovacuum_between_nights()
+        print(f"   {day}: {add_a_days_data(day - dt.timedelta(days=1), n_touches)}"
+              f"{'; autovacuum (off on this server) done as configured: ' + ', '.join(vacuumed) if vacuumed else ''}",
+              flush=True)
         full = night == nights + 1
         workers = 1 if night % 2 or full else 2
         label = "next night, every account (--full), 1 worker" if full else \

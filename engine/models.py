@@ -198,6 +198,36 @@ class AccountEvaluation(models.Model):
         indexes = [models.Index(fields=["due_on", "account"], name="evaluation_due_on_idx")]
 
 
+class EvaluationTally(models.Model):
+    """How many accounts' evaluations have each state, coverage class and latest touch: what the coverage figures
+    count (coverage-rules §9), in a few thousand rows instead of a scan of one row per account.
+
+    On PostgreSQL, triggers on AccountEvaluation (migration engine/0010) record every statement's net change in
+    EvaluationTallyChange — insert only, so chunks running side by side never wait for one another's rows — and a
+    run's last step folds those changes in (engine.services.fold_tally_changes). Whatever writes or deletes
+    evaluations (the pipeline, a logged touch, an account deleted with its evaluation) is counted. The figures add
+    the changes not folded yet. SQLite counts the evaluations themselves.
+    """
+
+    state = models.CharField(max_length=20)
+    coverage = models.CharField(max_length=20, blank=True)
+    last_touch_on = models.DateField(null=True, blank=True)
+    accounts = models.BigIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["state", "coverage", "last_touch_on"], nulls_distinct=False,
+                                               name="evaluation_tally_key")]
+
+
+class EvaluationTallyChange(models.Model):
+    """A statement's net change to EvaluationTally (accounts added, negative when removed), until folded in."""
+
+    state = models.CharField(max_length=20)
+    coverage = models.CharField(max_length=20, blank=True)
+    last_touch_on = models.DateField(null=True, blank=True)
+    accounts = models.IntegerField()
+
+
 class PendingAccount(models.Model):
     """An account whose data changed since its latest evaluation (touches, deals, leads or its own columns).
 
