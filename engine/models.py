@@ -76,7 +76,10 @@ class Alert(models.Model):
     gap = models.PositiveIntegerField()
     counted = models.PositiveIntegerField(default=0)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
-    acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Not indexed: only shown with its alert, never looked up by (an index would be written by every alert the night
+    # inserts or rewrites; deleting a user clears it with one scan).
+    acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                        related_name="+", db_index=False)
     snoozed_until = models.DateField(null=True, blank=True)
     # Today's priority parts (engine.worklist), written by the pipeline with the alert: Today reads a page of a
     # person's or a role's alerts straight off an index instead of computing every alert's priority per request.
@@ -193,9 +196,10 @@ class AccountEvaluation(models.Model):
     # The latest touch of any kind dated on or before the evaluation's date.
     last_touch_on = models.DateField(null=True, blank=True)
 
-    class Meta:
-        # The accounts due by a date (the run's start, each chunk's range), read from the index alone.
-        indexes = [models.Index(fields=["due_on", "account"], name="evaluation_due_on_idx")]
+    # No index on due_on: a night moves the due date of nearly every account it evaluates, and an indexed due_on made
+    # each of those updates write two index entries (and, after a checkpoint, a full image of each index page it
+    # touched) instead of rewriting the row in place (HOT; the table keeps room for it, migration engine/0007).
+    # The accounts due by a run's date are read once per run, as it starts: one scan of this narrow table.
 
 
 class EvaluationTally(models.Model):

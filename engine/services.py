@@ -67,7 +67,7 @@ def _run_mode(fingerprint: str, *, full: bool) -> str:
 
 def _due_account_ids(as_of: dt.date) -> list[int]:
     """Accounts an incremental run evaluates: changed since their latest evaluation, or due by `as_of` (their next
-    date of change has come; read from the (due_on, account) index alone)."""
+    date of change has come; one scan of the evaluations, which hold no index on due_on: see the model)."""
     due = AccountEvaluation.objects.filter(due_on__lte=as_of).values_list("account_id", flat=True)
     return sorted(set(due).union(PendingAccount.objects.values_list("account_id", flat=True)))
 
