@@ -443,17 +443,25 @@ def recompute_selection(*, selection: AccountSelection, as_of: dt.date, config: 
     under_covered: list[domain.UnderCoverage] = []
     evaluations: list[tuple] = []
     owners = {row[0]: row for row in accounts}
+    # Per state, its requirements with where their responsible role's owner is in an account's row (None: a role
+    # without owners).
+    specs_by_state = {
+        state: [(spec, _OWNER_INDEX[f"{field}_id"] if (field := owner_field_for_role(spec.responsible_role)) else None)
+                for spec in specs]
+        for state, specs in config.requirements.items()
+    }
+    no_counts = (0, None, None, None)
     for account_id, step in steps.items():
         results = []
-        for spec in config.requirements.get(step.state, ()):
-            counted, nth, last, oldest = counts.get((account_id, spec.code), (0, None, None, None))
+        row = owners[account_id]
+        for spec, owner_index in specs_by_state.get(step.state, ()):
+            counted, nth, last, oldest = counts.get((account_id, spec.code), no_counts)
             result = domain.evaluate_requirement(
                 requirement=spec, counted=counted, nth_recent_on=nth, last_touch_on=last, as_of=as_of,
                 state_since=step.since, state_initial=step.initial,
             )
             results.append((result, oldest))
-            owner_field = owner_field_for_role(spec.responsible_role)
-            assignee_id = owners[account_id][_OWNER_INDEX[f"{owner_field}_id"]] if owner_field else None
+            assignee_id = row[owner_index] if owner_index is not None else None
             coverage_rows[(account_id, spec.code)] = (
                 step.state, spec.kind, spec.min_count, spec.window_days, result.counted, result.gap, result.status,
                 result.last_touch_on, result.due_on, spec.responsible_role, assignee_id,
