@@ -79,8 +79,8 @@ def test_folding_changes_nothing_the_figures_show(require_postgres):
 
 @pytest.mark.django_db(transaction=True)
 def test_emptying_the_evaluations_empties_the_tally(require_postgres):
-    OpportunityFactory(account=AccountFactory(), opened_on=D - dt.timedelta(days=30))
-    recompute_all(as_of=D)
+    for coverage in ("grace", "grace", "compliant"):
+        AccountEvaluation.objects.create(account=AccountFactory(), state="LOYAL", coverage=coverage)
     fold_tally_changes()
     assert EvaluationTally.objects.exists()
     with connection.cursor() as cursor:
