@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 import multiprocessing
+import statistics
 import time
 
 AS_OF = dt.date(2026, 7, 20)
+# Incremental nights after the first run, alternating one and two workers: three of each.
+NIGHTS = 6
 
 
 def generate(n_accounts: int, n_touches: int) -> None:
@@ -277,7 +280,7 @@ def run(args) -> None:
     print(f"   floor (one SQL pass counting touches per account and kind in the window), median: {floor:6.2f} s",
           flush=True)
     _timed("first run (every account classified), 1 worker", AS_OF, 1, floor)
-    _nights(AS_OF, 4, floor, n_touches)
+    _nights(AS_OF, NIGHTS, floor, n_touches)
 
 
 def next_nights(nights: int) -> None:
@@ -296,7 +299,8 @@ def next_nights(nights: int) -> None:
 
 def _nights(latest: dt.date, nights: int, floor: float, n_touches: int) -> None:
     """Nights after `latest`, each after a day's new data, alternating one and two workers; then one more night
-    forced to evaluate every account, for comparison."""
+    forced to evaluate every account, for comparison; then the median night of each number of workers."""
+    seconds_by_workers: dict[int, list[float]] = {}
     for night in range(1, nights + 2):
         day = latest + dt.timedelta(days=night)
         vacuumed = autovacuum_between_nights()
@@ -307,13 +311,25 @@ def _nights(latest: dt.date, nights: int, floor: float, n_touches: int) -> None:
         workers = 1 if night % 2 or full else 2
         label = "next night, every account (--full), 1 worker" if full else \
             f"next night, {workers} worker{'s' if workers > 1 else ''}"
-        _timed(label, day, workers, floor, full=full)
+        seconds = _timed(label, day, workers, floor, full=full)
+        if not full:
+            seconds_by_workers.setdefault(workers, []).append(seconds)
+    medians = {workers: statistics.median(times) for workers, times in sorted(seconds_by_workers.items())}
+    for workers, median in medians.items():
+        times = seconds_by_workers[workers]
+        print(f"   incremental nights, {workers} worker{'s' if workers > 1 else ''}: median {median:.1f} s = "
+              f"{median / floor:.1f}× floor (goal: within 4×; nights: {', '.join(f'{t:.1f}' for t in times)} s)",
+              flush=True)
+    if len(medians) == 2:
+        print(f"   two workers faster than one: {'yes' if medians[2] < medians[1] else 'NO'} "
+              f"({medians[1] / medians[2]:.2f}× faster)", flush=True)
 
 
-def _timed(label: str, as_of: dt.date, workers: int, floor: float, full: bool = False) -> None:
+def _timed(label: str, as_of: dt.date, workers: int, floor: float, full: bool = False) -> float:
     seconds, result = timed_run(as_of, workers, full=full)
     print(f"   {label:<48} {seconds:7.1f} s = {seconds / floor:5.1f}× floor | {result.mode}: "
           f"evaluated={result.accounts_evaluated:,} of {result.accounts:,} accounts "
           f"alerts_opened={result.alerts_opened:,} alerts_resolved={result.alerts_resolved:,} | start "
           f"{result.phases[0]:.1f} s, {result.chunks_total} chunks {result.phases[1]:.1f} s, finish {result.phases[2]:.1f} s",
           flush=True)
+    return seconds
