@@ -187,6 +187,8 @@ def _touch_dates(selection: AccountSelection, as_of: dt.date) -> dict[int, tuple
     p = date_param(as_of)
     with connection.cursor() as cursor:
         cursor.execute(sql, [p, p] + params)
+        if connection.vendor == "postgresql":  # dates as dates
+            return {account_id: (latest, upcoming) for account_id, latest, upcoming in cursor.fetchall()}
         return {row[0]: (_as_date(row[1]), _as_date(row[2])) for row in cursor.fetchall()}
 
 
@@ -553,6 +555,19 @@ COVERAGE_VALUE_FIELDS = ("state", "kind", "min_count", "window_days", "counted",
                          "due_on", "responsible_role", "assignee_id")
 
 
+def _coverage_rows_of(selection: AccountSelection):
+    """The selection's coverage rows as (id, account, requirement, *COVERAGE_VALUE_FIELDS) tuples: on PostgreSQL in
+    one plain fetch (values as the pipeline builds them); elsewhere through the ORM, which reads SQLite's dates."""
+    if connection.vendor != "postgresql":
+        return selection.filter(CoverageRow.objects.all()).values_list(
+            "id", "account_id", "requirement", *COVERAGE_VALUE_FIELDS).iterator(chunk_size=10_000)
+    where, params = selection.sql("account_id")
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id, account_id, requirement, {', '.join(COVERAGE_VALUE_FIELDS)} "
+                       f"FROM {CoverageRow._meta.db_table} WHERE {where}", params)
+        return cursor.fetchall()
+
+
 def _write_coverage_rows(*, selection: AccountSelection, as_of: dt.date, rows: dict[tuple[int, str], tuple]) -> None:
     """Bring the selection's coverage rows to `rows`: insert the new, rewrite the changed, delete the gone.
 
@@ -561,9 +576,7 @@ def _write_coverage_rows(*, selection: AccountSelection, as_of: dt.date, rows: d
     """
     stale_ids: list[int] = []
     changed: list[CoverageRow] = []
-    for row_id, account_id, requirement, *values in selection.filter(CoverageRow.objects.all()).values_list(
-        "id", "account_id", "requirement", *COVERAGE_VALUE_FIELDS
-    ).iterator(chunk_size=10_000):
+    for row_id, account_id, requirement, *values in _coverage_rows_of(selection):
         new = rows.pop((account_id, requirement), None)
         if new is None:
             stale_ids.append(row_id)
