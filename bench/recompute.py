@@ -13,6 +13,7 @@ import datetime as dt
 import multiprocessing
 import statistics
 import time
+from collections.abc import Iterable
 
 AS_OF = dt.date(2026, 7, 20)
 # Incremental nights after the first run, alternating one and two workers: three of each.
@@ -191,8 +192,8 @@ def autovacuum_between_nights() -> list[str]:
     return vacuumed
 
 
-def _worker(chunk_ids) -> None:
-    """Run chunks from `chunk_ids` (a list, or a queue ending with None) in a fresh connection."""
+def _worker(chunk_ids: Iterable[int]) -> None:
+    """Run the chunks `chunk_ids` gives, in a fresh connection."""
     import django
     from django.db import connection
 
@@ -200,12 +201,7 @@ def _worker(chunk_ids) -> None:
     django.setup()
     from engine.services import recompute_chunk
 
-    if isinstance(chunk_ids, list):
-        for chunk_id in chunk_ids:
-            recompute_chunk(chunk_id=chunk_id)
-        return
-    # As Celery workers with a prefetch of one take tasks: the next chunk goes to whichever is free first.
-    for chunk_id in iter(chunk_ids.get, None):
+    for chunk_id in chunk_ids:
         recompute_chunk(chunk_id=chunk_id)
 
 
@@ -235,7 +231,8 @@ def timed_run(as_of: dt.date, workers: int, full: bool = False) -> tuple[float, 
         queue = ctx.Queue()
         for chunk_id in [*chunk_ids, *[None] * workers]:
             queue.put(chunk_id)
-        procs = [ctx.Process(target=_worker, args=(queue,)) for _ in range(workers)]
+        # As Celery workers with a prefetch of one take tasks: the next chunk goes to whichever is free first.
+        procs = [ctx.Process(target=_worker, args=(iter(queue.get, None),)) for _ in range(workers)]
         for p in procs:
             p.start()
         for p in procs:

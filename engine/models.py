@@ -235,7 +235,7 @@ class EvaluationTallyChange(models.Model):
 class PendingAccount(models.Model):
     """An account whose data changed since its latest evaluation (touches, deals, leads or its own columns).
 
-    On PostgreSQL, triggers (migration engine/0004) add rows in the writing transaction whatever wrote — an import,
+    On PostgreSQL, triggers (migration engine/0005) add rows in the writing transaction whatever wrote — an import,
     a page, the API, the shell; the pipeline removes an account's row as the first step of evaluating it, so a
     change committed while it runs is seen by the next run. No foreign key: a row of a deleted account is
     harmless and removed by the next run over its range.

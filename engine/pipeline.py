@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -208,21 +208,19 @@ def _touch_counts(
     """(account, requirement) -> (counted in window, n-th most recent counting date, last matching date ≤ D,
     oldest counting date in the window).
 
-    One query for the chunk. Requirements go in as a VALUES list, one row per performer role (NULL = any role),
-    joined to the accounts' new `states` (those of the selection).
+    One query for the chunk. Requirements go in as a VALUES list joined to the accounts' new states: on PostgreSQL
+    `states` (the selection's accounts), one row per requirement with its performer roles as an array; elsewhere the
+    accounts' rows, one requirement row per performer role. No role means any role.
     """
+    specs = [(state, spec) for state, requirement_specs in requirements.items() for spec in requirement_specs]
+    if not specs:
+        return {}
     d = date_sql()
     if connection.vendor == "postgresql":
-        # One VALUES row per requirement, its performer roles as an array (NULL = any role).
-        rows, params = [], []
-        for state, specs in requirements.items():
-            for spec in specs:
-                rows.append(f"(%s, %s, %s, %s::text[], {d}, %s)")
-                params += [state, spec.code, spec.kind,
-                           array_literal(list(spec.performer_roles)) if spec.performer_roles else None,
-                           spec.window_start(as_of), spec.min_count]
-        if not rows:
-            return {}
+        rows = [f"(%s, %s, %s, %s::text[], {d}, %s)"] * len(specs)
+        params = [value for state, spec in specs for value in (
+            state, spec.code, spec.kind, array_literal(list(spec.performer_roles)) if spec.performer_roles else None,
+            spec.window_start(as_of), spec.min_count)]
         # The accounts and their new states travel as two arrays: no visit to each account's row.
         where_params = [array_literal(list(states)), array_literal(list(states.values()))]
         # Same answer without ranking every touch of the year: the window's dates newest first in one array per
@@ -248,14 +246,10 @@ def _touch_counts(
         """
     else:
         rows, params = [], []
-        for state, specs in requirements.items():
-            for spec in specs:
-                for role in spec.performer_roles or (None,):
-                    rows.append(f"(%s, %s, %s, %s, {d}, %s)")
-                    params += [state, spec.code, spec.kind, role, date_param(spec.window_start(as_of)),
-                               spec.min_count]
-        if not rows:
-            return {}
+        for state, spec in specs:
+            for role in spec.performer_roles or (None,):
+                rows.append(f"(%s, %s, %s, %s, {d}, %s)")
+                params += [state, spec.code, spec.kind, role, date_param(spec.window_start(as_of)), spec.min_count]
         where, where_params = selection.sql("a.id")
         columns = "req(state, code, kind, role, window_start, min_count)"
         role_match = "(req.role IS NULL OR t.performer_role = req.role)"
@@ -555,7 +549,7 @@ COVERAGE_VALUE_FIELDS = ("state", "kind", "min_count", "window_days", "counted",
                          "due_on", "responsible_role", "assignee_id")
 
 
-def _coverage_rows_of(selection: AccountSelection):
+def _coverage_rows_of(selection: AccountSelection) -> Iterable[tuple]:
     """The selection's coverage rows as (id, account, requirement, *COVERAGE_VALUE_FIELDS) tuples: on PostgreSQL in
     one plain fetch (values as the pipeline builds them); elsewhere through the ORM, which reads SQLite's dates."""
     if connection.vendor != "postgresql":
@@ -575,7 +569,7 @@ def _write_coverage_rows(*, selection: AccountSelection, as_of: dt.date, rows: d
     writes little; three statements at most, whatever the number of rows.
     """
     stale_ids: list[int] = []
-    changed: list[CoverageRow] = []
+    changed: list[tuple] = []
     for row_id, account_id, requirement, *values in _coverage_rows_of(selection):
         new = rows.pop((account_id, requirement), None)
         if new is None:

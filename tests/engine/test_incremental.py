@@ -208,6 +208,27 @@ def test_a_run_evaluates_the_changed_accounts_and_those_due_by_its_date(two_acco
     assert recompute_all(as_of=D + days(66)).accounts_evaluated == 1  # b only: its touch is new data
 
 
+def test_a_change_committed_after_a_run_is_planned_is_seen_by_that_run_or_left_for_the_next(two_accounts):
+    """A run lists its due accounts as it starts; a chunk still takes the change marks of its range when it runs."""
+    from engine.services import recompute_chunk, recompute_run_finish, recompute_run_start
+
+    a, b = two_accounts
+    Opportunity.objects.create(external_id="W", account=a, opened_on=D - days(400), closed_on=D - days(300),
+                               status="won")
+    recompute_all(as_of=D)
+    run = recompute_run_start(as_of=D + days(65))  # a is due (its won close leaves the window), b is not
+    chunk = run.chunks.get()
+    assert chunk.planned_account_ids == [a.id]
+    _touch(a, D + days(65))  # committed after the plan, before a's chunk: that chunk reads it
+    _touch(b, D + days(65))  # outside every chunk of this run: left marked for the next
+    recompute_chunk(chunk_id=chunk.id)
+    run = recompute_run_finish(run_id=run.id)
+    assert run.accounts_evaluated == 1
+    assert AccountEvaluation.objects.get(account=a).last_touch_on == D + days(65)
+    assert _pending() == {b.id}
+    assert recompute_all(as_of=D + days(66)).accounts_evaluated == 1  # b
+
+
 def test_a_logged_touch_is_evaluated_at_once_and_again_by_the_next_run_whatever_its_date(two_accounts):
     """Logged today, after a run as of D: the account is evaluated as of today at once. A recompute as of D+1 (before
     today) must still leave it as a full run as of D+1 would, so its change mark stays for that run."""
