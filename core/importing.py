@@ -27,7 +27,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import connection, models
 
-from core.bulk import analyze_if_stale
+from core.bulk import analyze_if_stale, cyclic_gc_paused
 
 BATCH_SIZE = 2000
 STAGED_BATCH_SIZE = 10_000
@@ -1298,23 +1298,21 @@ def run_import(
                                                     write_despite_errors=dry_run or skip_invalid)
             else:
                 importer = Importer(spec=spec, context=context, blank_clears=blank_clears, on_error=record)
-            gc_was_enabled = gc.isenabled()
-            gc.disable()  # millions of short-lived acyclic objects: cyclic collection would only cost time
             try:
-                for block in blocks:
-                    if importer.flush_block(block, parse):
-                        gc.collect(1)  # the young generations only: what a batch's cell errors left behind
-                    if progress:
-                        progress(importer.result.rows)
-                if importer.result.rows == 0:
-                    raise ImportAborted("the file has a header but no data rows", line=2)
-                # With errors and without --skip-invalid everything is rolled back: the merge is only worth
-                # running on a dry run, whose summary counts what would be created and updated.
-                importer.finish(write=dry_run or skip_invalid or not importer.result.errors)
+                # Millions of short-lived acyclic objects: cyclic collection would only cost time.
+                with cyclic_gc_paused():
+                    for block in blocks:
+                        if importer.flush_block(block, parse):
+                            gc.collect(1)  # the young generations only: what a batch's cell errors left behind
+                        if progress:
+                            progress(importer.result.rows)
+                    if importer.result.rows == 0:
+                        raise ImportAborted("the file has a header but no data rows", line=2)
+                    # With errors and without --skip-invalid everything is rolled back: the merge is only worth
+                    # running on a dry run, whose summary counts what would be created and updated.
+                    importer.finish(write=dry_run or skip_invalid or not importer.result.errors)
             finally:
                 importer.abandon()  # no thread outlives the transaction, whatever was raised
-                if gc_was_enabled:
-                    gc.enable()
             if dry_run or (importer.result.errors and not skip_invalid):
                 raise _RollBack
     except _RollBack:

@@ -22,7 +22,9 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from accounts.models import Account
-from core.bulk import array_literal, bulk_insert_copy, bulk_insert_rows, bulk_update_rows, date_param, date_sql
+from core.bulk import (
+    array_literal, bulk_insert_copy, bulk_insert_rows, bulk_update_rows, cyclic_gc_paused, date_param, date_sql,
+)
 from core.choices import owner_field_for_role
 from handoffs.calendar import BusinessCalendar, sla_due_at
 from handoffs.domain import RuleSpec, load_rule_specs, pick_rule
@@ -352,6 +354,7 @@ def _matched_list(text: str) -> list[int]:
     return [int(x) for x in inner.split(",")] if inner.strip() else []
 
 
+@cyclic_gc_paused()  # a chunk's rows as tuples, none in a cycle: see cyclic_gc_paused
 def recompute_selection(*, selection: AccountSelection, as_of: dt.date, config: EngineConfig | None = None,
                         take_pending: bool = True) -> ChunkStats:
     """Recompute the selected accounts as of D. Call inside a transaction. `take_pending=False` leaves the
