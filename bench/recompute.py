@@ -10,6 +10,7 @@ Data is generated in SQL (generate_series), not through the ORM.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import multiprocessing
 import statistics
 import time
@@ -97,6 +98,11 @@ def data_present(n_accounts: int, n_touches: int) -> bool:
         return c.fetchone() == (n_accounts, n_touches)
 
 
+FLOOR_SQL = """
+    SELECT account_id, kind, count(*) FROM contacts_touch
+    WHERE occurred_on BETWEEN DATE %s - 29 AND DATE %s GROUP BY account_id, kind"""
+
+
 def floor_seconds(repeats: int = 3) -> float:
     """One set-based pass counting touches per account and kind in the last 30 days: the median of `repeats` runs
     (a single run varied between 1.2 and 2.1 s on the same data with what happened to be cached)."""
@@ -106,14 +112,30 @@ def floor_seconds(repeats: int = 3) -> float:
     with connection.cursor() as c:
         for _ in range(repeats):
             started = time.perf_counter()
-            c.execute("""
-                CREATE TEMP TABLE floor_counts AS
-                SELECT account_id, kind, count(*) FROM contacts_touch
-                WHERE occurred_on BETWEEN DATE %s - 29 AND DATE %s GROUP BY account_id, kind""", [AS_OF, AS_OF])
+            c.execute(f"CREATE TEMP TABLE floor_counts AS {FLOOR_SQL}", [AS_OF, AS_OF])
             times.append(time.perf_counter() - started)
             c.execute("DROP TABLE floor_counts")
-    print(f"   floor runs: {', '.join(f'{t:.2f}' for t in times)} s", flush=True)
+    print(f"   floor runs: {', '.join(f'{t:.2f}' for t in times)} s; {floor_parallelism()}", flush=True)
     return sorted(times)[len(times) // 2]
+
+
+def floor_parallelism() -> str:
+    """How many processes the server plans the floor on: with its parallel workers (PostgreSQL's default, two per
+    query) the floor uses every core of a two-core machine, as the nights with two workers do — the like-for-like
+    comparison; the nights with one worker use one."""
+    from django.db import connection
+
+    with connection.cursor() as c:
+        c.execute(f"EXPLAIN (FORMAT JSON) {FLOOR_SQL}", [AS_OF, AS_OF])
+        plan = c.fetchone()[0]
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+
+    def planned_workers(node: dict) -> int:
+        return max([node.get("Workers Planned", 0), *map(planned_workers, node.get("Plans", ()))])
+
+    workers = planned_workers(plan[0]["Plan"])
+    return (f"planned on {workers + 1} processes (itself and {workers} parallel workers)" if workers
+            else "planned on one process (no parallel workers)")
 
 
 def add_a_days_data(day: dt.date, n_touches: int) -> str:
