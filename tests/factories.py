@@ -22,7 +22,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
     full_name = factory.LazyAttribute(lambda u: u.username.title())
     role = Role.SALES
-    password = factory.PostGenerationMethodCall("set_password", "pw")
+    password = factory.django.Password("pw")
 
 
 class AccountFactory(factory.django.DjangoModelFactory):
