@@ -115,14 +115,16 @@ def floor_seconds(repeats: int = 3) -> float:
             c.execute(f"CREATE TEMP TABLE floor_counts AS {FLOOR_SQL}", [AS_OF, AS_OF])
             times.append(time.perf_counter() - started)
             c.execute("DROP TABLE floor_counts")
-    print(f"   floor runs: {', '.join(f'{t:.2f}' for t in times)} s; {floor_parallelism()}", flush=True)
+    processes = floor_processes()
+    print(f"   floor runs: {', '.join(f'{t:.2f}' for t in times)} s, each planned on {processes} process"
+          f"{'es (itself and its parallel workers)' if processes > 1 else ''}", flush=True)
     return sorted(times)[len(times) // 2]
 
 
-def floor_parallelism() -> str:
-    """How many processes the server plans the floor on: with its parallel workers (PostgreSQL's default, two per
-    query) the floor uses every core of a two-core machine, as the nights with two workers do — the like-for-like
-    comparison; the nights with one worker use one."""
+def floor_processes() -> int:
+    """How many processes the server plans the floor on: itself and its parallel workers (PostgreSQL's default is
+    two per query), so on a two-core machine the floor uses every core, as the nights with two workers do — the
+    like-for-like comparison; the nights with one worker use one core."""
     from django.db import connection
 
     with connection.cursor() as c:
@@ -133,9 +135,7 @@ def floor_parallelism() -> str:
     def planned_workers(node: dict) -> int:
         return max([node.get("Workers Planned", 0), *map(planned_workers, node.get("Plans", ()))])
 
-    workers = planned_workers(plan[0]["Plan"])
-    return (f"planned on {workers + 1} processes (itself and {workers} parallel workers)" if workers
-            else "planned on one process (no parallel workers)")
+    return 1 + planned_workers(plan[0]["Plan"])
 
 
 def add_a_days_data(day: dt.date, n_touches: int) -> str:
@@ -334,10 +334,15 @@ def _nights(latest: dt.date, nights: int, floor: float, n_touches: int) -> None:
         if not full:
             seconds_by_workers.setdefault(workers, []).append(seconds)
     medians = {workers: statistics.median(times) for workers, times in sorted(seconds_by_workers.items())}
+    processes = floor_processes()
     for workers, median in medians.items():
         times = seconds_by_workers[workers]
+        # The goal compares like with like: as many workers as the floor had processes, or the most there were.
+        compared = "goal: within 4×" if workers == min(processes, max(medians)) else \
+            f"{workers} worker{'s' if workers > 1 else ''} against the floor's {processes} process" \
+            f"{'es' if processes > 1 else ''}"
         print(f"   incremental nights, {workers} worker{'s' if workers > 1 else ''}: median {median:.1f} s = "
-              f"{median / floor:.1f}× floor (goal: within 4×; nights: {', '.join(f'{t:.1f}' for t in times)} s)",
+              f"{median / floor:.1f}× floor ({compared}; nights: {', '.join(f'{t:.1f}' for t in times)} s)",
               flush=True)
     if len(medians) == 2:
         print(f"   two workers faster than one: {'yes' if medians[2] < medians[1] else 'NO'} "
