@@ -178,7 +178,14 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # One visibility timeout everywhere (kombu#337, celery#7651): longer than any chunk.
 CELERY_VISIBILITY_TIMEOUT = int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
+# How often a worker looks for messages whose visibility timeout has passed (a chunk whose worker died whole,
+# SIGKILL or power): every unacked_restore_interval × unacked_restore_throttle seconds — kombu's 10 × 10 unless set.
+CELERY_RESTORE_SCAN_SECONDS = max(1, int(os.environ.get("CELERY_RESTORE_SCAN_SECONDS", "100")))
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    "unacked_restore_interval": min(10, CELERY_RESTORE_SCAN_SECONDS),
+    "unacked_restore_throttle": max(1, CELERY_RESTORE_SCAN_SECONDS // 10),
+}
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

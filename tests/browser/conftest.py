@@ -50,6 +50,12 @@ def browser_visit(require_chromium, request):
         finally:
             context.close()
             browser.close()
+            # The test's ORM calls ran while Playwright's event loop was current, on connections of their own that
+            # pytest-django's teardown does not see: closed here, or one stays open and the test database cannot
+            # be dropped at the end ("is being accessed by other users").
+            from django.db import connections
+
+            connections.close_all()
 
 
 @pytest.fixture
