@@ -49,7 +49,8 @@ def _figures_by_state(as_of: dt.date) -> list[tuple[str, int, int, int, int, int
 
     An account's latest touch is as of its own evaluation, which for most is D. One evaluated later (a touch
     logged today, after the night of D) may have its latest touch after D: only when there are such accounts
-    does a second query look up, for them alone, the touches within the windows up to D.
+    does a second query look up, for them alone, the touches within the windows up to D — found by their flag
+    (AccountEvaluation.after_night), not by a scan of every evaluation.
     """
     day = date_sql()
     p = date_param(as_of)
@@ -84,8 +85,13 @@ def _figures_by_state(as_of: dt.date) -> list[tuple[str, int, int, int, int, int
         if after_day:
             touched = (f"EXISTS (SELECT 1 FROM {Touch._meta.db_table} t WHERE t.account_id = e.account_id "
                        f"AND t.occurred_on BETWEEN {day} AND {day})")
-            cursor.execute(f"SELECT e.state, {touched}, {touched} FROM {table} e WHERE e.last_touch_on > {day}",
-                           [start_30, p, start_90, p, p])
+            # Evaluations later than D are a logged touch's (flagged after_night, found by their partial index)
+            # unless a run for a later date has written some (one unfinished, or D is not the latest): then all
+            # of them are looked at.
+            later_run = RecomputeRun.objects.filter(as_of__gt=as_of).exists()
+            flagged = "" if later_run else "e.after_night AND "
+            cursor.execute(f"SELECT e.state, {touched}, {touched} FROM {table} e "
+                           f"WHERE {flagged}e.last_touch_on > {day}", [start_30, p, start_90, p, p])
             for state, within_30, within_90 in cursor.fetchall():
                 counts[state][4] += 1 if within_30 else 0
                 counts[state][5] += 1 if within_90 else 0

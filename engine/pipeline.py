@@ -356,9 +356,10 @@ def _matched_list(text: str) -> list[int]:
 
 @cyclic_gc_paused()  # a chunk's rows as tuples, none in a cycle: see cyclic_gc_paused
 def recompute_selection(*, selection: AccountSelection, as_of: dt.date, config: EngineConfig | None = None,
-                        take_pending: bool = True) -> ChunkStats:
+                        take_pending: bool = True, after_night: bool = False) -> ChunkStats:
     """Recompute the selected accounts as of D. Call inside a transaction. `take_pending=False` leaves the
-    selection's change marks alone: the caller took them already, or leaves them for the next run."""
+    selection's change marks alone: the caller took them already, or leaves them for the next run. `after_night`:
+    a logged touch's evaluation, made after the night (AccountEvaluation.after_night)."""
     config = config or EngineConfig.load()
     stats = ChunkStats()
     tune_transaction()
@@ -482,7 +483,7 @@ def recompute_selection(*, selection: AccountSelection, as_of: dt.date, config: 
         evaluations.append((account_id, due_on, step.state, domain.coverage_class([r.status for r, _ in results]),
                             last_touch_on))
     _write_coverage_rows(selection=selection, as_of=as_of, rows=coverage_rows)
-    _write_evaluations(evaluations)
+    _write_evaluations(evaluations, after_night=after_night)
 
     opened, resolved = _apply_alerts(selection=selection, as_of=as_of, steps=steps, under_covered=under_covered,
                                      requirements=config.requirements)
@@ -518,32 +519,35 @@ def take_pending_accounts(selection: AccountSelection) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
+# The columns of the tuples `recompute_selection` builds; then the one value every row of a call shares.
 EVALUATION_COLUMNS = ("account_id", "due_on", "state", "coverage", "last_touch_on")
+EVALUATION_WRITTEN = (*EVALUATION_COLUMNS, "after_night")
 
 
-def _write_evaluations(rows: Sequence[tuple]) -> None:
-    """Each evaluated account's AccountEvaluation (tuples in EVALUATION_COLUMNS order), written only where it moved.
-    One statement on PostgreSQL."""
+def _write_evaluations(rows: Sequence[tuple], *, after_night: bool) -> None:
+    """Each evaluated account's AccountEvaluation (tuples in EVALUATION_COLUMNS order, all with `after_night`),
+    written only where it moved. One statement on PostgreSQL."""
     if not rows:
         return
-    names = ", ".join(EVALUATION_COLUMNS)
-    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in EVALUATION_COLUMNS[1:])
+    names = ", ".join(EVALUATION_WRITTEN)
+    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in EVALUATION_WRITTEN[1:])
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
                 f"INSERT INTO engine_accountevaluation ({names}) "
-                f"SELECT * FROM unnest(%s::bigint[], %s::date[], %s::varchar[], %s::varchar[], %s::date[]) "
+                f"SELECT u.*, %s FROM unnest(%s::bigint[], %s::date[], %s::varchar[], %s::varchar[], %s::date[]) u "
                 f"ORDER BY 1 "
                 f"ON CONFLICT (account_id) DO UPDATE SET {updates} "
-                f"WHERE ({', '.join(f'engine_accountevaluation.{c}' for c in EVALUATION_COLUMNS[1:])}) "
-                f"IS DISTINCT FROM ({', '.join(f'EXCLUDED.{c}' for c in EVALUATION_COLUMNS[1:])})",
-                [array_literal(column) for column in zip(*rows)],
+                f"WHERE ({', '.join(f'engine_accountevaluation.{c}' for c in EVALUATION_WRITTEN[1:])}) "
+                f"IS DISTINCT FROM ({', '.join(f'EXCLUDED.{c}' for c in EVALUATION_WRITTEN[1:])})",
+                [after_night, *(array_literal(column) for column in zip(*rows))],
             )
         else:
             cursor.executemany(
-                f"INSERT INTO engine_accountevaluation ({names}) VALUES (%s, %s, %s, %s, %s) "
+                f"INSERT INTO engine_accountevaluation ({names}) VALUES (%s, %s, %s, %s, %s, %s) "
                 f"ON CONFLICT (account_id) DO UPDATE SET {updates}",
-                [(a, date_param(due), state, coverage, date_param(last)) for a, due, state, coverage, last in rows],
+                [(a, date_param(due), state, coverage, date_param(last), after_night)
+                 for a, due, state, coverage, last in rows],
             )
 
 

@@ -241,5 +241,5 @@ def recompute_accounts(*, account_ids: Sequence[int], as_of: dt.date | None = No
         # recompute --as-of between the latest run and today), and it must then evaluate them as of its own date.
         # A run for this same date evaluates them again and finds nothing to change.
         recompute_selection(selection=AccountSelection(ids=tuple(sorted(set(account_ids)))), as_of=as_of,
-                            take_pending=False)
+                            take_pending=False, after_night=True)
     return True

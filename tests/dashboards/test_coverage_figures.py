@@ -19,9 +19,10 @@ pytestmark = pytest.mark.django_db
 D = dt.date(2026, 7, 20)
 
 
-def _account(state, coverage="", last_touch_on=None, touches=()):
+def _account(state, coverage="", last_touch_on=None, touches=(), after_night=False):
     account = AccountFactory(state=state)
-    AccountEvaluation.objects.create(account=account, state=state, coverage=coverage, last_touch_on=last_touch_on)
+    AccountEvaluation.objects.create(account=account, state=state, coverage=coverage, last_touch_on=last_touch_on,
+                                     after_night=after_night)
     for day in touches:
         Touch.objects.create(account=account, kind="digital", performer_role="marketing", occurred_on=day,
                              occurred_at=dt.datetime.combine(day, dt.time(3), tzinfo=dt.timezone.utc))
@@ -73,8 +74,19 @@ def test_breadth_counts_target_accounts_touched_within_the_last_30_and_90_days(l
     ((D + dt.timedelta(days=1), D - dt.timedelta(days=3)), 1, 1),
 ])
 def test_an_account_evaluated_after_d_is_counted_by_its_touches_up_to_d(touches, touched_30d, touched_90d):
-    # A touch logged today re-evaluates its account at once, after the night of D.
+    # A touch logged today re-evaluates its account at once, after the night of D (flagged so).
     RecomputeRun.objects.create(as_of=D, status=RecomputeRun.Status.COMPLETED)
-    _account("LEAD", last_touch_on=max(touches), touches=touches)
+    _account("LEAD", last_touch_on=max(touches), touches=touches, after_night=True)
     assert coverage_figures()["breadth"] == {"target_accounts": 1, "touched_30d": touched_30d,
                                              "touched_90d": touched_90d}
+
+
+@pytest.mark.parametrize("later_run", [RecomputeRun.Status.FAILED, RecomputeRun.Status.RUNNING,
+                                       RecomputeRun.Status.COMPLETED])
+def test_figures_as_of_d_look_at_every_evaluation_after_d_when_a_later_run_wrote_some(later_run):
+    # A run for D+1 evaluated this account as of D+1 (it failed or is running: D is still the latest completed,
+    # or D's figures are asked for after D+1 completed): not a logged touch's evaluation, so not flagged.
+    RecomputeRun.objects.create(as_of=D, status=RecomputeRun.Status.COMPLETED)
+    RecomputeRun.objects.create(as_of=D + dt.timedelta(days=1), status=later_run)
+    _account("LEAD", last_touch_on=D + dt.timedelta(days=1), touches=(D + dt.timedelta(days=1), D - dt.timedelta(days=3)))
+    assert coverage_figures(as_of=D)["breadth"] == {"target_accounts": 1, "touched_30d": 1, "touched_90d": 1}

@@ -39,3 +39,30 @@ def test_the_figures_of_accounts_classified_before_the_migration_are_kept():
                     (lead.id, "TARGET_NO_LEAD", "", D - dt.timedelta(days=3), None)}
     executor.loader.build_graph()
     executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_evaluations_made_by_a_logged_touch_before_engine_0013_are_flagged_as_after_the_night():
+    executor = MigrationExecutor(connection)
+    executor.migrate([("engine", "0012_nightly_updates_in_place")])
+    apps = executor.loader.project_state([("engine", "0012_nightly_updates_in_place")]).apps
+    Account = apps.get_model("accounts", "Account")
+    AccountEvaluation = apps.get_model("engine", "AccountEvaluation")
+    RecomputeRun = apps.get_model("engine", "RecomputeRun")
+    RecomputeRun.objects.create(as_of=D, status="completed")
+    RecomputeRun.objects.create(as_of=D + dt.timedelta(days=5), status="failed")  # not completed: not the latest
+    evaluations = {}
+    for name, last_touch_on in (("night", D), ("logged", D + dt.timedelta(days=1)), ("untouched", None)):
+        account = Account.objects.create(external_id=name, name=name, state="LEAD")
+        AccountEvaluation.objects.create(account=account, state="LEAD", last_touch_on=last_touch_on)
+        evaluations[name] = account.id
+
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate([("engine", "0013_evaluations_after_the_night")])
+    apps = executor.loader.project_state([("engine", "0013_evaluations_after_the_night")]).apps
+    flagged = set(apps.get_model("engine", "AccountEvaluation").objects.filter(after_night=True)
+                  .values_list("account_id", flat=True))
+    assert flagged == {evaluations["logged"]}
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())

@@ -228,6 +228,30 @@ def test_logging_a_touch_re_evaluates_the_account_and_closes_its_alert(sales):
     assert (run.alerts_opened, run.alerts_resolved) == (0, 0)
 
 
+def test_a_touch_logged_after_the_night_flags_its_evaluation_until_the_next_night_and_the_figures_count_it(sales):
+    from dashboards.selectors import coverage_figures
+    from engine.models import AccountEvaluation
+
+    account = AccountFactory(owner_sales=sales)
+    LeadFactory(account=account, created_on=D - days(5), score=10)
+    add_touch(account, D - days(40))
+    quiet = AccountFactory()
+    recompute_all(as_of=D)
+    assert not AccountEvaluation.objects.filter(after_night=True).exists()
+    touch_log(actor=sales, account=account, kind="human", occurred_at=at(D + days(1)))  # logged after the night
+    evaluation = AccountEvaluation.objects.get(account=account)
+    assert (evaluation.after_night, evaluation.last_touch_on) == (True, D + days(1))
+    assert not AccountEvaluation.objects.get(account=quiet).after_night
+    # As of D the touch is not seen; the one 40 days before D is, within 90 days and not within 30.
+    breadth = coverage_figures()["breadth"]
+    assert (breadth["touched_30d"], breadth["touched_90d"]) == (0, 1)
+    recompute_all(as_of=D + days(1))  # the next night evaluates it again, as of its own date
+    evaluation.refresh_from_db()
+    assert (evaluation.after_night, evaluation.last_touch_on) == (False, D + days(1))
+    breadth = coverage_figures()["breadth"]
+    assert (breadth["touched_30d"], breadth["touched_90d"]) == (1, 1)
+
+
 def test_a_touch_logged_for_a_date_before_the_latest_recompute_does_not_re_evaluate():
     account = AccountFactory()
     OpportunityFactory(account=account, opened_on=D - days(30))
