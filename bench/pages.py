@@ -49,8 +49,29 @@ def run(args) -> None:
         ("accounts list, name search", "/accounts/?q=Bench+4242"),
         ("API accounts (cursor page)", "/api/v1/accounts/"),
         ("API alerts, mine", "/api/v1/alerts/?mine=true&status=open"),
+        ("coverage dashboard", "/dashboards/"),
+        ("API coverage figures", "/api/v1/dashboards/coverage/"),
+    ))
+    # During the day reps log touches: each re-evaluates its account after the night, and the figures must then
+    # look those accounts' touches up as of the night's date (dashboards.selectors._figures_by_state).
+    _log_touches(rep, n=20)
+    _time_pages(client, (
+        ("coverage dashboard, touches logged", "/dashboards/"),
+        ("API coverage figures, touches logged", "/api/v1/dashboards/coverage/"),
     ))
     _icp_pages()
+
+
+def _log_touches(rep, *, n: int) -> None:
+    """`n` touches logged now by the rep on its accounts, as the touch form and the API do. Marked as the API's,
+    which the recompute section's reset (--reuse-data) removes with the days' data."""
+    from accounts.models import Account
+    from contacts.services import touch_log
+    from core.choices import TouchSource
+
+    for account in Account.objects.filter(owner_sales=rep).order_by("id")[:n]:
+        touch_log(actor=rep, account=account, kind="human", channel="phone", source=TouchSource.API)
+    print(f"   {n} touches logged by the rep (each account evaluated after the night)", flush=True)
 
 
 def _time_pages(client, pages) -> None:
