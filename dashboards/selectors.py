@@ -5,11 +5,16 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import connection
+from django.db.models import Count
 
 from contacts.models import Touch
 from core.bulk import date_param, date_sql
 from core.choices import State
-from engine.models import AccountEvaluation, EvaluationTally, EvaluationTallyChange, RecomputeRun
+from core.models import User
+from engine.models import (
+    AccountEvaluation, Alert, EvaluationTally, EvaluationTallyChange, OpenAlertTally, OpenAlertTallyChange,
+    RecomputeRun,
+)
 
 
 def latest_run_as_of() -> dt.date | None:
@@ -101,3 +106,38 @@ def _figures_by_state(as_of: dt.date) -> list[tuple[str, int, int, int, int, int
 # Where each coverage class is counted in a state's row of _figures_by_state (after the accounts).
 _COVERAGE_COLUMN = {AccountEvaluation.Coverage.COMPLIANT: 0, AccountEvaluation.Coverage.UNDER_COVERED: 1,
                     AccountEvaluation.Coverage.GRACE: 2}
+
+
+def _open_alert_counts() -> list[tuple[str, int | None, int]]:
+    """(responsible role, assignee id or None, open alerts) for every pair with any: on PostgreSQL from the open-alert
+    tally (engine.OpenAlertTally, with its changes not folded yet), elsewhere by counting the open alerts."""
+    if connection.vendor != "postgresql":
+        rows = (Alert.objects.filter(status=Alert.Status.OPEN).values("responsible_role", "assignee_id")
+                .annotate(n=Count("id")).order_by())
+        return [(row["responsible_role"], row["assignee_id"], row["n"]) for row in rows]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT responsible_role, assignee_id, SUM(alerts) FROM ("
+            f"SELECT responsible_role, assignee_id, alerts FROM {OpenAlertTally._meta.db_table} UNION ALL "
+            f"SELECT responsible_role, assignee_id, alerts FROM {OpenAlertTallyChange._meta.db_table}) t "
+            f"GROUP BY 1, 2 HAVING SUM(alerts) <> 0")
+        return [(role, assignee_id, int(n)) for role, assignee_id, n in cursor.fetchall()]
+
+
+def open_alerts_by_role_and_person(*, people: int = 25) -> tuple[list[dict], list[dict]]:
+    """Open alerts per responsible role (most first), and per assignee for the `people` with most, with their
+    username, name and team: what the coverage dashboard lists. A few rows read, whatever the number of alerts."""
+    by_role: dict[str, int] = {}
+    by_assignee: dict[int, int] = {}
+    for role, assignee_id, n in _open_alert_counts():
+        by_role[role] = by_role.get(role, 0) + n
+        if assignee_id is not None:
+            by_assignee[assignee_id] = by_assignee.get(assignee_id, 0) + n
+    users = {user.id: user for user in User.objects.filter(id__in=by_assignee).only("username", "full_name", "team")}
+    people_rows = sorted(
+        ({"assignee__username": users[i].username, "assignee__full_name": users[i].full_name,
+          "assignee__team": users[i].team, "n": n} for i, n in by_assignee.items() if i in users),
+        key=lambda row: (-row["n"], row["assignee__username"]))
+    role_rows = sorted(({"responsible_role": role, "n": n} for role, n in by_role.items()),
+                       key=lambda row: (-row["n"], row["responsible_role"]))
+    return role_rows, people_rows[:people]

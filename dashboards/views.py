@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from django.db.models import Count
 from django.shortcuts import render
 from django.views import View
 
 from core.permissions import EVERYONE, RoleRequiredMixin
-from engine.models import Alert
 from segments.models import Segment
 
 from .models import DailySnapshot
-from .selectors import coverage_figures
+from .selectors import coverage_figures, open_alerts_by_role_and_person
 
 
 class CoverageDashboardPage(RoleRequiredMixin, View):
@@ -25,10 +23,7 @@ class CoverageDashboardPage(RoleRequiredMixin, View):
             with_standard = f["compliant"] + f["under_covered"] + f["grace"]
             rows.append({"state": state, "name": names.get(state, state), **f,
                          "rate": round(100 * f["compliant"] / with_standard) if with_standard else None})
-        open_alerts = Alert.objects.filter(status=Alert.Status.OPEN)
-        by_role = open_alerts.values("responsible_role").annotate(n=Count("id")).order_by("-n")
-        by_person = (open_alerts.exclude(assignee=None).values("assignee__username", "assignee__full_name", "assignee__team")
-                     .annotate(n=Count("id")).order_by("-n")[:25])
+        by_role, by_person = open_alerts_by_role_and_person(people=25)
         trend = list(DailySnapshot.objects.order_by("-as_of")[:14])
         breadth = figures["breadth"]
         targets = breadth["target_accounts"] or 0

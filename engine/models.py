@@ -242,6 +242,33 @@ class EvaluationTallyChange(models.Model):
     accounts = models.IntegerField()
 
 
+class OpenAlertTally(models.Model):
+    """How many open alerts each responsible role and assignee has: the coverage dashboard's counts by role and by
+    person, in a few rows instead of a count over every open alert (130 ms and 82 ms at 1M accounts).
+
+    Kept as EvaluationTally is: on PostgreSQL, triggers on Alert (migration engine/0014) record each statement's net
+    change in OpenAlertTallyChange, and a run's last step folds them in; the counts add the changes not folded yet.
+    SQLite counts the alerts themselves. No foreign key to the assignee: a count of a deleted user's alerts moves to
+    no one with them (the alerts' assignee is set to null, an update the triggers see).
+    """
+
+    responsible_role = models.CharField(max_length=20)
+    assignee_id = models.BigIntegerField(null=True, blank=True)
+    alerts = models.BigIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["responsible_role", "assignee_id"], nulls_distinct=False,
+                                               name="open_alert_tally_key")]
+
+
+class OpenAlertTallyChange(models.Model):
+    """A statement's net change to OpenAlertTally (open alerts added, negative when removed), until folded in."""
+
+    responsible_role = models.CharField(max_length=20)
+    assignee_id = models.BigIntegerField(null=True, blank=True)
+    alerts = models.IntegerField()
+
+
 class PendingAccount(models.Model):
     """An account whose data changed since its latest evaluation (touches, deals, leads or its own columns).
 

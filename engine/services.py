@@ -145,20 +145,32 @@ def recompute_chunk(*, chunk_id: int) -> bool:
     return True
 
 
+# The tallies kept by PostgreSQL triggers: (tally table, its changes table, key columns, its unique key's name,
+# counted column).
+_TALLIES = (
+    ("engine_evaluationtally", "engine_evaluationtallychange", ("state", "coverage", "last_touch_on"),
+     "evaluation_tally_key", "accounts"),
+    ("engine_openalerttally", "engine_openalerttallychange", ("responsible_role", "assignee_id"),
+     "open_alert_tally_key", "alerts"),
+)
+
+
 def fold_tally_changes() -> None:
-    """Fold the evaluation tally's recorded changes into it (PostgreSQL; engine.EvaluationTally): two statements,
-    whatever the number of changes. A change committed meanwhile is left for the next fold."""
+    """Fold the tallies' recorded changes into them (PostgreSQL; engine.EvaluationTally, engine.OpenAlertTally): two
+    statements per tally, whatever the number of changes. A change committed meanwhile is left for the next fold."""
     if connection.vendor != "postgresql":
         return
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            "WITH moved AS (DELETE FROM engine_evaluationtallychange "
-            "               RETURNING state, coverage, last_touch_on, accounts) "
-            "INSERT INTO engine_evaluationtally (state, coverage, last_touch_on, accounts) "
-            "SELECT state, coverage, last_touch_on, SUM(accounts) FROM moved GROUP BY 1, 2, 3 ORDER BY 1, 2, 3 "
-            "ON CONFLICT ON CONSTRAINT evaluation_tally_key "
-            "DO UPDATE SET accounts = engine_evaluationtally.accounts + EXCLUDED.accounts")
-        cursor.execute("DELETE FROM engine_evaluationtally WHERE accounts = 0")
+        for tally, changes, keys, key_name, counted in _TALLIES:
+            key_list = ", ".join(keys)
+            positions = ", ".join(str(i + 1) for i in range(len(keys)))
+            cursor.execute(
+                f"WITH moved AS (DELETE FROM {changes} RETURNING {key_list}, {counted}) "
+                f"INSERT INTO {tally} ({key_list}, {counted}) "
+                f"SELECT {key_list}, SUM({counted}) FROM moved GROUP BY {positions} ORDER BY {positions} "
+                f"ON CONFLICT ON CONSTRAINT {key_name} "
+                f"DO UPDATE SET {counted} = {tally}.{counted} + EXCLUDED.{counted}")
+            cursor.execute(f"DELETE FROM {tally} WHERE {counted} = 0")
 
 
 def recompute_run_finish(*, run_id: int) -> RecomputeRun:

@@ -5,12 +5,12 @@ import datetime as dt
 
 import pytest
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.db.models import Count, Sum
 
 from dashboards.selectors import coverage_figures
 from engine.models import AccountEvaluation, EvaluationTally, EvaluationTallyChange
 from engine.services import fold_tally_changes, recompute_accounts, recompute_all
+from tests.engine.migrating import migrate_to, migrate_to_latest
 from tests.factories import AccountFactory, OpportunityFactory, TouchFactory
 
 D = dt.date(2026, 7, 20)
@@ -90,20 +90,15 @@ def test_emptying_the_evaluations_empties_the_tally(require_postgres):
 
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_counts_the_evaluations_there_are(require_postgres):
-    executor = MigrationExecutor(connection)
-    executor.migrate([("engine", "0009_coverage_status_updated_in_place")])
-    apps = executor.loader.project_state([("engine", "0009_coverage_status_updated_in_place")]).apps
+    apps = migrate_to("engine", "0009_coverage_status_updated_in_place")
     Account = apps.get_model("accounts", "Account")
     Evaluation = apps.get_model("engine", "AccountEvaluation")
     for i, (state, coverage, last) in enumerate([("LOYAL", "grace", D), ("LOYAL", "grace", D),
                                                  ("LOYAL", "compliant", None), ("OUT_OF_SCOPE", "", None)]):
         account = Account.objects.create(external_id=f"M{i}", name=f"M{i}", state=state)
         Evaluation.objects.create(account=account, state=state, coverage=coverage, last_touch_on=last)
-    executor = MigrationExecutor(connection)
-    executor.migrate([("engine", "0010_evaluation_tally")])
-    apps = executor.loader.project_state([("engine", "0010_evaluation_tally")]).apps
+    apps = migrate_to("engine", "0010_evaluation_tally")
     tally = set(apps.get_model("engine", "EvaluationTally").objects.values_list(
         "state", "coverage", "last_touch_on", "accounts"))
     assert tally == {("LOYAL", "grace", D, 2), ("LOYAL", "compliant", None, 1), ("OUT_OF_SCOPE", "", None, 1)}
-    executor.loader.build_graph()
-    executor.migrate(executor.loader.graph.leaf_nodes())
+    migrate_to_latest()

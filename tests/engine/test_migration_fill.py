@@ -1,19 +1,18 @@
-"""Accounts classified before engine 0006 get their AccountEvaluation from what the latest run left."""
+"""Data migrations of the engine: accounts classified before 0006 get their AccountEvaluation from what the latest
+run left; evaluations a logged touch made before 0013 are flagged as made after the night."""
 
 import datetime as dt
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from tests.engine.migrating import migrate_to, migrate_to_latest
 
 D = dt.date(2026, 7, 20)
 
 
 @pytest.mark.django_db(transaction=True)
 def test_the_figures_of_accounts_classified_before_the_migration_are_kept():
-    executor = MigrationExecutor(connection)
-    executor.migrate([("engine", "0005_pending_account_triggers")])
-    apps = executor.loader.project_state([("engine", "0005_pending_account_triggers")]).apps
+    apps = migrate_to("engine", "0005_pending_account_triggers")
     Account = apps.get_model("accounts", "Account")
     CoverageRow = apps.get_model("engine", "CoverageRow")
     Touch = apps.get_model("contacts", "Touch")
@@ -29,23 +28,17 @@ def test_the_figures_of_accounts_classified_before_the_migration_are_kept():
         Touch.objects.create(account=lead, kind="digital", performer_role="marketing", occurred_on=day,
                              occurred_at=dt.datetime.combine(day, dt.time(3), tzinfo=dt.timezone.utc))
 
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate([("engine", "0006_fill_account_evaluations")])
-    apps = executor.loader.project_state([("engine", "0006_fill_account_evaluations")]).apps
+    apps = migrate_to("engine", "0006_fill_account_evaluations")
     rows = set(apps.get_model("engine", "AccountEvaluation").objects.values_list(
         "account_id", "state", "coverage", "last_touch_on", "due_on"))
     assert rows == {(loyal.id, "LOYAL", "grace", None, None),
                     (lead.id, "TARGET_NO_LEAD", "", D - dt.timedelta(days=3), None)}
-    executor.loader.build_graph()
-    executor.migrate(executor.loader.graph.leaf_nodes())
+    migrate_to_latest()
 
 
 @pytest.mark.django_db(transaction=True)
 def test_evaluations_made_by_a_logged_touch_before_engine_0013_are_flagged_as_after_the_night():
-    executor = MigrationExecutor(connection)
-    executor.migrate([("engine", "0012_nightly_updates_in_place")])
-    apps = executor.loader.project_state([("engine", "0012_nightly_updates_in_place")]).apps
+    apps = migrate_to("engine", "0012_nightly_updates_in_place")
     Account = apps.get_model("accounts", "Account")
     AccountEvaluation = apps.get_model("engine", "AccountEvaluation")
     RecomputeRun = apps.get_model("engine", "RecomputeRun")
@@ -57,12 +50,8 @@ def test_evaluations_made_by_a_logged_touch_before_engine_0013_are_flagged_as_af
         AccountEvaluation.objects.create(account=account, state="LEAD", last_touch_on=last_touch_on)
         evaluations[name] = account.id
 
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate([("engine", "0013_evaluations_after_the_night")])
-    apps = executor.loader.project_state([("engine", "0013_evaluations_after_the_night")]).apps
+    apps = migrate_to("engine", "0013_evaluations_after_the_night")
     flagged = set(apps.get_model("engine", "AccountEvaluation").objects.filter(after_night=True)
                   .values_list("account_id", flat=True))
     assert flagged == {evaluations["logged"]}
-    executor.loader.build_graph()
-    executor.migrate(executor.loader.graph.leaf_nodes())
+    migrate_to_latest()
