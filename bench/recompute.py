@@ -69,6 +69,7 @@ def generate(n_accounts: int, n_touches: int) -> None:
 
 ENGINE_TABLES = ("engine_alert, engine_coveragerow, engine_recomputerun, segments_statetransition, "
                  "engine_evaluationtally, engine_evaluationtallychange, "
+                 "engine_openalerttally, engine_openalerttallychange, "
                  "dashboards_dailysnapshot, engine_accountevaluation, engine_pendingaccount")
 
 
