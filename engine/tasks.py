@@ -39,9 +39,16 @@ def finish_recompute_task(self, run_id: int) -> str:
         run = services.recompute_run_finish(run_id=run_id)
     except ValidationError as exc:
         if RecomputeRun.objects.filter(id=run_id, status=RecomputeRun.Status.RUNNING).exists():
-            raise self.retry(exc=exc, countdown=5)
+            raise self.retry(exc=exc, countdown=finish_retry_countdown(self.request.retries))
         raise
     return run.status
+
+
+def finish_retry_countdown(retries: int) -> int:
+    """Seconds before the finish step looks again for chunks not done: 5 s at first, doubling to a minute. A chunk
+    whose worker died whole comes back only after the visibility timeout (an hour by default): looking every 5 s
+    all that time would be 720 tasks for nothing."""
+    return min(60, 5 * 2 ** min(retries, 4))
 
 
 def _eager() -> bool:
