@@ -104,9 +104,10 @@ FLOOR_SQL = """
     WHERE occurred_on BETWEEN DATE %s - 29 AND DATE %s GROUP BY account_id, kind"""
 
 
-def floor_seconds(repeats: int = 3) -> float:
+def floor_seconds(repeats: int = 3) -> tuple[float, int]:
     """One set-based pass counting touches per account and kind in the last 30 days: the median of `repeats` runs
-    (a single run varied between 1.2 and 2.1 s on the same data with what happened to be cached)."""
+    (a single run varied between 1.2 and 2.1 s on the same data with what happened to be cached), and the number of
+    processes it was planned on (floor_processes). Both printed."""
     from django.db import connection
 
     times = []
@@ -119,7 +120,10 @@ def floor_seconds(repeats: int = 3) -> float:
     processes = floor_processes()
     print(f"   floor runs: {', '.join(f'{t:.2f}' for t in times)} s, each planned on {processes} process"
           f"{'es (itself and its parallel workers)' if processes > 1 else ''}", flush=True)
-    return sorted(times)[len(times) // 2]
+    median = sorted(times)[len(times) // 2]
+    print(f"   floor (one SQL pass counting touches per account and kind in the window), median: {median:6.2f} s",
+          flush=True)
+    return median, processes
 
 
 def floor_processes() -> int:
@@ -296,11 +300,9 @@ def run(args) -> None:
               flush=True)
     if args.generate_only:
         return
-    floor = floor_seconds()
-    print(f"   floor (one SQL pass counting touches per account and kind in the window), median: {floor:6.2f} s",
-          flush=True)
+    floor, processes = floor_seconds()
     _timed("first run (every account classified), 1 worker", AS_OF, 1, floor)
-    _nights(AS_OF, NIGHTS, floor, n_touches)
+    _nights(AS_OF, NIGHTS, floor, processes, n_touches)
 
 
 def next_nights(nights: int) -> None:
@@ -311,15 +313,14 @@ def next_nights(nights: int) -> None:
     if latest is None:
         print("   no completed run: run the recompute section first")
         return
-    floor = floor_seconds()
-    print(f"   floor (one SQL pass counting touches per account and kind in the window), median: {floor:6.2f} s",
-          flush=True)
-    _nights(latest, nights, floor, 10_000_000)
+    floor, processes = floor_seconds()
+    _nights(latest, nights, floor, processes, 10_000_000)
 
 
-def _nights(latest: dt.date, nights: int, floor: float, n_touches: int) -> None:
+def _nights(latest: dt.date, nights: int, floor: float, processes: int, n_touches: int) -> None:
     """Nights after `latest`, each after a day's new data, alternating one and two workers; then one more night
-    forced to evaluate every account, for comparison; then the median night of each number of workers."""
+    forced to evaluate every account, for comparison; then the median night of each number of workers next to the
+    floor, which ran on `processes` processes."""
     seconds_by_workers: dict[int, list[float]] = {}
     for night in range(1, nights + 2):
         day = latest + dt.timedelta(days=night)
@@ -335,7 +336,6 @@ def _nights(latest: dt.date, nights: int, floor: float, n_touches: int) -> None:
         if not full:
             seconds_by_workers.setdefault(workers, []).append(seconds)
     medians = {workers: statistics.median(times) for workers, times in sorted(seconds_by_workers.items())}
-    processes = floor_processes()
     for workers, median in medians.items():
         times = seconds_by_workers[workers]
         # The goal compares like with like: as many workers as the floor had processes, or the most there were.

@@ -179,7 +179,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # One visibility timeout everywhere (kombu#337, celery#7651): longer than any chunk.
 CELERY_VISIBILITY_TIMEOUT = int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))
 # How often a worker looks for messages whose visibility timeout has passed (a chunk whose worker died whole,
-# SIGKILL or power): every unacked_restore_interval × unacked_restore_throttle seconds — kombu's 10 × 10 unless set.
+# SIGKILL or power): every unacked_restore_interval × unacked_restore_throttle seconds — kombu's 10 × 10 unless set;
+# above 10 s, in whole tens (rounded down).
 CELERY_RESTORE_SCAN_SECONDS = max(1, int(os.environ.get("CELERY_RESTORE_SCAN_SECONDS", "100")))
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,

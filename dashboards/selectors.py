@@ -11,10 +11,8 @@ from contacts.models import Touch
 from core.bulk import date_param, date_sql
 from core.choices import State
 from core.models import User
-from engine.models import (
-    AccountEvaluation, Alert, EvaluationTally, EvaluationTallyChange, OpenAlertTally, OpenAlertTallyChange,
-    RecomputeRun,
-)
+from engine import tallies
+from engine.models import AccountEvaluation, Alert, RecomputeRun
 
 
 def latest_run_as_of() -> dt.date | None:
@@ -62,10 +60,7 @@ def _figures_by_state(as_of: dt.date) -> list[tuple[str, int, int, int, int, int
     start_30, start_90 = (date_param(as_of - dt.timedelta(days=days - 1)) for days in (30, 90))
     table = AccountEvaluation._meta.db_table
     if connection.vendor == "postgresql":
-        rows = (f"(SELECT state, coverage, last_touch_on, accounts FROM {EvaluationTally._meta.db_table} "
-                f"UNION ALL SELECT state, coverage, last_touch_on, accounts "
-                f"FROM {EvaluationTallyChange._meta.db_table})")
-        counted = "SUM(accounts)"
+        rows, counted = tallies.EVALUATIONS.current_sql(), "SUM(accounts)"
     else:
         rows, counted = table, "COUNT(*)"
     counts: dict[str, list[int]] = {}
@@ -116,11 +111,8 @@ def _open_alert_counts() -> list[tuple[str, int | None, int]]:
                 .annotate(n=Count("id")).order_by())
         return [(row["responsible_role"], row["assignee_id"], row["n"]) for row in rows]
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT responsible_role, assignee_id, SUM(alerts) FROM ("
-            f"SELECT responsible_role, assignee_id, alerts FROM {OpenAlertTally._meta.db_table} UNION ALL "
-            f"SELECT responsible_role, assignee_id, alerts FROM {OpenAlertTallyChange._meta.db_table}) t "
-            f"GROUP BY 1, 2 HAVING SUM(alerts) <> 0")
+        cursor.execute(f"SELECT responsible_role, assignee_id, SUM(alerts) FROM {tallies.OPEN_ALERTS.current_sql()} t "
+                       f"GROUP BY 1, 2 HAVING SUM(alerts) <> 0")
         return [(role, assignee_id, int(n)) for role, assignee_id, n in cursor.fetchall()]
 
 

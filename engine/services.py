@@ -16,7 +16,7 @@ from accounts.models import Account
 from core.bulk import analyze_if_stale
 from core.timeutil import business_today, business_zone
 
-from . import domain
+from . import domain, tallies
 from .models import AccountEvaluation, PendingAccount, RecomputeChunk, RecomputeRun
 from .pipeline import AccountSelection, ChunkStats, EngineConfig, recompute_selection, take_pending_accounts
 
@@ -145,32 +145,23 @@ def recompute_chunk(*, chunk_id: int) -> bool:
     return True
 
 
-# The tallies kept by PostgreSQL triggers: (tally table, its changes table, key columns, its unique key's name,
-# counted column).
-_TALLIES = (
-    ("engine_evaluationtally", "engine_evaluationtallychange", ("state", "coverage", "last_touch_on"),
-     "evaluation_tally_key", "accounts"),
-    ("engine_openalerttally", "engine_openalerttallychange", ("responsible_role", "assignee_id"),
-     "open_alert_tally_key", "alerts"),
-)
-
-
 def fold_tally_changes() -> None:
-    """Fold the tallies' recorded changes into them (PostgreSQL; engine.EvaluationTally, engine.OpenAlertTally): two
-    statements per tally, whatever the number of changes. A change committed meanwhile is left for the next fold."""
+    """Fold the tallies' recorded changes into them (PostgreSQL; engine.tallies): two statements per tally,
+    whatever the number of changes. A change committed meanwhile is left for the next fold."""
     if connection.vendor != "postgresql":
         return
     with transaction.atomic(), connection.cursor() as cursor:
-        for tally, changes, keys, key_name, counted in _TALLIES:
-            key_list = ", ".join(keys)
-            positions = ", ".join(str(i + 1) for i in range(len(keys)))
+        for tally in tallies.ALL:
+            table, counted = tally.model._meta.db_table, tally.counted
+            key_list = ", ".join(tally.keys)
+            positions = ", ".join(str(i + 1) for i in range(len(tally.keys)))
             cursor.execute(
-                f"WITH moved AS (DELETE FROM {changes} RETURNING {key_list}, {counted}) "
-                f"INSERT INTO {tally} ({key_list}, {counted}) "
+                f"WITH moved AS (DELETE FROM {tally.changes._meta.db_table} RETURNING {key_list}, {counted}) "
+                f"INSERT INTO {table} ({key_list}, {counted}) "
                 f"SELECT {key_list}, SUM({counted}) FROM moved GROUP BY {positions} ORDER BY {positions} "
-                f"ON CONFLICT ON CONSTRAINT {key_name} "
-                f"DO UPDATE SET {counted} = {tally}.{counted} + EXCLUDED.{counted}")
-            cursor.execute(f"DELETE FROM {tally} WHERE {counted} = 0")
+                f"ON CONFLICT ON CONSTRAINT {tally.key_name} "
+                f"DO UPDATE SET {counted} = {table}.{counted} + EXCLUDED.{counted}")
+            cursor.execute(f"DELETE FROM {table} WHERE {counted} = 0")
 
 
 def recompute_run_finish(*, run_id: int) -> RecomputeRun:
