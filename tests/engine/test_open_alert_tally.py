@@ -50,6 +50,7 @@ def test_the_tally_follows_every_write_and_delete_of_alerts_and_folds_to_the_sam
     alert_snooze(alert=Alert.objects.filter(assignee=reps[1]).first(), actor=reps[1], until=business_today() + dt.timedelta(days=3))
     alert_reassign(alerts=Alert.objects.filter(assignee=reps[2]), assignee=reps[0], actor=manager)
     touch_log(actor=reps[1], account=accounts[1], kind="human", channel="phone")  # resolves its alert at once
+    assert Alert.objects.filter(account=accounts[1], status="resolved").exists()
     Alert.objects.filter(account=accounts[5]).update(status="resolved", resolution="covered")  # any writer
     accounts[4].delete()  # its alerts go with it (a cascade)
     reps[0].delete()  # its alerts are no one's (SET_NULL), still open
