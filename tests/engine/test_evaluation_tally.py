@@ -5,12 +5,14 @@ import datetime as dt
 
 import pytest
 from django.db import connection
-from django.db.models import Count, Sum
+from django.db.models import Count
 
 from dashboards.selectors import coverage_figures
+from engine import tallies
 from engine.models import AccountEvaluation, EvaluationTally, EvaluationTallyChange
 from engine.services import fold_tally_changes, recompute_accounts, recompute_all
 from tests.engine.migrating import migrate_to, migrate_to_latest
+from tests.engine.tallied import tallied
 from tests.factories import AccountFactory, OpportunityFactory, TouchFactory
 
 D = dt.date(2026, 7, 20)
@@ -24,13 +26,8 @@ def _counted():
 
 
 def _tallied():
-    """The same from the tally and its changes not folded in yet (keys whose accounts sum to zero left out)."""
-    totals = {}
-    for model in (EvaluationTally, EvaluationTallyChange):
-        for r in model.objects.values("state", "coverage", "last_touch_on").annotate(n=Sum("accounts")):
-            key = (r["state"], r["coverage"], r["last_touch_on"])
-            totals[key] = totals.get(key, 0) + r["n"]
-    return {key: n for key, n in totals.items() if n}
+    """The same from the tally (engine.tallies.EVALUATIONS)."""
+    return tallied(tallies.EVALUATIONS)
 
 
 def _touch(account, day):

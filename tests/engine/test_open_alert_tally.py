@@ -5,15 +5,17 @@ import datetime as dt
 
 import pytest
 from django.db import connection
-from django.db.models import Count, Sum
+from django.db.models import Count
 
 from contacts.services import touch_log
 from core.timeutil import business_today
 from dashboards.selectors import open_alerts_by_role_and_person
 from engine.alerts import alert_acknowledge, alert_reassign, alert_snooze
+from engine import tallies
 from engine.models import Alert, OpenAlertTally, OpenAlertTallyChange
 from engine.services import fold_tally_changes, recompute_all
 from tests.engine.migrating import migrate_to, migrate_to_latest
+from tests.engine.tallied import tallied
 from tests.factories import AccountFactory, OpportunityFactory, UserFactory
 
 D = dt.date(2026, 7, 20)
@@ -26,13 +28,8 @@ def _counted():
 
 
 def _tallied():
-    """The same from the tally and its changes not folded in yet (pairs whose alerts sum to zero left out)."""
-    totals = {}
-    for model in (OpenAlertTally, OpenAlertTallyChange):
-        for r in model.objects.values("responsible_role", "assignee_id").annotate(n=Sum("alerts")):
-            key = (r["responsible_role"], r["assignee_id"])
-            totals[key] = totals.get(key, 0) + r["n"]
-    return {key: n for key, n in totals.items() if n}
+    """The same from the tally (engine.tallies.OPEN_ALERTS)."""
+    return tallied(tallies.OPEN_ALERTS)
 
 
 @pytest.mark.django_db
