@@ -7,60 +7,20 @@ tables: there the figures count the evaluations themselves.
 
 from django.db import migrations, models
 
+from ._tally_triggers import TallyTriggers
 
-# Each statement's rows, as +1 (new) and -1 (old) per (state, coverage, latest touch), summed; pairs that cancel
-# (an update that moved none of the three) are not recorded.
-_CHANGE_SOURCES = {
-    "engine_tally_inserted": "SELECT state, coverage, last_touch_on, 1 AS n FROM new_rows",
-    "engine_tally_deleted": "SELECT state, coverage, last_touch_on, -1 AS n FROM old_rows",
-    "engine_tally_updated": "SELECT state, coverage, last_touch_on, -1 AS n FROM old_rows UNION ALL "
-                            "SELECT state, coverage, last_touch_on, 1 FROM new_rows",
-}
-_FUNCTIONS = [
-    f"""CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO engine_evaluationtallychange (state, coverage, last_touch_on, accounts)
-    SELECT state, coverage, last_touch_on, SUM(n) FROM ({rows}) c GROUP BY 1, 2, 3 HAVING SUM(n) <> 0;
-    RETURN NULL;
-END $$"""
-    for name, rows in _CHANGE_SOURCES.items()
-] + ["""CREATE OR REPLACE FUNCTION engine_tally_truncated() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    DELETE FROM engine_evaluationtallychange;
-    DELETE FROM engine_evaluationtally;
-    RETURN NULL;
-END $$"""]
-_TABLE = "engine_accountevaluation"
-_TRIGGERS = [
-    f"CREATE TRIGGER {_TABLE}_tally_insert AFTER INSERT ON {_TABLE} REFERENCING NEW TABLE AS new_rows "
-    f"FOR EACH STATEMENT EXECUTE FUNCTION engine_tally_inserted()",
-    f"CREATE TRIGGER {_TABLE}_tally_update AFTER UPDATE ON {_TABLE} REFERENCING OLD TABLE AS old_rows "
-    f"NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION engine_tally_updated()",
-    f"CREATE TRIGGER {_TABLE}_tally_delete AFTER DELETE ON {_TABLE} REFERENCING OLD TABLE AS old_rows "
-    f"FOR EACH STATEMENT EXECUTE FUNCTION engine_tally_deleted()",
-    f"CREATE TRIGGER {_TABLE}_tally_truncate AFTER TRUNCATE ON {_TABLE} "
-    f"FOR EACH STATEMENT EXECUTE FUNCTION engine_tally_truncated()",
-]
-_FIRST_COUNT = (
-    "INSERT INTO engine_evaluationtally (state, coverage, last_touch_on, accounts) "
-    f"SELECT state, coverage, last_touch_on, COUNT(*) FROM {_TABLE} GROUP BY 1, 2, 3"
-)
+# Evaluations per (state, coverage, latest touch).
+_TRIGGERS = TallyTriggers(table="engine_accountevaluation", function_prefix="engine_tally",
+                          tally="engine_evaluationtally", changes="engine_evaluationtallychange",
+                          keys=("state", "coverage", "last_touch_on"), counted="accounts")
 
 
 def _create(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for sql in (*_FUNCTIONS, *_TRIGGERS, _FIRST_COUNT):
-        schema_editor.execute(sql)
+    _TRIGGERS.create(schema_editor)
 
 
 def _drop(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for event in ("insert", "update", "delete", "truncate"):
-        schema_editor.execute(f"DROP TRIGGER IF EXISTS {_TABLE}_tally_{event} ON {_TABLE}")
-    for name in (*_CHANGE_SOURCES, "engine_tally_truncated"):
-        schema_editor.execute(f"DROP FUNCTION IF EXISTS {name}()")
+    _TRIGGERS.drop(schema_editor)
 
 
 class Migration(migrations.Migration):

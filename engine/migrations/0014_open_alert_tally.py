@@ -7,60 +7,20 @@ SQLite counts the alerts themselves.
 
 from django.db import migrations, models
 
-# Each statement's open alerts, as +1 (new) and -1 (old) per (responsible role, assignee), summed; pairs that
-# cancel (an update that moved none of status, role and assignee) are not recorded.
-_OPEN = "WHERE status = 'open'"
-_CHANGE_SOURCES = {
-    "engine_alert_tally_inserted": f"SELECT responsible_role, assignee_id, 1 AS n FROM new_rows {_OPEN}",
-    "engine_alert_tally_deleted": f"SELECT responsible_role, assignee_id, -1 AS n FROM old_rows {_OPEN}",
-    "engine_alert_tally_updated": f"SELECT responsible_role, assignee_id, -1 AS n FROM old_rows {_OPEN} UNION ALL "
-                                  f"SELECT responsible_role, assignee_id, 1 FROM new_rows {_OPEN}",
-}
-_FUNCTIONS = [
-    f"""CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO engine_openalerttallychange (responsible_role, assignee_id, alerts)
-    SELECT responsible_role, assignee_id, SUM(n) FROM ({rows}) c GROUP BY 1, 2 HAVING SUM(n) <> 0;
-    RETURN NULL;
-END $$"""
-    for name, rows in _CHANGE_SOURCES.items()
-] + ["""CREATE OR REPLACE FUNCTION engine_alert_tally_truncated() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    DELETE FROM engine_openalerttallychange;
-    DELETE FROM engine_openalerttally;
-    RETURN NULL;
-END $$"""]
-_TABLE = "engine_alert"
-_TRIGGERS = [
-    f"CREATE TRIGGER {_TABLE}_tally_insert AFTER INSERT ON {_TABLE} REFERENCING NEW TABLE AS new_rows "
-    f"FOR EACH STATEMENT EXECUTE FUNCTION engine_alert_tally_inserted()",
-    f"CREATE TRIGGER {_TABLE}_tally_update AFTER UPDATE ON {_TABLE} REFERENCING OLD TABLE AS old_rows "
-    f"NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION engine_alert_tally_updated()",
-    f"CREATE TRIGGER {_TABLE}_tally_delete AFTER DELETE ON {_TABLE} REFERENCING OLD TABLE AS old_rows "
-    f"FOR EACH STATEMENT EXECUTE FUNCTION engine_alert_tally_deleted()",
-    f"CREATE TRIGGER {_TABLE}_tally_truncate AFTER TRUNCATE ON {_TABLE} "
-    f"FOR EACH STATEMENT EXECUTE FUNCTION engine_alert_tally_truncated()",
-]
-_FIRST_COUNT = (
-    "INSERT INTO engine_openalerttally (responsible_role, assignee_id, alerts) "
-    f"SELECT responsible_role, assignee_id, COUNT(*) FROM {_TABLE} {_OPEN} GROUP BY 1, 2"
-)
+from ._tally_triggers import TallyTriggers
+
+# Open alerts per (responsible role, assignee).
+_TRIGGERS = TallyTriggers(table="engine_alert", function_prefix="engine_alert_tally", tally="engine_openalerttally",
+                          changes="engine_openalerttallychange", keys=("responsible_role", "assignee_id"),
+                          counted="alerts", where="WHERE status = 'open'")
 
 
 def _create(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for sql in (*_FUNCTIONS, *_TRIGGERS, _FIRST_COUNT):
-        schema_editor.execute(sql)
+    _TRIGGERS.create(schema_editor)
 
 
 def _drop(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for event in ("insert", "update", "delete", "truncate"):
-        schema_editor.execute(f"DROP TRIGGER IF EXISTS {_TABLE}_tally_{event} ON {_TABLE}")
-    for name in (*_CHANGE_SOURCES, "engine_alert_tally_truncated"):
-        schema_editor.execute(f"DROP FUNCTION IF EXISTS {name}()")
+    _TRIGGERS.drop(schema_editor)
 
 
 class Migration(migrations.Migration):
