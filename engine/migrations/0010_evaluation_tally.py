@@ -15,14 +15,6 @@ _TRIGGERS = TallyTriggers(table="engine_accountevaluation", function_prefix="eng
                           keys=("state", "coverage", "last_touch_on"), counted="accounts")
 
 
-def _create(apps, schema_editor):
-    _TRIGGERS.create(schema_editor)
-
-
-def _drop(apps, schema_editor):
-    _TRIGGERS.drop(schema_editor)
-
-
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -53,5 +45,5 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('state', 'coverage', 'last_touch_on'), name='evaluation_tally_key', nulls_distinct=False)],
             },
         ),
-        migrations.RunPython(_create, _drop),
+        migrations.RunPython(_TRIGGERS.create, _TRIGGERS.drop),
     ]

@@ -15,14 +15,6 @@ _TRIGGERS = TallyTriggers(table="engine_alert", function_prefix="engine_alert_ta
                           counted="alerts", where="WHERE status = 'open'")
 
 
-def _create(apps, schema_editor):
-    _TRIGGERS.create(schema_editor)
-
-
-def _drop(apps, schema_editor):
-    _TRIGGERS.drop(schema_editor)
-
-
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -51,5 +43,5 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('responsible_role', 'assignee_id'), name='open_alert_tally_key', nulls_distinct=False)],
             },
         ),
-        migrations.RunPython(_create, _drop),
+        migrations.RunPython(_TRIGGERS.create, _TRIGGERS.drop),
     ]

@@ -24,7 +24,8 @@ class TallyTriggers:
     def _function(self, event: str) -> str:
         return f"{self.function_prefix}_{event}"
 
-    def create(self, schema_editor) -> None:
+    def create(self, apps, schema_editor) -> None:
+        """RunPython's forward step."""
         if schema_editor.connection.vendor != "postgresql":
             return
         keys = ", ".join(self.keys)
@@ -62,7 +63,8 @@ END $$""")
         schema_editor.execute(f"INSERT INTO {self.tally} ({keys}, {self.counted}) "
                               f"SELECT {keys}, COUNT(*) FROM {self.table} {self.where} GROUP BY {positions}")
 
-    def drop(self, schema_editor) -> None:
+    def drop(self, apps, schema_editor) -> None:
+        """RunPython's backward step."""
         if schema_editor.connection.vendor != "postgresql":
             return
         for event in ("insert", "update", "delete", "truncate"):
