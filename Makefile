@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 DEV_ENV := DJANGO_DEBUG=1
+# The port `make run` serves on: `make run PORT=8001`.
+PORT ?= 8000
 
 .PHONY: install run test bench migrate demo messages clean
 
@@ -24,7 +26,7 @@ demo: migrate
 
 run: demo
 	@$(DEV_ENV) $(PY) manage.py demo_logins
-	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
+	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # pytest exits 5 when no test was collected: that is a failure here, not a pass.
 test: install

@@ -1,7 +1,8 @@
 """Shared fixtures: personas for every role, and guards for external services.
 
-Tests that need PostgreSQL, Redis or Chromium skip with a reason when those are
-absent; with CI=true such a skip is a failure (DEVELOPERS.md).
+Tests that need PostgreSQL (DATABASE_URL), Redis (REDIS_URL) or Chromium (/usr/bin/chromium) skip with a
+reason when those are absent, so `make test` runs anywhere; with CI=true (as `.ci/run` sets, after starting all
+three) such a skip is a failure instead, so CI cannot pass by skipping. See README.md, "Tests".
 """
 
 from __future__ import annotations
