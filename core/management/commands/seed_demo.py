@@ -15,6 +15,7 @@ from contacts.models import Touch
 from core.importing import corporate_number_check_digit
 from core.models import BusinessSettings, User
 from core.timeutil import business_today
+from profiles.services import profile_save
 
 DEMO_PASSWORD = "demo-pass-2026"
 
@@ -54,6 +55,131 @@ def corporate_number(rng: random.Random) -> str:
     return f"{corporate_number_check_digit(body)}{body}"
 
 
+def seed_users() -> dict[str, User]:
+    """The demo users of every role, all with the demo password; run again, they are updated, not duplicated."""
+    password = make_password(DEMO_PASSWORD)
+    users = {}
+    for username, full_name, role, team, language in DEMO_USERS:
+        user, _ = User.objects.update_or_create(
+            username=username,
+            defaults=dict(full_name=full_name, role=role, team=team, language=language,
+                          email=f"{username}@example.com", password=password,
+                          is_staff=role == "admin", is_superuser=role == "admin"),
+        )
+        users[username] = user
+    return users
+
+
+def seed_accounts(*, n_accounts: int, rng: random.Random, by_role: dict[str, list[User]]) -> list[Account]:
+    """`n_accounts` companies numbered after those that exist, each with an owner per role."""
+    start = Account.objects.count()
+    accounts = []
+    for i in range(n_accounts):
+        if rng.random() < 0.7:
+            name = f"株式会社{rng.choice(JA_STEMS)}{rng.choice(JA_KINDS)}"
+        else:
+            name = f"{rng.choice(EN_STEMS)} {rng.choice(EN_KINDS)}"
+        prefecture, region = rng.choice(PREFECTURES)
+        accounts.append(Account(
+            external_id=f"DEMO-{start + i + 1:06d}", name=name, corporate_number=corporate_number(rng),
+            domain=f"demo{start + i + 1}.example.jp", industry=rng.choice(INDUSTRIES), listed=rng.random() < 0.2,
+            employees=int(rng.lognormvariate(5, 1.3)), annual_revenue=rng.randrange(50, 50000) * 1_000_000,
+            revenue_growth_pct=round(rng.uniform(-10, 30), 1), promo_budget=rng.randrange(0, 500) * 100_000,
+            avg_order_amount=rng.randrange(1, 300) * 100_000,
+            departments=rng.sample(DEPARTMENTS, rng.randint(1, 4)), regions=[region],
+            technologies=rng.sample(TECHNOLOGIES, rng.randint(0, 3)), prefecture=prefecture,
+            is_target=rng.random() < 0.92,
+            owner_csm=rng.choice(by_role["csm"]), owner_sales=rng.choice(by_role["sales"]),
+            owner_inside_sales=rng.choice(by_role["inside_sales"]), owner_marketing=rng.choice(by_role["marketing"]),
+            owner_executive=by_role["executive"][0] if rng.random() < 0.3 else None,
+        ))
+    Account.objects.bulk_create(accounts, batch_size=1000)
+    return list(Account.objects.filter(external_id__in=[a.external_id for a in accounts]).order_by("id"))
+
+
+class DemoHistory:
+    """Each account's leads, deals and a year of touches, drawn in account order from one random stream (so a
+    seed gives the same organisation every time), then written in three bulk inserts."""
+
+    def __init__(self, *, today: dt.date, zone, rng: random.Random, by_role: dict[str, list[User]]) -> None:
+        self.today, self.zone, self.rng, self.by_role = today, zone, rng, by_role
+        self.leads: list[Lead] = []
+        self.deals: list[Opportunity] = []
+        self.touches: list[Touch] = []
+
+    def add_account(self, account: Account) -> None:
+        profile = self.rng.random()
+        if profile < 0.30:
+            self._customer(account)
+        elif profile < 0.42:
+            self._negotiation(account)
+        elif profile < 0.75:
+            self._lead(account)
+        self._touches(account, busy=profile < 0.42)
+
+    def _customer(self, account: Account) -> None:
+        """Won deals, some long-standing, some churned."""
+        rng, today = self.rng, self.today
+        n_won = rng.choice((1, 1, 2, 3, 4))
+        first = today - dt.timedelta(days=rng.randint(20, 1400))
+        for k in range(n_won):
+            closed = min(today - dt.timedelta(days=1), first + dt.timedelta(days=k * rng.randint(90, 300)))
+            self.deals.append(Opportunity(
+                external_id=f"{account.external_id}-W{k}", account=account, name=f"{account.name} 契約{k + 1}",
+                opened_on=closed - dt.timedelta(days=rng.randint(20, 120)), closed_on=closed, status="won",
+                amount=rng.randrange(1, 200) * 100_000, owner=account.owner_sales,
+                contract_end=closed + dt.timedelta(days=rng.choice((365, 365, 730))) if rng.random() < 0.8 else None,
+            ))
+
+    def _negotiation(self, account: Account) -> None:
+        rng, today = self.rng, self.today
+        self.deals.append(Opportunity(
+            external_id=f"{account.external_id}-N", account=account, name=f"{account.name} 新規商談",
+            opened_on=today - dt.timedelta(days=rng.randint(1, 90)), status="open",
+            amount=rng.randrange(1, 200) * 100_000, owner=account.owner_sales,
+        ))
+        if rng.random() < 0.3:
+            self.deals.append(Opportunity(
+                external_id=f"{account.external_id}-L", account=account, opened_on=today - dt.timedelta(days=400),
+                closed_on=today - dt.timedelta(days=300), status="lost", amount=rng.randrange(1, 50) * 100_000,
+            ))
+
+    def _lead(self, account: Account) -> None:
+        """A lead of any temperature."""
+        rng = self.rng
+        self.leads.append(Lead(
+            external_id=f"{account.external_id}-LD", account=account,
+            created_on=self.today - dt.timedelta(days=rng.randint(1, 200)), status="open",
+            score=rng.choice((None, rng.randint(0, 100))), source=rng.choice(("web", "seminar", "referral", "ad")),
+            contact_name=rng.choice(("田中 一郎", "Alex Kim", "山本 花子", "Jordan Lee")),
+            contact_email=f"contact@demo{account.id}.example.jp",
+        ))
+
+    def _touches(self, account: Account, *, busy: bool) -> None:
+        """A year of touches, denser for customers and deals."""
+        rng = self.rng
+        for _ in range(rng.randint(0, 40 if busy else 15)):
+            human = rng.random() < (0.6 if busy else 0.3)
+            role = rng.choice(("csm", "sales", "inside_sales", "executive") if human else ("marketing",))
+            performer = rng.choice(self.by_role[role])
+            when = dt.datetime.combine(
+                self.today - dt.timedelta(days=int(rng.triangular(0, 365, 0))),
+                dt.time(rng.randint(8, 19), rng.choice((0, 15, 30, 45))), tzinfo=self.zone,
+            )
+            channel = rng.choice(HUMAN_CHANNELS if human else DIGITAL_CHANNELS)
+            kind = "human" if human else "digital"
+            self.touches.append(Touch(
+                account=account, occurred_at=when, occurred_on=when.date(), kind=kind, channel=channel,
+                content_stage=rng.choice(STAGES), performer=performer, performer_role=role, source="manual",
+                natural_key=touch_natural_key(account.id, when, kind, channel, performer.username),
+            ))
+
+    def save(self) -> None:
+        Lead.objects.bulk_create(self.leads, batch_size=2000)
+        Opportunity.objects.bulk_create(self.deals, batch_size=2000)
+        Touch.objects.bulk_create(self.touches, batch_size=5000, ignore_conflicts=True)
+
+
 class Command(BaseCommand):
     help = "Load a demo organisation (deterministic for a seed)."
 
@@ -72,104 +198,20 @@ class Command(BaseCommand):
 
     def seed(self, *, n_accounts: int, rng: random.Random) -> dict[str, int]:
         today = business_today()
-        zone = BusinessSettings.load().zone
-        password = make_password(DEMO_PASSWORD)
-        users = {}
-        for username, full_name, role, team, language in DEMO_USERS:
-            user, _ = User.objects.update_or_create(
-                username=username,
-                defaults=dict(full_name=full_name, role=role, team=team, language=language,
-                              email=f"{username}@example.com", password=password,
-                              is_staff=role == "admin", is_superuser=role == "admin"),
-            )
-            users[username] = user
+        users = seed_users()
         by_role: dict[str, list[User]] = {}
         for user in users.values():
             by_role.setdefault(user.role, []).append(user)
-
-        start = Account.objects.count()
-        accounts = []
-        for i in range(n_accounts):
-            if rng.random() < 0.7:
-                name = f"株式会社{rng.choice(JA_STEMS)}{rng.choice(JA_KINDS)}"
-            else:
-                name = f"{rng.choice(EN_STEMS)} {rng.choice(EN_KINDS)}"
-            prefecture, region = rng.choice(PREFECTURES)
-            accounts.append(Account(
-                external_id=f"DEMO-{start + i + 1:06d}", name=name, corporate_number=corporate_number(rng),
-                domain=f"demo{start + i + 1}.example.jp", industry=rng.choice(INDUSTRIES), listed=rng.random() < 0.2,
-                employees=int(rng.lognormvariate(5, 1.3)), annual_revenue=rng.randrange(50, 50000) * 1_000_000,
-                revenue_growth_pct=round(rng.uniform(-10, 30), 1), promo_budget=rng.randrange(0, 500) * 100_000,
-                avg_order_amount=rng.randrange(1, 300) * 100_000,
-                departments=rng.sample(DEPARTMENTS, rng.randint(1, 4)), regions=[region],
-                technologies=rng.sample(TECHNOLOGIES, rng.randint(0, 3)), prefecture=prefecture,
-                is_target=rng.random() < 0.92,
-                owner_csm=rng.choice(by_role["csm"]), owner_sales=rng.choice(by_role["sales"]),
-                owner_inside_sales=rng.choice(by_role["inside_sales"]), owner_marketing=rng.choice(by_role["marketing"]),
-                owner_executive=by_role["executive"][0] if rng.random() < 0.3 else None,
-            ))
-        Account.objects.bulk_create(accounts, batch_size=1000)
-        accounts = list(Account.objects.filter(external_id__in=[a.external_id for a in accounts]).order_by("id"))
-
-        leads, deals, touches = [], [], []
+        accounts = seed_accounts(n_accounts=n_accounts, rng=rng, by_role=by_role)
+        history = DemoHistory(today=today, zone=BusinessSettings.load().zone, rng=rng, by_role=by_role)
         for account in accounts:
-            profile = rng.random()
-            if profile < 0.30:  # customers: won deals, some long-standing, some churned
-                n_won = rng.choice((1, 1, 2, 3, 4))
-                first = today - dt.timedelta(days=rng.randint(20, 1400))
-                for k in range(n_won):
-                    closed = min(today - dt.timedelta(days=1), first + dt.timedelta(days=k * rng.randint(90, 300)))
-                    deals.append(Opportunity(
-                        external_id=f"{account.external_id}-W{k}", account=account, name=f"{account.name} 契約{k + 1}",
-                        opened_on=closed - dt.timedelta(days=rng.randint(20, 120)), closed_on=closed, status="won",
-                        amount=rng.randrange(1, 200) * 100_000, owner=account.owner_sales,
-                        contract_end=closed + dt.timedelta(days=rng.choice((365, 365, 730))) if rng.random() < 0.8 else None,
-                    ))
-            elif profile < 0.42:  # in negotiation
-                deals.append(Opportunity(
-                    external_id=f"{account.external_id}-N", account=account, name=f"{account.name} 新規商談",
-                    opened_on=today - dt.timedelta(days=rng.randint(1, 90)), status="open",
-                    amount=rng.randrange(1, 200) * 100_000, owner=account.owner_sales,
-                ))
-                if rng.random() < 0.3:
-                    deals.append(Opportunity(
-                        external_id=f"{account.external_id}-L", account=account, opened_on=today - dt.timedelta(days=400),
-                        closed_on=today - dt.timedelta(days=300), status="lost", amount=rng.randrange(1, 50) * 100_000,
-                    ))
-            elif profile < 0.75:  # leads of every temperature
-                leads.append(Lead(
-                    external_id=f"{account.external_id}-LD", account=account,
-                    created_on=today - dt.timedelta(days=rng.randint(1, 200)), status="open",
-                    score=rng.choice((None, rng.randint(0, 100))), source=rng.choice(("web", "seminar", "referral", "ad")),
-                    contact_name=rng.choice(("田中 一郎", "Alex Kim", "山本 花子", "Jordan Lee")),
-                    contact_email=f"contact@demo{account.id}.example.jp",
-                ))
-            # A year of touches, denser for customers and deals.
-            n_touches = rng.randint(0, 40 if profile < 0.42 else 15)
-            for k in range(n_touches):
-                human = rng.random() < (0.6 if profile < 0.42 else 0.3)
-                role = rng.choice(("csm", "sales", "inside_sales", "executive") if human else ("marketing",))
-                performer = rng.choice(by_role[role])
-                when = dt.datetime.combine(
-                    today - dt.timedelta(days=int(rng.triangular(0, 365, 0))), dt.time(rng.randint(8, 19), rng.choice((0, 15, 30, 45))),
-                    tzinfo=zone,
-                )
-                channel = rng.choice(HUMAN_CHANNELS if human else DIGITAL_CHANNELS)
-                kind = "human" if human else "digital"
-                touches.append(Touch(
-                    account=account, occurred_at=when, occurred_on=when.date(), kind=kind, channel=channel,
-                    content_stage=rng.choice(STAGES), performer=performer, performer_role=role, source="manual",
-                    natural_key=touch_natural_key(account.id, when, kind, channel, performer.username),
-                ))
-        Lead.objects.bulk_create(leads, batch_size=2000)
-        Opportunity.objects.bulk_create(deals, batch_size=2000)
-        Touch.objects.bulk_create(touches, batch_size=5000, ignore_conflicts=True)
+            history.add_account(account)
+        history.save()
         profiles = self.seed_profiles(users["marketing1"])
-        return {"users": len(users), "accounts": len(accounts), "leads": len(leads), "opportunities": len(deals),
-                "touches": len(touches), "profiles": profiles}
+        return {"users": len(users), "accounts": len(accounts), "leads": len(history.leads),
+                "opportunities": len(history.deals), "touches": len(history.touches), "profiles": profiles}
 
     def seed_profiles(self, author: User) -> int:
-        from profiles.services import profile_save
 
         profile_save(name="Mid-market manufacturers", description="製造業の中堅企業", actor=author, criteria=[
             {"attribute": "industry", "op": "in", "value": ["manufacturing"], "weight": 30},
