@@ -34,6 +34,7 @@ from dashboards.selectors import latest_run_as_of
 from . import analysis
 from . import analysis_selectors as sel
 from .models import AnalysisRefresh, IcpProfile, IcpProfileVersion, ProfileAnalysis
+from .scoring import version_spec
 from .selectors import (
     StoredAnalysis, analysis_refresh_latest, analysis_snapshot, stored_breadth, stored_learning, stored_review,
 )
@@ -101,7 +102,7 @@ class ReviewView(RoleRequiredMixin, View):
 
     def get(self, request, pk: int):
         profile, version = _profile_and_version(pk, request.GET.get("version"))
-        spec = sel.version_spec(profile, version)
+        spec = version_spec(profile, version)
         query = request.GET.get("q", "").strip()[:100]
         stored = stored_review(profile=profile, version=version)
         review = stored.figures
@@ -123,7 +124,7 @@ class ExplainView(RoleRequiredMixin, View):
     def get(self, request, pk: int, account_pk: int):
         profile, version = _profile_and_version(pk, request.GET.get("version"))
         account = get_object_or_404(Account.objects.select_related("icp_profile"), pk=account_pk)
-        spec = sel.version_spec(profile, version)
+        spec = version_spec(profile, version)
         explanation = sel.account_explanation(account, spec)
         return render(request, "profiles/analysis/explain.html", {
             "profile": profile, "version": version, "versions": _versions(profile), "account": account,
@@ -265,7 +266,7 @@ class ValidateView(RoleRequiredMixin, View):
                 chosen.append(version)
             if chosen:  # both versions in the same two queries
                 results = sel.outcomes_by_tier_of_versions(
-                    [(f"v{v.number}", sel.version_spec(profile, v)) for v in chosen],
+                    [(f"v{v.number}", version_spec(profile, v)) for v in chosen],
                     start=data["start"], end=data["end"], min_sample=data["min_sample"])
                 outcomes = list(zip(chosen, results))
         return render(request, "profiles/analysis/validate.html", {

@@ -19,7 +19,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from .models import IcpProfile
-from .scoring import ATTRIBUTES, BOOLEAN_ATTRIBUTES, NUMERIC_ATTRIBUTES, OPERATORS, _boolean, _number
+from .scoring import ATTRIBUTES, BOOLEAN_ATTRIBUTES, NUMERIC_ATTRIBUTES, OPERATORS, as_boolean, as_number
 from .services import LIST_VALUE_OPS, NO_VALUE_OPS, NUMERIC_OPS
 
 IMPORT_MAX_BYTES = 1 << 20
@@ -46,7 +46,7 @@ _LIST_SEPARATORS = re.compile(r"[,、，\n]")
 
 
 def _json_number(text: str) -> int | float | None:
-    number = _number(text)
+    number = as_number(text)
     if number is None or not number.is_finite():
         return None
     return int(number) if number == number.to_integral_value() else float(number)
@@ -156,7 +156,7 @@ class CriterionForm(forms.Form):
             if value is None:
                 self.add_error("value", _("Enter a number."))
         elif attribute in BOOLEAN_ATTRIBUTES:
-            value = _boolean(raw)
+            value = as_boolean(raw)
             if value is None:
                 self.add_error("value", _("Enter true or false."))
         else:

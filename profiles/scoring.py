@@ -55,11 +55,11 @@ def _is_missing(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip()) or (isinstance(value, (list, tuple)) and not value)
 
 
-def _text(value: Any) -> str:
+def as_text(value: Any) -> str:
     return str(value).strip().casefold()
 
 
-def _number(value: Any) -> Decimal | None:
+def as_number(value: Any) -> Decimal | None:
     if isinstance(value, bool):
         return None
     try:
@@ -72,18 +72,18 @@ def _number(value: Any) -> Decimal | None:
 
 def _equal(left: Any, right: Any) -> bool:
     """Numbers compare numerically, everything else as trimmed, case-insensitive text."""
-    a, b = _number(left), _number(right)
+    a, b = as_number(left), as_number(right)
     if a is not None and b is not None:
         return a == b
     if isinstance(left, bool) or isinstance(right, bool):
-        return _boolean(left) is not None and _boolean(left) == _boolean(right)
-    return _text(left) == _text(right)
+        return as_boolean(left) is not None and as_boolean(left) == as_boolean(right)
+    return as_text(left) == as_text(right)
 
 
-def _boolean(value: Any) -> bool | None:
+def as_boolean(value: Any) -> bool | None:
     if isinstance(value, bool):
         return value
-    text = _text(value)
+    text = as_text(value)
     if text in ("true", "1", "yes", "はい"):
         return True
     if text in ("false", "0", "no", "いいえ"):
@@ -96,7 +96,7 @@ def _as_list(value: Any) -> list:
 
 
 def _compare(value: Any, bound: Any, op: str) -> bool:
-    a, b = _number(value), _number(bound)
+    a, b = as_number(value), as_number(bound)
     if a is None or b is None:
         return False
     return {"gt": a > b, "gte": a >= b, "lt": a < b, "lte": a <= b}[op]
@@ -127,9 +127,9 @@ def criterion_matches(criterion: Criterion, attributes: Mapping[str, Any]) -> bo
         low, high = _as_list(expected)[:2] if len(_as_list(expected)) >= 2 else (None, None)
         return not is_list and _compare(value, low, "gte") and _compare(value, high, "lte")
     if op == "is_true":
-        return not is_list and _boolean(value) is True
+        return not is_list and as_boolean(value) is True
     if op == "is_false":
-        return not is_list and _boolean(value) is False
+        return not is_list and as_boolean(value) is False
     if op == "contains":
         return any(_equal(v, expected) for v in elements)
     if op == "contains_any":
@@ -201,6 +201,13 @@ def spec_from_version(*, profile_id: int | None, name: str, criteria: Iterable[M
         ),
         tiers=dict(tiers) if tiers else dict(DEFAULT_TIERS),
     )
+
+
+def version_spec(profile: Any, version: Any = None) -> ProfileSpec:
+    """The spec of one IcpProfile at ``version`` (default: its current version; none: no criteria)."""
+    version = version or profile.current_version
+    return spec_from_version(profile_id=profile.id, name=profile.name, criteria=version.criteria if version else [],
+                             tiers=version.tiers if version else None)
 
 
 def load_active_profile_specs() -> list[ProfileSpec]:

@@ -10,6 +10,7 @@ from typing import Any
 from django.shortcuts import get_object_or_404
 
 from .models import AnalysisRefresh, IcpProfile, IcpProfileVersion, ProfileAnalysis, RescoreRun
+from .scoring import version_spec
 
 TIERS = ("A", "B", "C")
 
@@ -87,13 +88,12 @@ def analysis_refresh_latest(*, version: IcpProfileVersion | None = None) -> Anal
 
 def stored_review(*, profile: IcpProfile, version: IcpProfileVersion | None) -> StoredAnalysis:
     """The review of one version from its snapshot (the Review dataclass of the live selector)."""
-    from . import analysis_selectors as sel
     from . import analysis_snapshots as snap
 
     if version is None:  # a profile without any version has nothing to review
         return StoredAnalysis(figures=None, snapshot=None, refresh=None)
     snapshot = analysis_snapshot(kind=ProfileAnalysis.Kind.REVIEW, version=version)
-    figures = snap.review_from_data(snapshot.data, sel.version_spec(profile, version)) if snapshot else None
+    figures = snap.review_from_data(snapshot.data, version_spec(profile, version)) if snapshot else None
     current = version.id == profile.current_version_id
     return StoredAnalysis(figures=figures, snapshot=snapshot,
                           refresh=analysis_refresh_latest(version=None if current else version))

@@ -13,10 +13,11 @@ from django.utils import timezone
 
 from core.models import AuditEntry, User
 
+from .fit_sql import best_fit_rows_sql, inexact_condition
 from .models import AnalysisRefresh, BackgroundRun, IcpProfile, IcpProfileVersion, ProfileAnalysis, RescoreRun
 from .scoring import (
-    ATTRIBUTES, BOOLEAN_ATTRIBUTES, DEFAULT_TIERS, LIST_ATTRIBUTES, NUMERIC_ATTRIBUTES, OPERATORS, _number,
-    account_attributes, best_fit, load_active_profile_specs,
+    ATTRIBUTES, BOOLEAN_ATTRIBUTES, DEFAULT_TIERS, LIST_ATTRIBUTES, NUMERIC_ATTRIBUTES, OPERATORS, account_attributes,
+    as_number, best_fit, load_active_profile_specs, version_spec,
 )
 
 logger = logging.getLogger(__name__)
@@ -47,11 +48,11 @@ def validate_criteria(criteria: Any) -> list[dict]:
         if op in LIST_VALUE_OPS and (not isinstance(value, list) or not value):
             errors.append(f"{where}.value: {op} needs a non-empty list")
         elif op == "between":
-            if not (isinstance(value, list) and len(value) == 2 and all(_number(v) is not None for v in value)):
+            if not (isinstance(value, list) and len(value) == 2 and all(as_number(v) is not None for v in value)):
                 errors.append(f"{where}.value: between needs [low, high] numbers")
-            elif _number(value[0]) > _number(value[1]):
+            elif as_number(value[0]) > as_number(value[1]):
                 errors.append(f"{where}.value: between needs low ≤ high")
-        elif op in NUMERIC_OPS and _number(value) is None:
+        elif op in NUMERIC_OPS and as_number(value) is None:
             errors.append(f"{where}.value: {op} needs a number")
         elif op in ("eq", "ne", "contains") and (value is None or isinstance(value, (list, dict))):
             errors.append(f"{where}.value: {op} needs a single value")
@@ -61,7 +62,7 @@ def validate_criteria(criteria: Any) -> list[dict]:
             errors.append(f"{where}.op: {op} applies to list attributes ({', '.join(LIST_ATTRIBUTES)})")
         if op in NO_VALUE_OPS and attribute not in BOOLEAN_ATTRIBUTES:
             errors.append(f"{where}.op: {op} applies to yes/no attributes ({', '.join(BOOLEAN_ATTRIBUTES)})")
-        if attribute in NUMERIC_ATTRIBUTES and op in ("eq", "ne") and _number(value) is None:
+        if attribute in NUMERIC_ATTRIBUTES and op in ("eq", "ne") and as_number(value) is None:
             errors.append(f"{where}.value: {attribute} is a number")
         entry = {"attribute": attribute, "op": op, "weight": weight}
         if op not in NO_VALUE_OPS:
@@ -200,18 +201,16 @@ def rescore_accounts(*, chunk_size: int = RESCORE_CHUNK_IDS, progress: Callable[
     """Recompute every account's fit, profile, tier and matched criteria, set-based: per range of
     ``chunk_size`` ids one UPDATE that computes the best fit in SQL and writes only the rows that change.
 
-    The SQL is ``scoring.best_fit`` compiled (analysis_selectors.best_fit_rows_sql). The few accounts whose text
-    or list values SQL might read differently from Python (analysis_selectors.inexact_condition: characters
+    The SQL is ``scoring.best_fit`` compiled (fit_sql.best_fit_rows_sql). The few accounts whose text
+    or list values SQL might read differently from Python (fit_sql.inexact_condition: characters
     beyond ASCII and the caseless Japanese scripts, numbers written as text) are scored by best_fit itself, so
     the stored results are always best_fit's and the nightly pipeline finds nothing to change.
     Returns the number of accounts; ``progress`` gets the number done after every range.
     """
     from accounts.models import Account
 
-    from . import analysis_selectors as sel
-
     specs = load_active_profile_specs()
-    inexact = sel.inexact_condition(specs)
+    inexact = inexact_condition(specs)
     qn = connection.ops.quote_name
     table, pk = qn(Account._meta.db_table), qn(Account._meta.pk.column)
     fit, profile, tier, matched = (qn(Account._meta.get_field(f).column)
@@ -233,7 +232,7 @@ def rescore_accounts(*, chunk_size: int = RESCORE_CHUNK_IDS, progress: Callable[
     for bucket, count in ranges:
         low = first + int(bucket) * chunk_size
         high = low + chunk_size - 1
-        rows_sql, params = sel.best_fit_rows_sql(specs, low=low, high=high, exclude=inexact)
+        rows_sql, params = best_fit_rows_sql(specs, low=low, high=high, exclude=inexact)
         with connection.cursor() as cursor:
             cursor.execute(
                 f"UPDATE {table} AS t SET {fit} = v.fit, {profile} = v.profile_id, {tier} = v.tier, "
@@ -326,13 +325,12 @@ def analysis_compute(*, kind: str, version: IcpProfileVersion | None = None, as_
 
     from core.timeutil import business_today
 
-    from . import analysis_selectors as sel
     from . import analysis_snapshots as snap
 
     as_of = as_of or latest_run_as_of() or business_today()
     started = time.perf_counter()
     if kind == ProfileAnalysis.Kind.REVIEW:
-        data = snap.review_data(sel.version_spec(version.profile, version))
+        data = snap.review_data(version_spec(version.profile, version))
     elif kind == ProfileAnalysis.Kind.LEARN:
         data = snap.learning_data()
     elif kind == ProfileAnalysis.Kind.BREADTH:

@@ -9,6 +9,7 @@ import pytest
 from accounts.models import Account
 from core.choices import State
 from profiles import analysis_selectors as sel
+from profiles import fit_sql
 from profiles.scoring import (
     Criterion,
     ProfileSpec,
@@ -66,13 +67,13 @@ def _python_matches(criterion):
 @pytest.mark.parametrize(("attribute", "op", "value"), CRITERIA, ids=[f"{a}-{o}-{v}" for a, o, v in CRITERIA])
 def test_every_criterion_matches_the_same_accounts_in_sql_as_in_python(accounts, attribute, op, value):
     criterion = Criterion(attribute, op, value, 1)
-    in_sql = set(Account.objects.filter(sel.criterion_condition(criterion)).values_list("name", flat=True))
+    in_sql = set(Account.objects.filter(fit_sql.criterion_condition(criterion)).values_list("name", flat=True))
     assert in_sql == _python_matches(criterion)
 
 
 def test_the_fit_computed_in_sql_is_the_fit_of_the_scoring_module(accounts):
     spec = ProfileSpec(None, "p", tuple(Criterion(a, o, v, w) for (a, o, v), w in zip(CRITERIA, range(1, 100))))
-    in_sql = dict(Account.objects.annotate(fit=sel.fit_expression(spec)).values_list("name", "fit"))
+    in_sql = dict(Account.objects.annotate(fit=fit_sql.fit_expression(spec)).values_list("name", "fit"))
     for account in Account.objects.all():
         fit, _ = profile_fit(account_attributes({f: getattr(account, f) for f in account_attributes({})}), spec)
         assert in_sql[account.name] == fit, account.name

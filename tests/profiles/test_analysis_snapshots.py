@@ -11,6 +11,7 @@ from profiles import analysis
 from profiles import analysis_selectors as sel
 from profiles import analysis_snapshots as snap
 from profiles.models import AnalysisRefresh, ProfileAnalysis
+from profiles.scoring import version_spec
 from profiles.services import analysis_compute, analysis_refresh_execute, analysis_refresh_queue, profile_save
 from tests.factories import AccountFactory, OpportunityFactory, TouchFactory
 
@@ -51,7 +52,7 @@ def market():
 
 def test_the_stored_review_rebuilds_the_live_review(market):
     version = profile_save(name="Mid-market", criteria=CRITERIA, rescore=False)
-    spec = sel.version_spec(version.profile, version)
+    spec = version_spec(version.profile, version)
     stored = analysis_compute(kind=ProfileAnalysis.Kind.REVIEW, version=version)
     assert snap.review_from_data(stored.data, spec) == sel.profile_review(spec)
 
@@ -59,7 +60,7 @@ def test_the_stored_review_rebuilds_the_live_review(market):
 def test_a_review_of_more_than_twelve_criteria_is_stored_alike(market):
     criteria = [{"attribute": "employees", "op": "gte", "value": n, "weight": n % 7 + 1} for n in range(0, 1400, 100)]
     version = profile_save(name="Many", criteria=criteria, rescore=False)
-    spec = sel.version_spec(version.profile, version)
+    spec = version_spec(version.profile, version)
     stored = analysis_compute(kind=ProfileAnalysis.Kind.REVIEW, version=version)
     assert len(criteria) > sel.MAX_COMBINATION_CRITERIA
     assert snap.review_from_data(stored.data, spec) == sel.profile_review(spec)

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from accounts.models import Account
 from core.choices import State
-from profiles import analysis_selectors as sel
+from profiles import fit_sql
 from profiles import services
 from profiles.models import IcpProfile
 from profiles.scoring import (
@@ -124,7 +124,7 @@ def test_rescoring_in_sql_stores_exactly_what_best_fit_computes(scenario, monkey
         profile_save(name=name, criteria=criteria, tiers=tiers, rescore=False)
     specs = load_active_profile_specs()
     expected = _expected(specs)
-    inexact = sel.inexact_condition(specs)
+    inexact = fit_sql.inexact_condition(specs)
     in_python = set(Account.objects.filter(inexact).values_list("id", flat=True)) if inexact is not None else set()
 
     # The SQL alone (the Python pass for the accounts SQL might read differently switched off)…
@@ -151,7 +151,7 @@ def test_most_plain_accounts_are_scored_in_sql():
         {"attribute": "departments", "op": "contains", "value": "marketing", "weight": 1},
         {"attribute": "prefecture", "op": "eq", "value": "東京都", "weight": 1},
     ], rescore=False)
-    assert not Account.objects.filter(sel.inexact_condition(load_active_profile_specs())).exists()
+    assert not Account.objects.filter(fit_sql.inexact_condition(load_active_profile_specs())).exists()
 
 
 def test_ties_go_to_the_name_first_by_code_point():
