@@ -72,6 +72,59 @@ def _chunks_in_hand(broker) -> list[str]:
             if message["headers"]["task"] == "engine.recompute_chunk"]
 
 
+def _make_accounts() -> None:
+    """240 accounts, a third each with an open deal, a hot lead or nothing: every state's requirements in play."""
+    assert requirement_specs_by_state(), "the default standard must be loaded"
+    for i in range(240):
+        account = AccountFactory(external_id=f"K{i:04d}")
+        if i % 3 == 0:
+            OpportunityFactory(account=account, opened_on=AS_OF - dt.timedelta(days=10))
+        elif i % 3 == 1:
+            LeadFactory(account=account, created_on=AS_OF - dt.timedelta(days=10), score=80)
+
+
+def _kill_while_holding_a_chunk(worker: subprocess.Popen, *, run: RecomputeRun, broker, log: Path) -> None:
+    """Killed with a chunk in its hands (delivered, not acknowledged), not between two chunks: the case that needs
+    the chunk delivered again. The worker is frozen (SIGSTOP) before it is looked at, so it cannot finish that
+    chunk between the look and the kill; thawed and looked at again if it held none."""
+    deadline = time.monotonic() + 60
+    while True:
+        assert time.monotonic() < deadline, log.read_text()[-3000:]
+        if RecomputeChunk.objects.filter(run=run, done=True).count() >= 5:
+            os.killpg(worker.pid, signal.SIGSTOP)
+            time.sleep(0.05)  # what it sent Redis before it stopped has arrived
+            if _chunks_in_hand(broker):
+                break
+            os.killpg(worker.pid, signal.SIGCONT)
+        time.sleep(0.005)
+    _stop(worker)  # SIGKILL the whole (frozen) worker, mid-run
+    assert RecomputeChunk.objects.filter(run=run, done=True).count() < run.chunks_total
+    assert _chunks_in_hand(broker), "the killed worker held no chunk"
+
+
+def _wait_until_completed(run_id: int, log: Path) -> None:
+    """The killed chunk comes back once its visibility timeout (8 s: longer than a worker takes to start, so not
+    at the new worker's first scan) has passed, at the next scan for such messages (every second here; kombu's
+    default, 100 s, would miss this deadline)."""
+    deadline = time.monotonic() + 60
+    while RecomputeRun.objects.get(id=run_id).status != RecomputeRun.Status.COMPLETED:
+        assert time.monotonic() < deadline, log.read_text()[-3000:]
+        time.sleep(0.2)
+
+
+def _assert_every_account_evaluated_once(run_id: int) -> None:
+    requirements = requirement_specs_by_state()
+    accounts = list(Account.objects.values_list("id", "state"))
+    assert len(accounts) == 240 and all(state for _, state in accounts)
+    assert CoverageRow.objects.count() == sum(len(requirements.get(state, ())) for _, state in accounts)
+    assert StateTransition.objects.count() == 240  # one initial classification each: nothing done twice
+    under = set(CoverageRow.objects.filter(status="under_covered").values_list("account_id", "state", "requirement"))
+    open_alerts = list(Alert.objects.filter(status="open").values_list("account_id", "state", "requirement"))
+    assert len(open_alerts) == len(set(open_alerts)) == len(under) > 0
+    assert set(open_alerts) == under
+    assert RecomputeRun.objects.get(id=run_id).accounts == 240
+
+
 # serialized_rollback: an earlier transactional test may have flushed the default standard; reload it.
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_worker_killed_mid_run_leaves_no_duplicate_and_no_missing_alert(require_postgres, require_redis, tmp_path):
@@ -84,13 +137,7 @@ def test_a_worker_killed_mid_run_leaves_no_duplicate_and_no_missing_alert(requir
     redis_url = f"{base}/{BROKER_DB}"
     broker = redis.Redis.from_url(redis_url)
     broker.flushdb()
-    assert requirement_specs_by_state(), "the default standard must be loaded"
-    for i in range(240):
-        account = AccountFactory(external_id=f"K{i:04d}")
-        if i % 3 == 0:
-            OpportunityFactory(account=account, opened_on=AS_OF - dt.timedelta(days=10))
-        elif i % 3 == 1:
-            LeadFactory(account=account, created_on=AS_OF - dt.timedelta(days=10), score=80)
+    _make_accounts()
     env = _worker_env(redis_url)
     log = tmp_path / "worker.log"
     previous = (app.conf.task_always_eager, app.conf.broker_url)
@@ -102,45 +149,13 @@ def test_a_worker_killed_mid_run_leaves_no_duplicate_and_no_missing_alert(requir
         run_id = run_nightly_recompute(as_of=AS_OF.isoformat(), chunk_size=4)
         run = RecomputeRun.objects.get(id=run_id)
         assert run.chunks_total == 60
-        deadline = time.monotonic() + 60
-        # Killed with a chunk in its hands (delivered, not acknowledged), not between two chunks: the case that
-        # needs the chunk delivered again. The worker is frozen (SIGSTOP) before it is looked at, so it cannot
-        # finish that chunk between the look and the kill; thawed and looked at again if it held none.
-        while True:
-            assert time.monotonic() < deadline, log.read_text()[-3000:]
-            if RecomputeChunk.objects.filter(run=run, done=True).count() >= 5:
-                os.killpg(first.pid, signal.SIGSTOP)
-                time.sleep(0.05)  # what it sent Redis before it stopped has arrived
-                if _chunks_in_hand(broker):
-                    break
-                os.killpg(first.pid, signal.SIGCONT)
-            time.sleep(0.005)
-        _stop(first)  # SIGKILL the whole (frozen) worker, mid-run
-        done_at_kill = RecomputeChunk.objects.filter(run=run, done=True).count()
-        assert done_at_kill < run.chunks_total
-        assert _chunks_in_hand(broker), "the killed worker held no chunk"
+        _kill_while_holding_a_chunk(first, run=run, broker=broker, log=log)
         second = _start_worker(env, log)
-        # The killed chunk comes back once its visibility timeout (8 s: longer than a worker takes to start, so
-        # not at the new worker's first scan) has passed, at the next scan for such
-        # messages (every second here; kombu's default, 100 s, would miss this deadline).
-        deadline = time.monotonic() + 60
-        while RecomputeRun.objects.get(id=run_id).status != RecomputeRun.Status.COMPLETED:
-            assert time.monotonic() < deadline, log.read_text()[-3000:]
-            time.sleep(0.2)
+        _wait_until_completed(run_id, log)
     finally:
         for proc in (first, second):
             if proc is not None and proc.poll() is None:
                 _stop(proc, signal.SIGTERM)
         app.conf.task_always_eager = previous[0]
         _use_broker(app, previous[1])
-
-    requirements = requirement_specs_by_state()
-    accounts = list(Account.objects.values_list("id", "state"))
-    assert len(accounts) == 240 and all(state for _, state in accounts)
-    assert CoverageRow.objects.count() == sum(len(requirements.get(state, ())) for _, state in accounts)
-    assert StateTransition.objects.count() == 240  # one initial classification each: nothing done twice
-    under = set(CoverageRow.objects.filter(status="under_covered").values_list("account_id", "state", "requirement"))
-    open_alerts = list(Alert.objects.filter(status="open").values_list("account_id", "state", "requirement"))
-    assert len(open_alerts) == len(set(open_alerts)) == len(under) > 0
-    assert set(open_alerts) == under
-    assert RecomputeRun.objects.get(id=run_id).accounts == 240
+    _assert_every_account_evaluated_once(run_id)
