@@ -1,8 +1,8 @@
-"""Settings come from the environment (see README).
+"""Settings come from the environment (README, "Configuration").
 
 DATABASE_URL unset -> SQLite file; REDIS_URL unset -> Celery tasks run in-process.
 Production (DJANGO_DEBUG unset) refuses to start without DJANGO_SECRET_KEY and
-DJANGO_ALLOWED_HOSTS.
+DJANGO_ALLOWED_HOSTS, and runs with the security settings `manage.py check --deploy` asks for.
 """
 
 import os
@@ -15,18 +15,27 @@ from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-TESTING = "pytest" in sys.modules or os.environ.get("DJANGO_TESTING") == "1"
-DEBUG = os.environ.get("DJANGO_DEBUG", "") == "1" or TESTING
+
+def env_flag(name: str, default: bool) -> bool:
+    """A yes/no setting: 1/true/yes or 0/false/no; unset, the default."""
+    value = os.environ.get(name, "").strip().lower()
+    return default if not value else value in ("1", "true", "yes")
+
+
+# Under pytest only: a test run may go without the production secrets. It never turns DEBUG on.
+TESTING = "pytest" in sys.modules
+DEBUG = env_flag("DJANGO_DEBUG", False)
+PRODUCTION = not (DEBUG or TESTING)
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
-    if not DEBUG:
+    if PRODUCTION:
         raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set in production (or set DJANGO_DEBUG=1).")
     SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"
 
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "").split(",") if h.strip()]
 if not ALLOWED_HOSTS:
-    if not DEBUG:
+    if PRODUCTION:
         raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must be set in production (or set DJANGO_DEBUG=1).")
     ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
 
@@ -44,6 +53,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "csp",
     "core",
     "accounts",
     "contacts",
@@ -57,6 +67,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -128,7 +139,7 @@ TIME_ZONE = "Asia/Tokyo"
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles"))
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "media"))
 
 # Uploads: Django's memory settings do not cap size, so cap it explicitly.
@@ -136,10 +147,53 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 IMPORT_UPLOAD_MAX_BYTES = int(os.environ.get("IMPORT_UPLOAD_MAX_BYTES", str(512 * 1024 * 1024)))
 
-if not DEBUG:
-    SESSION_COOKIE_SECURE = os.environ.get("DJANGO_INSECURE_COOKIES", "") != "1"
+# Production security (`manage.py check --deploy` is clean with the defaults). Behind a TLS-terminating proxy,
+# DJANGO_SECURE_PROXY_SSL_HEADER names the header it sets (e.g. X-Forwarded-Proto); only set it when the proxy
+# always sets or strips that header, or a client could claim https.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if PRODUCTION:
+    SESSION_COOKIE_SECURE = not env_flag("DJANGO_INSECURE_COOKIES", False)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-    SECURE_CONTENT_TYPE_NOSNIFF = True
+    SECURE_SSL_REDIRECT = env_flag("DJANGO_SECURE_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_SECURE_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_flag("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_flag("DJANGO_SECURE_HSTS_PRELOAD", True)
+if proxy_header := os.environ.get("DJANGO_SECURE_PROXY_SSL_HEADER", "").strip():
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + proxy_header.upper().replace("-", "_"), "https")
+CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("DJANGO_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
+
+# Content-Security-Policy (django-csp): every script, style, image and font comes from the app itself; style
+# attributes are allowed (bar widths in the figures), inline scripts are not.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
+# Email (password reset): SMTP from the environment; without DJANGO_EMAIL_HOST, messages are written to the log
+# (development) — set it in production, or password reset cannot reach anyone.
+DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "coverage-console@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+if EMAIL_HOST := os.environ.get("DJANGO_EMAIL_HOST", ""):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_PORT = int(os.environ.get("DJANGO_EMAIL_PORT", "587"))
+    EMAIL_HOST_USER = os.environ.get("DJANGO_EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("DJANGO_EMAIL_HOST_PASSWORD", "")
+    EMAIL_USE_TLS = env_flag("DJANGO_EMAIL_USE_TLS", True)
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
