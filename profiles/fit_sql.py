@@ -22,11 +22,17 @@ from django.db.models.functions import Lower, Trim
 from django.db.models.lookups import Exact, In
 
 from accounts.models import Account
+from core.yesno import NO_WORDS, YES_WORDS
 
 from .scoring import (
     BOOLEAN_ATTRIBUTES,
+    BOUND_OPS,
+    EQUALITY_OPS,
     LIST_ATTRIBUTES,
+    NEGATIVE_OPS,
     NUMERIC_ATTRIBUTES,
+    NUMERIC_OPS,
+    POSITIVE_OPS,
     TEXT_ATTRIBUTES,
     Criterion,
     ProfileSpec,
@@ -35,10 +41,6 @@ from .scoring import (
     as_text,
 )
 
-POSITIVE_OPS = ("eq", "in", "contains", "contains_any")
-NEGATIVE_OPS = ("ne", "not_in")
-TRUE_WORDS = ("true", "1", "yes", "はい")
-FALSE_WORDS = ("false", "0", "no", "いいえ")
 
 NEVER = Q(pk__in=[])  # matches nothing, on every backend
 
@@ -57,7 +59,7 @@ def _wanted_texts(expected: Any) -> list[str]:
     wanted: list[str] = []
     for v in _values(expected):
         if isinstance(v, bool):
-            wanted.extend(TRUE_WORDS if v else FALSE_WORDS)
+            wanted.extend(YES_WORDS if v else NO_WORDS)
         else:
             wanted.append(_norm(v))
     return list(dict.fromkeys(wanted))
@@ -145,7 +147,7 @@ def criterion_condition(criterion: Criterion, *, prefix: str = "") -> Q:
         op = "in"
     if attribute in NUMERIC_ATTRIBUTES:
         present = Q(**{f"{name}__isnull": False})
-        if op in ("eq", "ne", "in", "not_in"):
+        if op in EQUALITY_OPS:
             step = _step(attribute)
             numbers = [n for n in (as_number(v) for v in _values(expected))
                        if n is not None and n.is_finite() and _on_step(n, step, attribute)]  # never 100.5 = 100
@@ -153,8 +155,8 @@ def criterion_condition(criterion: Criterion, *, prefix: str = "") -> Q:
             if step == 1:  # scoring._equal reads a yes/no value against 1 and 0 as yes/no words
                 numbers += [1 if v else 0 for v in _values(expected) if isinstance(v, bool)]
             hit = Q(**{f"{name}__in": numbers}) if numbers else NEVER
-            return hit if op in ("eq", "in") else present & ~hit
-        if op in ("gt", "gte", "lt", "lte"):
+            return hit if op in POSITIVE_OPS else present & ~hit
+        if op in BOUND_OPS:
             bound = as_number(expected)
             return _bound(attribute, op, bound, prefix) if bound is not None else NEVER
         if op == "between":
@@ -168,22 +170,22 @@ def criterion_condition(criterion: Criterion, *, prefix: str = "") -> Q:
         present = Q(**{f"{name}__isnull": False})
         if op in ("is_true", "is_false"):
             return Q(**{name: op == "is_true"})
-        if op in ("eq", "ne", "in", "not_in"):
+        if op in EQUALITY_OPS:
             flags = {b for b in (as_boolean(v) for v in _values(expected)) if b is not None}
             hit = Q(**{f"{name}__in": sorted(flags)}) if flags else NEVER
-            return hit if op in ("eq", "in") else present & ~hit
+            return hit if op in POSITIVE_OPS else present & ~hit
         return NEVER
     # Text: trimmed and case-insensitive; blank is missing and never matches.
     text = Lower(Trim(F(name)))
     present = Q(**{f"{name}__isnull": False}) & ~Q(Exact(Trim(F(name)), ""))
-    if op in ("eq", "ne", "in", "not_in"):
+    if op in EQUALITY_OPS:
         wanted = _wanted_texts(expected)
         hit = Q(In(text, wanted)) if wanted else NEVER
-        return present & hit if op in ("eq", "in") else present & ~hit
+        return present & hit if op in POSITIVE_OPS else present & ~hit
     if op == "is_true":
-        return Q(In(text, list(TRUE_WORDS)))
+        return Q(In(text, list(YES_WORDS)))
     if op == "is_false":
-        return Q(In(text, list(FALSE_WORDS)))
+        return Q(In(text, list(NO_WORDS)))
     return NEVER  # gt/lt/between on text: see the module docstring
 
 
@@ -212,12 +214,11 @@ def tier_expression(spec: ProfileSpec, fit_name: str = "fit"):
 # str.casefold): printable ASCII and the caseless Japanese scripts. Values with any other character (a tab, a
 # full-width space or letter, "ß", an accented capital) are scored in Python by the rescoring instead.
 _EXACT_CHARACTERS = " -~\u3001-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff61-\uff9f"
-_NUMERIC_OPS = ("gt", "gte", "lt", "lte", "between")
 
 
 def _numeric_sensitive(criterion: Criterion) -> bool:
     """Whether a criterion on text reads a value as a number when it parses as one (``scoring._equal``)."""
-    return criterion.op in _NUMERIC_OPS or any(as_number(v) is not None for v in _values(criterion.value))
+    return criterion.op in NUMERIC_OPS or any(as_number(v) is not None for v in _values(criterion.value))
 
 
 def _inexact_text_sql(expression: str, numeric: bool) -> tuple[str, list]:

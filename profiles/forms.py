@@ -19,8 +19,10 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from .models import IcpProfile
-from .scoring import ATTRIBUTES, BOOLEAN_ATTRIBUTES, NUMERIC_ATTRIBUTES, OPERATORS, as_boolean, as_number
-from .services import LIST_VALUE_OPS, NO_VALUE_OPS, NUMERIC_OPS
+from .scoring import (
+    ATTRIBUTES, BOOLEAN_ATTRIBUTES, LIST_VALUE_OPS, NO_VALUE_OPS, NUMERIC_ATTRIBUTES, NUMERIC_OPS, OPERATORS, as_boolean,
+    as_number,
+)
 
 IMPORT_MAX_BYTES = 1 << 20
 

@@ -8,11 +8,22 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from core.yesno import yes_no
+
 DEFAULT_TIERS: dict[str, int] = {"A": 80, "B": 50}
 
-OPERATORS: tuple[str, ...] = (
-    "eq", "ne", "in", "not_in", "gt", "gte", "lt", "lte", "between", "is_true", "is_false", "contains", "contains_any",
-)
+# The criterion operators (docs/rules.md §6), one list read by scoring, fit_sql, validation and the editor's forms.
+EQUALITY_OPS: tuple[str, ...] = ("eq", "ne", "in", "not_in")
+BOUND_OPS: tuple[str, ...] = ("gt", "gte", "lt", "lte")  # value: one number
+NUMERIC_OPS: tuple[str, ...] = BOUND_OPS + ("between",)  # read values as numbers; between: [low, high]
+NO_VALUE_OPS: tuple[str, ...] = ("is_true", "is_false")  # no value; yes/no attributes only
+LIST_ATTRIBUTE_OPS: tuple[str, ...] = ("contains", "contains_any")  # list attributes only
+OPERATORS: tuple[str, ...] = EQUALITY_OPS + NUMERIC_OPS + NO_VALUE_OPS + LIST_ATTRIBUTE_OPS
+SINGLE_VALUE_OPS: tuple[str, ...] = ("eq", "ne", "contains")  # value: one value, not a list
+LIST_VALUE_OPS: tuple[str, ...] = ("in", "not_in", "contains_any")  # value: a non-empty list
+# Match when a value is among the values / when a (present) value is none of them:
+POSITIVE_OPS: tuple[str, ...] = ("eq", "in", "contains", "contains_any")
+NEGATIVE_OPS: tuple[str, ...] = ("ne", "not_in")
 
 # Account fields a criterion may name: the accounts CSV columns of interfaces.md §2 that describe the company.
 TEXT_ATTRIBUTES = ("name", "corporate_number", "domain", "industry", "prefecture", "external_id")
@@ -81,14 +92,10 @@ def _equal(left: Any, right: Any) -> bool:
 
 
 def as_boolean(value: Any) -> bool | None:
+    """A yes/no value: a bool, or a word of core.yesno (which fit_sql compares in SQL too); None otherwise."""
     if isinstance(value, bool):
         return value
-    text = as_text(value)
-    if text in ("true", "1", "yes", "はい"):
-        return True
-    if text in ("false", "0", "no", "いいえ"):
-        return False
-    return None
+    return yes_no(str(value))
 
 
 def _as_list(value: Any) -> list:
@@ -121,7 +128,7 @@ def criterion_matches(criterion: Criterion, attributes: Mapping[str, Any]) -> bo
     if op == "not_in":
         # Read as the negation of `in`: on a list attribute it matches when no element is in the values.
         return not any(_equal(v, e) for v in elements for e in _as_list(expected))
-    if op in ("gt", "gte", "lt", "lte"):
+    if op in BOUND_OPS:
         return not is_list and _compare(value, expected, op)
     if op == "between":
         low, high = _as_list(expected)[:2] if len(_as_list(expected)) >= 2 else (None, None)

@@ -16,15 +16,13 @@ from core.models import AuditEntry, User
 from .fit_sql import best_fit_rows_sql, inexact_condition
 from .models import AnalysisRefresh, BackgroundRun, IcpProfile, IcpProfileVersion, ProfileAnalysis, RescoreRun
 from .scoring import (
-    ATTRIBUTES, BOOLEAN_ATTRIBUTES, DEFAULT_TIERS, LIST_ATTRIBUTES, NUMERIC_ATTRIBUTES, OPERATORS, account_attributes,
-    as_number, best_fit, load_active_profile_specs, version_spec,
+    ATTRIBUTES, BOOLEAN_ATTRIBUTES, DEFAULT_TIERS, LIST_ATTRIBUTE_OPS, LIST_ATTRIBUTES, LIST_VALUE_OPS, NO_VALUE_OPS,
+    NUMERIC_ATTRIBUTES, NUMERIC_OPS, OPERATORS, SINGLE_VALUE_OPS, account_attributes, as_number, best_fit,
+    load_active_profile_specs, version_spec,
 )
 
 logger = logging.getLogger(__name__)
 
-LIST_VALUE_OPS = ("in", "not_in", "contains_any")
-NO_VALUE_OPS = ("is_true", "is_false")
-NUMERIC_OPS = ("gt", "gte", "lt", "lte")
 
 
 def validate_criteria(criteria: Any) -> list[dict]:
@@ -54,11 +52,11 @@ def validate_criteria(criteria: Any) -> list[dict]:
                 errors.append(f"{where}.value: between needs low ≤ high")
         elif op in NUMERIC_OPS and as_number(value) is None:
             errors.append(f"{where}.value: {op} needs a number")
-        elif op in ("eq", "ne", "contains") and (value is None or isinstance(value, (list, dict))):
+        elif op in SINGLE_VALUE_OPS and (value is None or isinstance(value, (list, dict))):
             errors.append(f"{where}.value: {op} needs a single value")
-        if op in NUMERIC_OPS + ("between",) and attribute in LIST_ATTRIBUTES + BOOLEAN_ATTRIBUTES:
+        if op in NUMERIC_OPS and attribute in LIST_ATTRIBUTES + BOOLEAN_ATTRIBUTES:
             errors.append(f"{where}.op: {op} does not apply to {attribute}")
-        if op in ("contains", "contains_any") and attribute not in LIST_ATTRIBUTES:
+        if op in LIST_ATTRIBUTE_OPS and attribute not in LIST_ATTRIBUTES:
             errors.append(f"{where}.op: {op} applies to list attributes ({', '.join(LIST_ATTRIBUTES)})")
         if op in NO_VALUE_OPS and attribute not in BOOLEAN_ATTRIBUTES:
             errors.append(f"{where}.op: {op} applies to yes/no attributes ({', '.join(BOOLEAN_ATTRIBUTES)})")

@@ -79,6 +79,28 @@ def test_the_fit_computed_in_sql_is_the_fit_of_the_scoring_module(accounts):
         assert in_sql[account.name] == fit, account.name
 
 
+YES_NO_TEXTS = ["y", " T ", "yes", "はい", "n", "F", "no", "いいえ", "maybe"]
+YES_NO_CRITERIA = [
+    ("domain", "eq", True), ("domain", "ne", False), ("domain", "in", [True]), ("domain", "not_in", [False]),
+    ("domain", "is_true", None), ("domain", "is_false", None),
+    ("listed", "eq", "y"), ("listed", "in", ["t"]), ("listed", "ne", "f"), ("listed", "eq", "n"),
+]
+
+
+@pytest.mark.parametrize(("attribute", "op", "value"), YES_NO_CRITERIA, ids=[f"{a}-{o}-{v}" for a, o, v in YES_NO_CRITERIA])
+def test_yes_no_words_read_the_same_in_sql_as_in_python(attribute, op, value):
+    """Both read core.yesno: the single letters y/t and n/f are yes and no in SQL too."""
+    for i, text in enumerate(YES_NO_TEXTS):
+        AccountFactory(name=f"text {text}", domain=text, listed=None, state=State.LEAD)
+        AccountFactory(name=f"flag {i}", domain="", listed=i % 2 == 0, state=State.LEAD)
+    criterion = Criterion(attribute, op, value, 1)
+    in_sql = set(Account.objects.filter(fit_sql.criterion_condition(criterion)).values_list("name", flat=True))
+    assert in_sql == _python_matches(criterion)
+    assert in_sql  # each of these criteria matches some account
+    if (attribute, op) == ("domain", "is_true"):
+        assert {"text y", "text  T "} <= in_sql
+
+
 SPEC = ProfileSpec(1, "Manufacturers", (
     Criterion("industry", "eq", "manufacturing", 60), Criterion("employees", "gte", 300, 40),
 ), {"A": 80, "B": 50})

@@ -11,7 +11,7 @@ from django.core.management.base import CommandError
 
 from accounts.models import Account
 from profiles.models import IcpProfile
-from profiles.scoring import Criterion, ProfileSpec, best_fit, criterion_matches, profile_fit
+from profiles.scoring import Criterion, ProfileSpec, as_boolean, best_fit, criterion_matches, profile_fit
 from profiles.services import profile_save, profile_to_json
 
 ACCOUNT = {
@@ -163,3 +163,16 @@ def test_nan_and_infinity_written_in_a_text_field_are_text_not_numbers(text):
         criterion = Criterion(attribute="corporate_number", op=op, value=bound, weight=1)
         assert criterion_matches(criterion, {"corporate_number": text}) is False
     assert criterion_matches(Criterion(attribute="industry", op="eq", value="NaN", weight=1), {"industry": " nan "})
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("y", True), (" T ", True), ("yes", True), ("はい", True), ("1", True),
+    ("n", False), ("F", False), ("no", False), ("いいえ", False), ("0", False), ("maybe", None), ("", None),
+])
+def test_yes_no_words_are_the_importers_single_letters_included(text, expected):
+    """Scoring reads yes/no with core.yesno, the importer's table: y/t and n/f count too."""
+    assert as_boolean(text) is expected
+    listed = {"listed": True}
+    assert criterion_matches(Criterion("listed", "eq", text, 1), listed) is (expected is True)
+    assert criterion_matches(Criterion("domain", "is_true", None, 1), {"domain": text}) is (expected is True)
+    assert criterion_matches(Criterion("domain", "is_false", None, 1), {"domain": text}) is (expected is False)
