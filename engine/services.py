@@ -15,6 +15,9 @@ from django.utils import timezone
 from accounts.models import Account
 from core.bulk import analyze_if_stale
 from core.timeutil import business_today, business_zone
+from dashboards.selectors import coverage_figures
+from dashboards.services import snapshot_write
+from profiles.services import analysis_refresh_queue
 
 from . import domain, tallies
 from .models import AccountEvaluation, PendingAccount, RecomputeChunk, RecomputeRun
@@ -166,9 +169,6 @@ def fold_tally_changes() -> None:
 
 def recompute_run_finish(*, run_id: int) -> RecomputeRun:
     """The explicit last step: every chunk must be done; then totals and the daily snapshot."""
-    from dashboards.selectors import coverage_figures
-    from dashboards.services import snapshot_write
-
     with transaction.atomic():
         run = RecomputeRun.objects.select_for_update().get(id=run_id)
         if run.status == RecomputeRun.Status.COMPLETED:
@@ -204,8 +204,6 @@ def recompute_run_finish(*, run_id: int) -> RecomputeRun:
         snapshot_write(as_of=run.as_of, figures=figures)
         # States and touches moved: the ICP analysis snapshots (breadth above all) are recomputed in their own
         # job once this commits; a refresh already pending is reused.
-        from profiles.services import analysis_refresh_queue
-
         analysis_refresh_queue(actor=None, reason="nightly")
     return run
 
