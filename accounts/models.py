@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from core.choices import State
+from core.validators import CORPORATE_NUMBER_PATTERN, bounded, range_condition, validate_corporate_number
 
 User = settings.AUTH_USER_MODEL
 
@@ -14,17 +16,20 @@ class Account(models.Model):
 
     external_id = models.CharField(_("external ID"), max_length=100, unique=True)
     name = models.CharField(_("company name"), max_length=300)
-    corporate_number = models.CharField(_("corporate number"), max_length=13, blank=True)
+    # 法人番号: empty, or 13 digits whose first is the check digit of the other 12 (core.validators).
+    corporate_number = models.CharField(_("corporate number"), max_length=13, blank=True,
+                                        validators=[validate_corporate_number])
     domain = models.CharField(_("domain"), max_length=255, blank=True)
     industry = models.CharField(_("industry"), max_length=100, blank=True)
     listed = models.BooleanField(_("listed"), null=True, blank=True)
-    employees = models.IntegerField(_("employees"), null=True, blank=True)
-    annual_revenue = models.BigIntegerField(_("annual revenue"), null=True, blank=True)
+    # Head counts and amounts (yen) are never negative; a growth rate may be.
+    employees = models.IntegerField(_("employees"), null=True, blank=True, validators=bounded(0))
+    annual_revenue = models.BigIntegerField(_("annual revenue"), null=True, blank=True, validators=bounded(0))
     revenue_growth_pct = models.DecimalField(
         _("revenue growth %"), max_digits=9, decimal_places=2, null=True, blank=True
     )
-    promo_budget = models.BigIntegerField(_("promotion budget"), null=True, blank=True)
-    avg_order_amount = models.BigIntegerField(_("average order amount"), null=True, blank=True)
+    promo_budget = models.BigIntegerField(_("promotion budget"), null=True, blank=True, validators=bounded(0))
+    avg_order_amount = models.BigIntegerField(_("average order amount"), null=True, blank=True, validators=bounded(0))
     departments = models.JSONField(_("departments"), default=list, blank=True)
     regions = models.JSONField(_("regions"), default=list, blank=True)
     technologies = models.JSONField(_("technologies"), default=list, blank=True)
@@ -37,7 +42,7 @@ class Account(models.Model):
     owner_marketing = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("marketing"))
     owner_executive = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("executive"))
 
-    # Derived by the nightly pipeline (coverage-rules §3, §6); empty until the first recompute.
+    # Derived by the nightly pipeline (docs/rules.md §3, §6); empty until the first recompute.
     state = models.CharField(_("state"), max_length=20, choices=State.choices, blank=True)
     state_since = models.DateField(_("state since"), null=True, blank=True)
     # True while the state is the account's first classification ever (no grace, no handoff).
@@ -67,6 +72,17 @@ class Account(models.Model):
             # PostgreSQL trigram index made in migration 0004, and the external id, which is unique).
             models.Index(fields=["corporate_number"], name="account_corporate_number_idx"),
         ]
+        constraints = [
+            # The database holds the shape; the check digit is the field validator's (core.validators).
+            models.CheckConstraint(
+                condition=models.Q(corporate_number="") | models.Q(corporate_number__regex=CORPORATE_NUMBER_PATTERN),
+                name="account_corporate_number_13_digits",
+                violation_error_message=_("A corporate number has 13 digits."),
+            ),
+            *(models.CheckConstraint(condition=range_condition(field, 0, nullable=True), name=f"account_{field}_not_negative",
+                                     violation_error_message=_("Head counts and amounts cannot be negative."))
+              for field in ("employees", "annual_revenue", "promo_budget", "avg_order_amount")),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -83,7 +99,8 @@ class Lead(models.Model):
     created_on = models.DateField(_("created on"))
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.OPEN)
-    score = models.PositiveSmallIntegerField(_("score"), null=True, blank=True)
+    # Lead scores are on a 0–100 scale (docs/rules.md §2).
+    score = models.PositiveSmallIntegerField(_("score"), null=True, blank=True, validators=bounded(0, 100))
     source = models.CharField(_("source"), max_length=100, blank=True)
     contact_name = models.CharField(_("contact name"), max_length=200, blank=True)
     contact_email = models.EmailField(_("contact email"), blank=True)
@@ -117,7 +134,7 @@ class Opportunity(models.Model):
     opened_on = models.DateField(_("opened on"))
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
-    amount = models.BigIntegerField(_("amount"), null=True, blank=True)
+    amount = models.BigIntegerField(_("amount"), null=True, blank=True, validators=bounded(0))
     contract_end = models.DateField(_("contract end"), null=True, blank=True)
     owner = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
@@ -128,6 +145,22 @@ class Opportunity(models.Model):
             # Nightly: deals of a chunk of accounts (account_id range scan).
             models.Index(fields=["account", "opened_on"], name="opp_account_opened_idx"),
         ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(closed_on__isnull=True) | models.Q(closed_on__gte=models.F("opened_on")),
+                name="opportunity_closed_on_after_opened_on",
+                violation_error_message=_("A deal cannot close before it opens."),
+            ),
+            models.CheckConstraint(
+                condition=range_condition("amount", 0, nullable=True), name="opportunity_amount_not_negative",
+                violation_error_message=_("An amount cannot be negative."),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name or self.external_id
+
+    def clean(self) -> None:
+        # The constraint's rule, said against the field a form or serializer shows it next to.
+        if self.closed_on and self.opened_on and self.closed_on < self.opened_on:
+            raise ValidationError({"closed_on": _("A deal cannot close before it opens.")})

@@ -58,6 +58,11 @@ class Touch(models.Model):
                 fields=["natural_key"], condition=models.Q(natural_key__isnull=False), name="touch_natural_key_unique",
                 violation_error_message=_("This touch is already recorded."),
             ),
+            # A channel is one of the choices or empty, however the touch arrives (page, API, CSV).
+            models.CheckConstraint(
+                condition=models.Q(channel__in=["", *Channel.values]), name="touch_channel_in_choices",
+                violation_error_message=_("Unknown channel."),
+            ),
         ]
         indexes = [
             # Nightly counting: touches of a chunk of accounts up to D, newest first; also the account timeline.

@@ -29,7 +29,7 @@ class User(AbstractUser):
 
 
 class BusinessSettings(models.Model):
-    """Organisation-wide settings read by the engine (coverage-rules §1, §8). One row."""
+    """Organisation-wide settings read by the engine (docs/rules.md §1, §8). One row."""
 
     time_zone = models.CharField(_("business time zone"), max_length=64, default="Asia/Tokyo")
     workday_start = models.TimeField(_("business day starts"), default=dt.time(9, 0))

@@ -5,6 +5,12 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from core.choices import Role, State
+from core.validators import ChoiceListValidator, bounded, range_condition
+
+# A handoff's SLA in business hours: at least one; at most 2,000 (about 222 nine-hour business days, under a year).
+# Even with one working hour a day, the escalation at twice the SLA (4,000 business days, about 16 years) falls
+# within the 20 years of calendar that handoffs.calendar.sla_due_at searches, so the night always finds a due time.
+SLA_BUSINESS_HOURS = (1, 2000)
 
 
 class HandoffModel(models.TextChoices):
@@ -13,20 +19,27 @@ class HandoffModel(models.TextChoices):
 
 
 class HandoffRule(models.Model):
-    """When an account enters `to_state` from one of `from_states`, ownership moves (coverage-rules §8)."""
+    """When an account enters `to_state` from one of `from_states`, ownership moves (docs/rules.md §8)."""
 
     order = models.PositiveIntegerField(default=0)
     name = models.CharField(max_length=100, blank=True)
     to_state = models.CharField(max_length=20, choices=State.choices)
-    from_states = models.JSONField(default=list, blank=True)  # empty: any
+    from_states = models.JSONField(default=list, blank=True, validators=[ChoiceListValidator(State.values)])  # empty: any
     from_role = models.CharField(max_length=20, choices=Role.choices)
     to_role = models.CharField(max_length=20, choices=Role.choices)
     model = models.CharField(max_length=20, choices=HandoffModel.choices, default=HandoffModel.BATON)
-    sla_business_hours = models.PositiveIntegerField(default=24)
+    sla_business_hours = models.PositiveIntegerField(default=24, validators=bounded(*SLA_BUSINESS_HOURS))
     active = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["order", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=range_condition("sla_business_hours", *SLA_BUSINESS_HOURS),
+                name="handoff_rule_sla_hours_range",
+                violation_error_message=_("The SLA must be between 1 and 2000 business hours."),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name or f"→{self.to_state}"

@@ -2,13 +2,31 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from core.choices import State
+from core.validators import bounded, range_condition
+
+# The state rules' thresholds (docs/rules.md §2, §3), each within a range the nightly run can use:
+# day counts 1–3,650 (a day to ten years: D − N stays a valid date, and a longer span has no business meaning);
+# a count of won deals 1–1,000 (zero would make every active customer loyal at once);
+# a lead score or an ICP fit 0–100 (the scale both are on: 0 lets every open lead qualify, above 100 none could).
+DAYS = (1, 3650)
+WON_DEALS = (1, 1000)
+PERCENT = (0, 100)
+THRESHOLD_RANGES: dict[str, tuple[int, int]] = {
+    "churn_after_days": DAYS,
+    "onboarding_days": DAYS,
+    "loyal_min_tenure_days": DAYS,
+    "loyal_min_won_deals": WON_DEALS,
+    "hot_lead_min_score": PERCENT,
+    "high_potential_min_fit": PERCENT,
+}
 
 
 class Segment(models.Model):
-    """A customer state as data: code, names in both languages, purpose and order (coverage-rules §3)."""
+    """A customer state as data: code, names in both languages, purpose and order (docs/rules.md §3)."""
 
     code = models.CharField(max_length=20, primary_key=True, choices=State.choices)
     name_en = models.CharField(max_length=100)
@@ -28,21 +46,32 @@ class Segment(models.Model):
 
 
 class StateThresholds(models.Model):
-    """The state rules' thresholds, editable by managers (coverage-rules §2, §3). One row."""
+    """The state rules' thresholds, editable by managers (docs/rules.md §2, §3). One row."""
 
-    churn_after_days = models.PositiveIntegerField(_("customer stays active for (days after last won deal)"), default=365)
-    onboarding_days = models.PositiveIntegerField(_("onboarding lasts (days)"), default=183)
-    loyal_min_tenure_days = models.PositiveIntegerField(_("loyal: minimum tenure (days)"), default=730)
-    loyal_min_won_deals = models.PositiveIntegerField(_("loyal: minimum won deals"), default=3)
-    hot_lead_min_score = models.PositiveSmallIntegerField(_("hot lead: minimum lead score"), default=70)
-    high_potential_min_fit = models.PositiveSmallIntegerField(_("high-potential lead: minimum ICP fit"), default=70)
+    churn_after_days = models.PositiveIntegerField(_("customer stays active for (days after last won deal)"), default=365,
+                                                   validators=bounded(*DAYS))
+    onboarding_days = models.PositiveIntegerField(_("onboarding lasts (days)"), default=183, validators=bounded(*DAYS))
+    loyal_min_tenure_days = models.PositiveIntegerField(_("loyal: minimum tenure (days)"), default=730,
+                                                        validators=bounded(*DAYS))
+    loyal_min_won_deals = models.PositiveIntegerField(_("loyal: minimum won deals"), default=3,
+                                                      validators=bounded(*WON_DEALS))
+    hot_lead_min_score = models.PositiveSmallIntegerField(_("hot lead: minimum lead score"), default=70,
+                                                          validators=bounded(*PERCENT))
+    high_potential_min_fit = models.PositiveSmallIntegerField(_("high-potential lead: minimum ICP fit"), default=70,
+                                                              validators=bounded(*PERCENT))
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         verbose_name = _("state thresholds")
         verbose_name_plural = _("state thresholds")
-        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="state_thresholds_singleton")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(id=1), name="state_thresholds_singleton"),
+            *(models.CheckConstraint(condition=range_condition(field, low, high), name=f"state_thresholds_{field}_range",
+                                     violation_error_message=format_lazy(_("{field} must be between {low} and {high}."),
+                                                                         field=field, low=low, high=high))
+              for field, (low, high) in THRESHOLD_RANGES.items()),
+        ]
 
     def save(self, *args, **kwargs):
         self.id = 1

@@ -11,7 +11,6 @@ from .models import StateThresholds
 
 THRESHOLD_FIELDS = ("churn_after_days", "onboarding_days", "loyal_min_tenure_days", "loyal_min_won_deals",
                     "hot_lead_min_score", "high_potential_min_fit")
-PERCENT_FIELDS = ("hot_lead_min_score", "high_potential_min_fit")
 
 
 def thresholds_update(*, changes: Mapping[str, object], actor: User | None) -> StateThresholds:
@@ -23,14 +22,10 @@ def thresholds_update(*, changes: Mapping[str, object], actor: User | None) -> S
             errors[field] = "unknown setting"
             continue
         try:
-            number = int(value)
-        except (TypeError, ValueError):
-            errors[field] = "must be a whole number"
-            continue
-        if number < (0 if field in PERCENT_FIELDS else 1) or (field in PERCENT_FIELDS and number > 100):
-            errors[field] = "must be between 0 and 100" if field in PERCENT_FIELDS else "must be at least 1"
-            continue
-        clean[field] = number
+            # The model field's own rules: a whole number within its range (segments.models).
+            clean[field] = StateThresholds._meta.get_field(field).clean(value, None)
+        except ValidationError as exc:
+            errors[field] = exc.messages
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():

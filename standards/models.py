@@ -1,15 +1,21 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from core.choices import Role, State, TouchKind
+from core.validators import ChoiceListValidator, bounded, range_condition
+
+# A requirement's window: at least a day (docs/rules.md §4 counts within [D−p+1, D]); at most ten years, far beyond
+# any contact rhythm and well inside the calendar the nightly date arithmetic (D − p, due_on = touch + p) can reach.
+WINDOW_DAYS = (1, 3650)
+# Touches a requirement asks for within its window: at least one; at most a thousand, more than anyone can log.
+MIN_COUNT = (1, 1000)
 
 
 class Standard(models.Model):
-    """The coverage standard of one state (coverage-rules §4)."""
+    """The coverage standard of one state (docs/rules.md §4)."""
 
     state = models.CharField(max_length=20, choices=State.choices, unique=True)
     purpose = models.CharField(_("purpose"), max_length=300, blank=True)
@@ -28,11 +34,12 @@ class Requirement(models.Model):
     standard = models.ForeignKey(Standard, on_delete=models.CASCADE, related_name="requirements")
     code = models.SlugField(_("code"), max_length=40)
     kind = models.CharField(_("kind"), max_length=10, choices=TouchKind.choices)
-    min_count = models.PositiveIntegerField(_("minimum touches"), validators=[MinValueValidator(1)])
-    window_days = models.PositiveIntegerField(_("window (days)"), validators=[MinValueValidator(1)])
+    min_count = models.PositiveIntegerField(_("minimum touches"), validators=bounded(*MIN_COUNT))
+    window_days = models.PositiveIntegerField(_("window (days)"), validators=bounded(*WINDOW_DAYS))
     responsible_role = models.CharField(_("responsible role"), max_length=20, choices=Role.choices)
     # Empty: touches by any role count.
-    performer_roles = models.JSONField(_("performer roles"), default=list, blank=True)
+    performer_roles = models.JSONField(_("performer roles"), default=list, blank=True,
+                                       validators=[ChoiceListValidator(Role.values)])
     order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -42,8 +49,14 @@ class Requirement(models.Model):
                 fields=["standard", "code"], name="requirement_code_unique_in_standard",
                 violation_error_message=_("A requirement with this code already exists in this standard."),
             ),
-            models.CheckConstraint(condition=models.Q(min_count__gte=1), name="requirement_min_count_positive"),
-            models.CheckConstraint(condition=models.Q(window_days__gte=1), name="requirement_window_positive"),
+            models.CheckConstraint(
+                condition=range_condition("min_count", *MIN_COUNT), name="requirement_min_count_range",
+                violation_error_message=_("Minimum touches must be between 1 and 1000."),
+            ),
+            models.CheckConstraint(
+                condition=range_condition("window_days", *WINDOW_DAYS), name="requirement_window_days_range",
+                violation_error_message=_("The window must be between 1 and 3650 days."),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,9 +1,10 @@
 from rest_framework import serializers
 
 from accounts.models import Account, Lead, Opportunity
+from core.api.serializers import ModelRulesMixin
 
 
-class AccountSerializer(serializers.ModelSerializer):
+class AccountSerializer(ModelRulesMixin, serializers.ModelSerializer):
     owner_csm = serializers.SlugRelatedField(slug_field="username", read_only=True)
     owner_sales = serializers.SlugRelatedField(slug_field="username", read_only=True)
     owner_inside_sales = serializers.SlugRelatedField(slug_field="username", read_only=True)
@@ -22,7 +23,7 @@ class AccountSerializer(serializers.ModelSerializer):
         read_only_fields = ["state", "state_since", "icp_fit", "icp_profile", "icp_tier"]
 
 
-class LeadSerializer(serializers.ModelSerializer):
+class LeadSerializer(ModelRulesMixin, serializers.ModelSerializer):
     account_external_id = serializers.CharField(source="account.external_id", read_only=True)
 
     class Meta:
@@ -31,7 +32,7 @@ class LeadSerializer(serializers.ModelSerializer):
                   "source", "contact_name", "contact_email"]
 
 
-class OpportunitySerializer(serializers.ModelSerializer):
+class OpportunitySerializer(ModelRulesMixin, serializers.ModelSerializer):
     account_external_id = serializers.CharField(source="account.external_id", read_only=True)
     owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
 

@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from contacts.models import Touch
+from core.api.serializers import model_field
 
 
 class TouchSerializer(serializers.ModelSerializer):
@@ -14,17 +15,27 @@ class TouchSerializer(serializers.ModelSerializer):
 
 
 class TouchInputSerializer(serializers.Serializer):
-    """The fields of the touches CSV (interfaces.md §2), as JSON."""
+    """The fields of the touches CSV (interfaces.md §2), as JSON; each field's rules (choices, lengths) are the
+    Touch model field's."""
 
-    external_id = serializers.CharField(required=False, allow_blank=True, allow_null=True, max_length=100)
+    # Without the uniqueness check a ModelSerializer adds: a repeated external_id is the same touch, answered 201
+    # and stored once (interfaces.md §5).
+    external_id = model_field(Touch, "external_id", validators=[])
     account_external_id = serializers.CharField()
     occurred_at = serializers.CharField()
-    kind = serializers.CharField()
-    channel = serializers.CharField(required=False, allow_blank=True, max_length=30)
-    content_stage = serializers.CharField(required=False, allow_blank=True)
+    kind = model_field(Touch, "kind")
+    channel = model_field(Touch, "channel")
+    content_stage = model_field(Touch, "content_stage")
     performer = serializers.CharField(required=False, allow_blank=True, allow_null=True)
-    performer_role = serializers.CharField(required=False, allow_blank=True, allow_null=True)
-    note = serializers.CharField(required=False, allow_blank=True)
+    # Looser than the model: without a role, the performer's role at this moment is recorded (contacts.services).
+    performer_role = model_field(Touch, "performer_role", required=False, allow_blank=True, allow_null=True)
+    note = model_field(Touch, "note")
+
+    class Meta:
+        # The model these fields are checked against (tests/core/test_serializers_agree_with_models.py) …
+        model = Touch
+        # … and, by field, why one is deliberately looser than its model field.
+        looser_than_model = {"performer_role": "filled from the performer when empty"}
 
     def validate_occurred_at(self, value):
         from core.importing import CellError, parse_datetime

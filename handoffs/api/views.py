@@ -7,26 +7,7 @@ from core.permissions import EVERYONE, MANAGERS, HasRole
 from handoffs.models import Handoff, HandoffRule
 from handoffs.services import handoff_accept, handoff_reject
 
-
-class HandoffRuleSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = HandoffRule
-        fields = ["id", "order", "name", "to_state", "from_states", "from_role", "to_role", "model", "sla_business_hours", "active"]
-
-
-class HandoffSerializer(serializers.ModelSerializer):
-    account_external_id = serializers.CharField(source="account.external_id", read_only=True)
-    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True)
-
-    class Meta:
-        model = Handoff
-        fields = ["id", "account", "account_external_id", "rule_name", "from_state", "to_state", "from_role", "to_role",
-                  "model", "created_on", "status", "assignee", "due_at", "sla_breached", "reason", "comment", "decided_at"]
-
-
-class RejectSerializer(serializers.Serializer):
-    reason = serializers.ChoiceField(choices=Handoff.RejectReason.choices)
-    comment = serializers.CharField(required=False, allow_blank=True)
+from .serializers import HandoffRuleSerializer, HandoffSerializer, RejectSerializer
 
 
 class HandoffRuleViewSet(viewsets.ModelViewSet):

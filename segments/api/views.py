@@ -1,22 +1,12 @@
-from rest_framework import mixins, serializers, viewsets
+from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from core.permissions import EVERYONE, MANAGERS, HasRole
 from segments.models import Segment, StateThresholds
-from segments.services import THRESHOLD_FIELDS, thresholds_update
+from segments.services import thresholds_update
 
-
-class SegmentSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Segment
-        fields = ["code", "order", "name_en", "name_ja", "purpose_en", "purpose_ja"]
-
-
-class ThresholdsSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = StateThresholds
-        fields = list(THRESHOLD_FIELDS) + ["updated_at"]
+from .serializers import SegmentSerializer, ThresholdsSerializer
 
 
 class SegmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -31,5 +21,8 @@ class SegmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     @action(detail=False, methods=["get", "patch"], serializer_class=ThresholdsSerializer)
     def thresholds(self, request):
         if request.method == "PATCH":
-            thresholds_update(changes=request.data, actor=request.user)
+            # The serializer answers 400 for a value outside its field's range; the service refuses unknown names.
+            serializer = ThresholdsSerializer(StateThresholds.load(), data=request.data, partial=True)
+            serializer.is_valid(raise_exception=True)
+            thresholds_update(changes={**request.data, **serializer.validated_data}, actor=request.user)
         return Response(ThresholdsSerializer(StateThresholds.load()).data)
