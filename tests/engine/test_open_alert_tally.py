@@ -43,8 +43,9 @@ def test_the_tally_follows_every_write_and_delete_of_alerts_and_folds_to_the_sam
     recompute_all(as_of=D)  # every negotiating account is under-covered: alerts opened
     assert _tallied() == _counted() and len(_counted()) >= 4
 
-    alert_acknowledge(alert=Alert.objects.filter(assignee=reps[0]).first(), actor=reps[0])
-    alert_snooze(alert=Alert.objects.filter(assignee=reps[1]).first(), actor=reps[1], until=business_today() + dt.timedelta(days=3))
+    alert_acknowledge(alert_id=Alert.objects.filter(assignee=reps[0]).first().id, actor=reps[0])
+    alert_snooze(alert_id=Alert.objects.filter(assignee=reps[1]).first().id, actor=reps[1],
+                 until=business_today() + dt.timedelta(days=3))
     alert_reassign(alerts=Alert.objects.filter(assignee=reps[2]), assignee=reps[0], actor=manager)
     touch_log(actor=reps[1], account=accounts[1], kind="human", channel="phone")  # resolves its alert at once
     assert Alert.objects.filter(account=accounts[1], status="resolved").exists()
