@@ -190,7 +190,7 @@ def criterion_condition(criterion: Criterion, *, prefix: str = "") -> Q:
 
 
 def fit_expression(spec: ProfileSpec, *, prefix: str = ""):
-    """fit = ⌊(200 × matched weight + total) / (2 × total)⌋, the integer form of coverage-rules §6."""
+    """fit = ⌊(200 × matched weight + total) / (2 × total)⌋, the integer form of docs/rules.md §6."""
     total = sum(c.weight for c in spec.criteria)
     if total <= 0:
         return Value(0, output_field=IntegerField())

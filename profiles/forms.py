@@ -1,7 +1,7 @@
 """Forms of the profile editor: the profile's own fields, one form per criterion, and the JSON import.
 
 The forms turn what a person types (comma-separated lists, low/high) into the criterion JSON of
-interfaces.md §3; the rules themselves stay in services.validate_criteria, whose messages are mapped
+docs/api.md §3; the rules themselves stay in services.validate_criteria, whose messages are mapped
 back onto the row and field they name.
 """
 
@@ -17,6 +17,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Account
 
 from .models import IcpProfile
 from .scoring import (
@@ -35,8 +37,6 @@ OPERATOR_LABELS: dict[str, Any] = {
 
 
 def _attribute_label(name: str) -> str:
-    from accounts.models import Account
-
     return str(Account._meta.get_field(name).verbose_name)
 
 

@@ -1,4 +1,4 @@
-"""ICP fit (coverage-rules §6): pure scoring, plus one loader of the active profiles."""
+"""ICP fit (docs/rules.md §6): pure scoring, plus one loader of the active profiles."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from core.yesno import yes_no
+
+from .models import IcpProfile
 
 DEFAULT_TIERS: dict[str, int] = {"A": 80, "B": 50}
 
@@ -25,7 +27,7 @@ LIST_VALUE_OPS: tuple[str, ...] = ("in", "not_in", "contains_any")  # value: a n
 POSITIVE_OPS: tuple[str, ...] = ("eq", "in", "contains", "contains_any")
 NEGATIVE_OPS: tuple[str, ...] = ("ne", "not_in")
 
-# Account fields a criterion may name: the accounts CSV columns of interfaces.md §2 that describe the company.
+# Account fields a criterion may name: the accounts CSV columns of docs/api.md §2 that describe the company.
 TEXT_ATTRIBUTES = ("name", "corporate_number", "domain", "industry", "prefecture", "external_id")
 NUMERIC_ATTRIBUTES = ("employees", "annual_revenue", "revenue_growth_pct", "promo_budget", "avg_order_amount")
 BOOLEAN_ATTRIBUTES = ("listed", "is_target")
@@ -219,8 +221,6 @@ def version_spec(profile: Any, version: Any = None) -> ProfileSpec:
 
 def load_active_profile_specs() -> list[ProfileSpec]:
     """Active profiles with their current version (one query)."""
-    from .models import IcpProfile
-
     specs = []
     for profile in IcpProfile.objects.filter(active=True, current_version__isnull=False).select_related("current_version"):
         version = profile.current_version

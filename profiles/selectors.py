@@ -9,6 +9,7 @@ from typing import Any
 
 from django.shortcuts import get_object_or_404
 
+from .analysis import snapshots as snap
 from .models import AnalysisRefresh, IcpProfile, IcpProfileVersion, ProfileAnalysis, RescoreRun
 from .scoring import version_spec
 
@@ -88,8 +89,6 @@ def analysis_refresh_latest(*, version: IcpProfileVersion | None = None) -> Anal
 
 def stored_review(*, profile: IcpProfile, version: IcpProfileVersion | None) -> StoredAnalysis:
     """The review of one version from its snapshot (the Review dataclass of the live selector)."""
-    from . import analysis_snapshots as snap
-
     if version is None:  # a profile without any version has nothing to review
         return StoredAnalysis(figures=None, snapshot=None, refresh=None)
     snapshot = analysis_snapshot(kind=ProfileAnalysis.Kind.REVIEW, version=version)
@@ -101,8 +100,6 @@ def stored_review(*, profile: IcpProfile, version: IcpProfileVersion | None) -> 
 
 def stored_learning(*, loyal: bool, active_min_wins: int | None, min_sample: int) -> StoredAnalysis:
     """Best customers vs all targets for one choice of best customers, from the stored counts."""
-    from . import analysis_snapshots as snap
-
     snapshot = analysis_snapshot(kind=ProfileAnalysis.Kind.LEARN)
     figures = snap.learning_from_data(snapshot.data, loyal=loyal, active_min_wins=active_min_wins,
                                       min_sample=min_sample) if snapshot else None
@@ -110,8 +107,6 @@ def stored_learning(*, loyal: bool, active_min_wins: int | None, min_sample: int
 
 
 def stored_breadth() -> StoredAnalysis:
-    from . import analysis_snapshots as snap
-
     snapshot = analysis_snapshot(kind=ProfileAnalysis.Kind.BREADTH)
     return StoredAnalysis(figures=snap.breadth_from_data(snapshot.data) if snapshot else None, snapshot=snapshot,
                           refresh=analysis_refresh_latest())

@@ -1,24 +1,33 @@
-"""Writes of ICP profiles: every save is a new version (coverage-rules §6, interfaces.md §3)."""
+"""Writes of ICP profiles: every save is a new version (docs/rules.md §6, docs/api.md §3)."""
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
+from accounts.models import Account
+from core.bulk import bulk_update_values
 from core.models import AuditEntry, User
+from core.timeutil import business_today
+from dashboards.selectors import latest_run_as_of
 
+# tasks imports this module too: read as tasks.<name> when called, the cycle resolves in either import order.
+from . import tasks
+from .analysis import snapshots as snap
 from .fit_sql import best_fit_rows_sql, inexact_condition
 from .models import AnalysisRefresh, BackgroundRun, IcpProfile, IcpProfileVersion, ProfileAnalysis, RescoreRun
 from .scoring import (
     ATTRIBUTES, BOOLEAN_ATTRIBUTES, DEFAULT_TIERS, LIST_ATTRIBUTE_OPS, LIST_ATTRIBUTES, LIST_VALUE_OPS, NO_VALUE_OPS,
-    NUMERIC_ATTRIBUTES, NUMERIC_OPS, OPERATORS, SINGLE_VALUE_OPS, account_attributes, as_number, best_fit,
-    load_active_profile_specs, version_spec,
+    NUMERIC_ATTRIBUTES, NUMERIC_OPS, OPERATORS, SINGLE_VALUE_OPS, account_attributes, as_number,
+    attribute_fields_read_by, best_fit, load_active_profile_specs, matched_unchanged, version_spec,
 )
 
 logger = logging.getLogger(__name__)
@@ -136,7 +145,7 @@ def profile_to_json(profile: IcpProfile, version: IcpProfileVersion | None = Non
 
 
 def profile_from_json(data: Any) -> dict:
-    """Keyword arguments of profile_save from the JSON of interfaces.md §3 (defaults: active, A 80 / B 50)."""
+    """Keyword arguments of profile_save from the JSON of docs/api.md §3 (defaults: active, A 80 / B 50)."""
     if not isinstance(data, Mapping):
         raise ValidationError({"profile": "the JSON must be an object"})
     active = data.get("active", True)
@@ -148,19 +157,11 @@ def profile_from_json(data: Any) -> dict:
     }
 
 
-def _queue_rescore() -> None:
-    from .tasks import rescore_accounts_task
-
-    rescore_accounts_task.delay()
-
-
 def rescore_queue(*, profile: IcpProfile | None, actor: User | None, reason: str) -> RescoreRun:
     """Record a rescoring job and start it when the surrounding transaction commits (never in the request
     when a broker is configured; in-process when Celery runs eagerly)."""
-    from .tasks import rescore_accounts_task
-
     run = RescoreRun.objects.create(profile=profile, created_by=actor, reason=reason)
-    transaction.on_commit(lambda: rescore_accounts_task.delay(run.id))
+    transaction.on_commit(lambda: tasks.rescore_accounts_task.delay(run.id))
     return run
 
 
@@ -170,8 +171,6 @@ def rescore_run_execute(*, run_id: int, chunk_size: int | None = None) -> str:
     A run still pending when a later run is queued is superseded: the later one reads the same profiles
     and rescores every account anyway, so a backlog of saves costs one pass, not one per save.
     """
-    from accounts.models import Account
-
     if RescoreRun.objects.filter(id__gt=run_id, status=RescoreRun.Status.PENDING).exists():
         RescoreRun.objects.filter(id=run_id, status=RescoreRun.Status.PENDING).update(
             status=RescoreRun.Status.SUPERSEDED, finished_at=timezone.now())
@@ -205,8 +204,6 @@ def rescore_accounts(*, chunk_size: int = RESCORE_CHUNK_IDS, progress: Callable[
     the stored results are always best_fit's and the nightly pipeline finds nothing to change.
     Returns the number of accounts; ``progress`` gets the number done after every range.
     """
-    from accounts.models import Account
-
     specs = load_active_profile_specs()
     inexact = inexact_condition(specs)
     qn = connection.ops.quote_name
@@ -247,15 +244,6 @@ def rescore_accounts(*, chunk_size: int = RESCORE_CHUNK_IDS, progress: Callable[
 
 def _rescore_in_python(accounts, specs) -> int:
     """best_fit per account of ``accounts`` and one bulk update of the rows that change."""
-    from accounts.models import Account
-
-    from django.db.models import TextField
-    from django.db.models.functions import Cast
-
-    from core.bulk import bulk_update_values
-
-    from .scoring import attribute_fields_read_by, matched_unchanged
-
     fields = ("id", "icp_fit", "icp_profile_id", "icp_tier", *attribute_fields_read_by(specs))
     changed = []
     for row in accounts.annotate(icp_matched_text=Cast("icp_matched", TextField())).values(*fields, "icp_matched_text"):
@@ -278,11 +266,9 @@ def analysis_refresh_queue(
     A refresh still pending is reused: it has not read anything yet, so it will see the latest data. With
     ``reuse_running`` (the button) one already running is reused too, so repeated clicks cost one pass.
     """
-    from .tasks import analysis_refresh_task
-
     run, created = analysis_refresh_record(actor=actor, reason=reason, version=version, reuse_running=reuse_running)
     if created:
-        transaction.on_commit(lambda: analysis_refresh_task.delay(run.id))
+        transaction.on_commit(lambda: tasks.analysis_refresh_task.delay(run.id))
     return run
 
 
@@ -317,14 +303,6 @@ def analysis_refresh_steps(*, version: IcpProfileVersion | None = None) -> list[
 
 def analysis_compute(*, kind: str, version: IcpProfileVersion | None = None, as_of=None) -> ProfileAnalysis:
     """Compute one snapshot set-based (the expensive scans happen here, in the job) and store it."""
-    import time
-
-    from dashboards.selectors import latest_run_as_of
-
-    from core.timeutil import business_today
-
-    from . import analysis_snapshots as snap
-
     as_of = as_of or latest_run_as_of() or business_today()
     started = time.perf_counter()
     if kind == ProfileAnalysis.Kind.REVIEW:
@@ -343,10 +321,6 @@ def analysis_compute(*, kind: str, version: IcpProfileVersion | None = None, as_
 def analysis_refresh_all(*, version: IcpProfileVersion | None = None,
                          progress: Callable[[int, int], None] | None = None) -> int:
     """Every snapshot of one refresh, each stored as soon as it is computed; returns how many."""
-    from dashboards.selectors import latest_run_as_of
-
-    from core.timeutil import business_today
-
     steps = analysis_refresh_steps(version=version)
     as_of = latest_run_as_of() or business_today()
     for done, (kind, step_version) in enumerate(steps, start=1):

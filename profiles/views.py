@@ -173,7 +173,7 @@ def _int(text: str | None, default: int | None) -> int | None:
 
 
 class ProfileExportView(RoleRequiredMixin, View):
-    """The profile as the JSON of interfaces.md §3 (the current version, or ?version=N)."""
+    """The profile as the JSON of docs/api.md §3 (the current version, or ?version=N)."""
 
     allowed_roles = EVERYONE
 

@@ -25,6 +25,8 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+from ..scoring import tier_for
+
 MIN_SAMPLE = 30
 SUGGEST_MIN_LIFT = Fraction(3, 2)
 WEIGHT_PER_LIFT = 10
@@ -348,8 +350,6 @@ def histogram(fit_counts: Mapping[int, int], *, width: int = 10) -> list[Bucket]
 
 
 def tier_counts(fit_counts: Mapping[int, int], tiers: Mapping[str, int]) -> dict[str, int]:
-    from .scoring import tier_for
-
     result = {t: 0 for t in TIERS}
     for fit, n in fit_counts.items():
         result[tier_for(int(fit), tiers)] += int(n)

@@ -21,18 +21,16 @@ from contacts.models import Touch
 from core.choices import State
 from segments.models import StateTransition
 
-from . import analysis
-from .fit_sql import NEVER, criterion_condition, fit_expression, match_flag, tier_expression
-# Still read here by engine.pipeline and tests/engine until they import profiles.fit_sql; goes with the move to
-# profiles/analysis/.
-from .fit_sql import best_fit_rows_sql, inexact_condition  # noqa: F401
-from .scoring import Criterion, ProfileSpec, account_attributes, criterion_matches, profile_fit, tier_for
+from . import domain
+
+from ..fit_sql import NEVER, criterion_condition, fit_expression, match_flag, tier_expression
+from ..scoring import Criterion, ProfileSpec, account_attributes, criterion_matches, profile_fit, tier_for
 
 CUSTOMER_STATES: tuple[str, ...] = (State.ONBOARDING, State.LOYAL, State.ACTIVE)
 
 
 def target_accounts() -> QuerySet[Account]:
-    """The target market as coverage-rules §9 counts it: classified accounts that are not OUT_OF_SCOPE."""
+    """The target market as docs/rules.md §9 counts it: classified accounts that are not OUT_OF_SCOPE."""
     return Account.objects.exclude(state__in=["", State.OUT_OF_SCOPE])
 
 
@@ -55,7 +53,7 @@ class CriterionHits:
 @dataclass(frozen=True)
 class Review:
     total: int
-    histogram: list[analysis.Bucket]
+    histogram: list[domain.Bucket]
     tiers: dict[str, int]
     hits: list[CriterionHits]
     top: list[dict]
@@ -121,7 +119,7 @@ def ranked_accounts(spec: ProfileSpec, *, best: bool, limit: int = 20) -> list[d
 def profile_review(spec: ProfileSpec, *, limit: int = 20) -> Review:
     counts, hits = fit_counts_and_hits(spec)
     return Review(
-        total=sum(counts.values()), histogram=analysis.histogram(counts), tiers=analysis.tier_counts(counts, spec.tiers),
+        total=sum(counts.values()), histogram=domain.histogram(counts), tiers=domain.tier_counts(counts, spec.tiers),
         hits=hits, top=ranked_accounts(spec, best=True, limit=limit),
         bottom=ranked_accounts(spec, best=False, limit=limit),
     )
@@ -215,7 +213,7 @@ def category_values(targets: QuerySet, attribute: str) -> QuerySet:
     return targets.annotate(v=Lower(Trim(attribute))).exclude(v="")
 
 
-def band_expression(attribute: str, bands: Sequence[analysis.Band]) -> Case:
+def band_expression(attribute: str, bands: Sequence[domain.Band]) -> Case:
     """The index of the numeric band an account's value falls in (for accounts with a value)."""
     return Case(*[When(**{f"{attribute}__lt": b.high}, then=Value(b.index)) for b in bands if b.high is not None],
                 default=Value(bands[-1].index), output_field=IntegerField())
@@ -226,12 +224,12 @@ def band_expression(attribute: str, bands: Sequence[analysis.Band]) -> Case:
 class Learning:
     best_total: int
     all_total: int
-    rows: list[analysis.LiftRow]
-    suggestions: list[analysis.Suggestion]
+    rows: list[domain.LiftRow]
+    suggestions: list[domain.Suggestion]
 
 
 def best_customer_learning(*, loyal: bool = True, active_min_wins: int | None = 2,
-                           min_sample: int = analysis.MIN_SAMPLE) -> Learning:
+                           min_sample: int = domain.MIN_SAMPLE) -> Learning:
     """Shares and lift of every value and numeric band, best customers vs all target accounts.
 
     One query for the totals and one GROUP BY per attribute (11 in all), whatever the number of accounts.
@@ -240,48 +238,48 @@ def best_customer_learning(*, loyal: bool = True, active_min_wins: int | None = 
     targets = target_accounts()
     totals = targets.aggregate(all=Count("id"), best=Count("id", filter=best_q))
     best_total, all_total = totals["best"], totals["all"]
-    rows: list[analysis.LiftRow] = []
+    rows: list[domain.LiftRow] = []
 
     def add(attribute: str, kind: str, counts: Mapping[Any, tuple[int, int]], **extra) -> None:
-        rows.extend(analysis.lift_rows(
+        rows.extend(domain.lift_rows(
             attribute=attribute, kind=kind, best={k: v[0] for k, v in counts.items()},
             all_targets={k: v[1] for k, v in counts.items()}, best_total=best_total, all_total=all_total,
             min_sample=min_sample, **extra))
 
-    for attribute in analysis.CATEGORY_ATTRIBUTES:
+    for attribute in domain.CATEGORY_ATTRIBUTES:
         grouped = (category_values(targets, attribute).values("v")
                    .annotate(n=Count("id"), b=Count("id", filter=best_q)).order_by())
         add(attribute, "category", {r["v"]: (r["b"], r["n"]) for r in grouped})
-    for attribute in analysis.BOOLEAN_ANALYSIS_ATTRIBUTES:
+    for attribute in domain.BOOLEAN_ANALYSIS_ATTRIBUTES:
         grouped = (targets.filter(**{f"{attribute}__isnull": False}).values(attribute)
                    .annotate(n=Count("id"), b=Count("id", filter=best_q)).order_by())
         add(attribute, "boolean", {r[attribute]: (r["b"], r["n"]) for r in grouped},
             labels={True: "yes", False: "no"})
-    for attribute, edges in analysis.NUMERIC_BAND_EDGES.items():
-        bands = analysis.bands_for(edges)
+    for attribute, edges in domain.NUMERIC_BAND_EDGES.items():
+        bands = domain.bands_for(edges)
         band = band_expression(attribute, bands)
         grouped = (targets.filter(**{f"{attribute}__isnull": False}).annotate(band=band).values("band")
                    .annotate(n=Count("id"), b=Count("id", filter=best_q)).order_by())
         add(attribute, "band", {r["band"]: (r["b"], r["n"]) for r in grouped}, bands=bands)
     flagged = targets.annotate(best_flag=match_flag(best_q))
-    for attribute in analysis.LIST_ANALYSIS_ATTRIBUTES:
+    for attribute in domain.LIST_ANALYSIS_ATTRIBUTES:
         counts = _list_value_counts(flagged, attribute, ["best_flag"])
         add(attribute, "list", {v: (c["best_flag"], c["n"]) for v, c in counts.items()})
     return Learning(best_total=best_total, all_total=all_total, rows=rows,
-                    suggestions=analysis.suggest_criteria(rows))
+                    suggestions=domain.suggest_criteria(rows))
 
 
 # --- validation ---------------------------------------------------------------------------------------------
 
 
 def outcomes_by_tier(spec: ProfileSpec, *, start: dt.date, end: dt.date, label: str,
-                     min_sample: int = analysis.MIN_SAMPLE) -> analysis.VersionOutcome:
+                     min_sample: int = domain.MIN_SAMPLE) -> domain.VersionOutcome:
     """Tiers as this version would give them today, against what happened in [start, end] (see below)."""
     return outcomes_by_tier_of_versions([(label, spec)], start=start, end=end, min_sample=min_sample)[0]
 
 
 def outcomes_by_tier_of_versions(versions: Sequence[tuple[str, ProfileSpec]], *, start: dt.date, end: dt.date,
-                                 min_sample: int = analysis.MIN_SAMPLE) -> list[analysis.VersionOutcome]:
+                                 min_sample: int = domain.MIN_SAMPLE) -> list[domain.VersionOutcome]:
     """Tiers as each version would give them today, against what happened in [start, end]:
     deals closed (won or lost) in the period, and customers who churned in it.
 
@@ -327,7 +325,7 @@ def outcomes_by_tier_of_versions(versions: Sequence[tuple[str, ProfileSpec]], *,
                 for name in names:
                     by_tier = counts[i][name]
                     by_tier[row[tier_name]] = by_tier.get(row[tier_name], 0) + row[name]
-    return [analysis.version_outcome(label=label, min_sample=min_sample, **counts[i])
+    return [domain.version_outcome(label=label, min_sample=min_sample, **counts[i])
             for i, (label, _spec) in enumerate(versions)]
 
 

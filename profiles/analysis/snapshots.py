@@ -1,6 +1,6 @@
-"""The precomputed ICP analyses (issue #5 at a million accounts): the set-based reads of analysis_selectors
+"""The precomputed ICP analyses (issue #5 at a million accounts): the set-based reads of analysis.selectors
 run in a background job, their aggregates are stored as JSON in ProfileAnalysis, and the pages rebuild the
-same dataclasses from that JSON with the arithmetic of profiles.analysis — no scan of the accounts per request.
+same dataclasses from that JSON with the arithmetic of analysis.domain — no scan of the accounts per request.
 
 Each ``*_data`` function computes what one snapshot stores; each ``*_from_data`` function turns it back into
 what the live selector returns. Tests compare both on the same accounts, so precomputation cannot drift.
@@ -23,9 +23,9 @@ from django.db.models import Count, F, QuerySet
 from accounts.models import Account, Opportunity
 from core.choices import State
 
-from . import analysis
-from . import analysis_selectors as sel
-from .scoring import ProfileSpec
+from ..scoring import ProfileSpec
+from . import domain
+from . import selectors as sel
 
 LOYAL_GROUP = "loyal"
 
@@ -54,7 +54,7 @@ def review_from_data(data: Mapping, spec: ProfileSpec) -> sel.Review:
     total = int(data.get("total", 0))
     hits = list(data.get("hits", []))
     return sel.Review(
-        total=total, histogram=analysis.histogram(counts), tiers=analysis.tier_counts(counts, spec.tiers),
+        total=total, histogram=domain.histogram(counts), tiers=domain.tier_counts(counts, spec.tiers),
         hits=[sel.CriterionHits(i, c, int(hits[i]) if i < len(hits) else 0, total)
               for i, c in enumerate(spec.criteria)],
         top=list(data.get("top", [])), bottom=list(data.get("bottom", [])),
@@ -70,7 +70,7 @@ def _grouped_sql(queryset: QuerySet) -> tuple[str, tuple]:
     per query and hash-joined, never looked up account by account."""
     inner, params = queryset.query.sql_with_params()
     qn = connection.ops.quote_name
-    cap = analysis.MAX_REPEAT_WINS
+    cap = domain.MAX_REPEAT_WINS
     wins = (f"SELECT {qn('account_id')}, COUNT(*) AS n FROM {qn(Opportunity._meta.db_table)} "
             f"WHERE {qn('status')} = %s GROUP BY {qn('account_id')}")
     sql = (f"SELECT t.*, CASE WHEN t.{qn('state')} = %s THEN -1 WHEN t.{qn('state')} = %s THEN "
@@ -101,7 +101,7 @@ def _scalar_counts(queryset: QuerySet) -> list[list]:
 
 
 def _list_counts(queryset: QuerySet, attribute: str) -> list[list]:
-    """Like analysis_selectors._list_value_counts: each account counted once per distinct trimmed,
+    """Like selectors._list_value_counts: each account counted once per distinct trimmed,
     lower-cased element of its JSON list."""
     grouped, params = _grouped_sql(queryset.values("id", "state", attribute).order_by())
     column = f"x.{connection.ops.quote_name(attribute)}"
@@ -128,53 +128,53 @@ def learning_data() -> dict:
         cursor.execute(f"SELECT 0, x.g, COUNT(*) FROM ({grouped}) x GROUP BY x.g", params)
         totals = _counts(cursor.fetchall())
     attributes: list[dict] = []
-    for attribute in analysis.CATEGORY_ATTRIBUTES:
+    for attribute in domain.CATEGORY_ATTRIBUTES:
         attributes.append({"attribute": attribute, "kind": "category",
                            "values": _scalar_counts(sel.category_values(targets, attribute))})
-    for attribute in analysis.BOOLEAN_ANALYSIS_ATTRIBUTES:
+    for attribute in domain.BOOLEAN_ANALYSIS_ATTRIBUTES:
         values = targets.filter(**{f"{attribute}__isnull": False}).annotate(v=F(attribute))
         attributes.append({"attribute": attribute, "kind": "boolean", "values": _scalar_counts(values)})
-    for attribute, edges in analysis.NUMERIC_BAND_EDGES.items():
+    for attribute, edges in domain.NUMERIC_BAND_EDGES.items():
         values = (targets.filter(**{f"{attribute}__isnull": False})
-                  .annotate(v=sel.band_expression(attribute, analysis.bands_for(edges))))
+                  .annotate(v=sel.band_expression(attribute, domain.bands_for(edges))))
         attributes.append({"attribute": attribute, "kind": "band", "values": _scalar_counts(values)})
-    for attribute in analysis.LIST_ANALYSIS_ATTRIBUTES:
+    for attribute in domain.LIST_ANALYSIS_ATTRIBUTES:
         attributes.append({"attribute": attribute, "kind": "list", "values": _list_counts(targets, attribute)})
     total = totals[0] if totals else [0, 0, {}]
     return {"all_total": total[1], "total_groups": total[2], "attributes": attributes,
-            "max_repeat_wins": analysis.MAX_REPEAT_WINS}
+            "max_repeat_wins": domain.MAX_REPEAT_WINS}
 
 
 def _best(groups: Mapping[str, int], *, loyal: bool, active_min_wins: int | None) -> int:
     n = int(groups.get(LOYAL_GROUP, 0)) if loyal else 0
     if active_min_wins is not None:
-        n += sum(int(groups.get(_wins_group(k), 0)) for k in range(max(1, active_min_wins), analysis.MAX_REPEAT_WINS + 1))
+        n += sum(int(groups.get(_wins_group(k), 0)) for k in range(max(1, active_min_wins), domain.MAX_REPEAT_WINS + 1))
     return n
 
 
 def learning_from_data(data: Mapping, *, loyal: bool = True, active_min_wins: int | None = 2,
-                       min_sample: int = analysis.MIN_SAMPLE) -> sel.Learning:
+                       min_sample: int = domain.MIN_SAMPLE) -> sel.Learning:
     """The lift table and suggestions for one choice of best customers, from the stored counts."""
-    if active_min_wins is not None and active_min_wins > int(data.get("max_repeat_wins", analysis.MAX_REPEAT_WINS)):
-        raise ValueError(f"won deals at least {active_min_wins}: the counts stop at {analysis.MAX_REPEAT_WINS}")
+    if active_min_wins is not None and active_min_wins > int(data.get("max_repeat_wins", domain.MAX_REPEAT_WINS)):
+        raise ValueError(f"won deals at least {active_min_wins}: the counts stop at {domain.MAX_REPEAT_WINS}")
     best_total = _best(data.get("total_groups", {}), loyal=loyal, active_min_wins=active_min_wins)
     all_total = int(data.get("all_total", 0))
-    rows: list[analysis.LiftRow] = []
+    rows: list[domain.LiftRow] = []
     for entry in data.get("attributes", []):
         kind, attribute = entry["kind"], entry["attribute"]
         extra: dict = {}
         if kind == "boolean":
             extra["labels"] = {True: "yes", False: "no"}
         elif kind == "band":
-            extra["bands"] = analysis.bands_for(analysis.NUMERIC_BAND_EDGES[attribute])
+            extra["bands"] = domain.bands_for(domain.NUMERIC_BAND_EDGES[attribute])
         values = entry.get("values", [])
-        rows.extend(analysis.lift_rows(
+        rows.extend(domain.lift_rows(
             attribute=attribute, kind=kind,
             best={v: _best(groups, loyal=loyal, active_min_wins=active_min_wins) for v, _n, groups in values},
             all_targets={v: n for v, n, _groups in values}, best_total=best_total, all_total=all_total,
             min_sample=min_sample, **extra))
     return sel.Learning(best_total=best_total, all_total=all_total, rows=rows,
-                        suggestions=analysis.suggest_criteria(rows))
+                        suggestions=domain.suggest_criteria(rows))
 
 
 # --- breadth --------------------------------------------------------------------------------------------------

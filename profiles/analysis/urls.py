@@ -1,8 +1,8 @@
-"""The ICP analysis pages (issue #5); included by profiles/urls.py under the "profiles" namespace."""
+"""The ICP analysis pages (issue #5), appended to profiles/urls.py under the "profiles" namespace."""
 
 from django.urls import path
 
-from . import analysis_views as views
+from . import views
 
 urlpatterns = [
     path("learn/", views.LearnView.as_view(), name="learn"),

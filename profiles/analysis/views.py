@@ -31,15 +31,15 @@ from core.permissions import EVERYONE, RoleRequiredMixin, has_role
 from core.timeutil import business_today
 from dashboards.selectors import latest_run_as_of
 
-from . import analysis
-from . import analysis_selectors as sel
-from .models import AnalysisRefresh, IcpProfile, IcpProfileVersion, ProfileAnalysis
-from .scoring import version_spec
-from .selectors import (
+from ..models import AnalysisRefresh, IcpProfile, IcpProfileVersion, ProfileAnalysis
+from ..scoring import version_spec
+from ..selectors import (
     StoredAnalysis, analysis_refresh_latest, analysis_snapshot, stored_breadth, stored_learning, stored_review,
 )
-from .services import analysis_refresh_queue, profile_save
-from .views import EDITORS
+from ..services import analysis_refresh_queue, profile_save
+from ..views import EDITORS
+from . import domain
+from . import selectors as sel
 
 OP_LABELS = {
     "eq": "=", "ne": "≠", "in": gettext_lazy("is one of"), "not_in": gettext_lazy("is none of"), "gt": ">", "gte": "≥",
@@ -139,9 +139,9 @@ class LearnForm(forms.Form):
     active = forms.BooleanField(label=gettext_lazy("Active customers with repeat wins"), required=False, initial=True)
     # The stored counts group won deals 1 … MAX_REPEAT_WINS (the last meaning "or more").
     min_wins = forms.IntegerField(label=gettext_lazy("Won deals at least"), min_value=1,
-                                  max_value=analysis.MAX_REPEAT_WINS, initial=2)
+                                  max_value=domain.MAX_REPEAT_WINS, initial=2)
     min_sample = forms.IntegerField(label=gettext_lazy("Minimum sample"), min_value=1, max_value=100000,
-                                    initial=analysis.MIN_SAMPLE)
+                                    initial=domain.MIN_SAMPLE)
 
     def clean(self):
         data = super().clean()
@@ -152,7 +152,7 @@ class LearnForm(forms.Form):
 
 def _learn_form(data) -> LearnForm:
     if not any(key in data for key in ("min_wins", "min_sample")):
-        data = {"loyal": True, "active": True, "min_wins": 2, "min_sample": analysis.MIN_SAMPLE}
+        data = {"loyal": True, "active": True, "min_wins": 2, "min_sample": domain.MIN_SAMPLE}
     return LearnForm(data)
 
 
@@ -187,7 +187,7 @@ class LearnView(RoleRequiredMixin, View):
         if learning is None:
             messages.error(request, _("The figures have not been computed yet: refresh them first."))
             return self._render(request, form, stored, status=400)
-        criteria = analysis.suggested_criteria(learning.suggestions)
+        criteria = domain.suggested_criteria(learning.suggestions)
         name = (request.POST.get("name") or "").strip()[:200] or _("Draft from best customers %(date)s") % {
             "date": business_today().isoformat()}
         error = None
@@ -222,7 +222,7 @@ class LearnView(RoleRequiredMixin, View):
             "form": form, "learning": learning, "rows_by_attribute": rows_by_attribute,
             "suggestions": [(s, describe(s.criterion)) for s in learning.suggestions] if learning else [],
             "can_edit": has_role(request.user, EDITORS), "name": name,
-            "min_lift": float(analysis.SUGGEST_MIN_LIFT), **_snapshot_context(request, stored),
+            "min_lift": float(domain.SUGGEST_MIN_LIFT), **_snapshot_context(request, stored),
         }, status=status)
 
 
@@ -251,7 +251,7 @@ class ValidateView(RoleRequiredMixin, View):
         end = latest_run_as_of() or business_today()
         defaults = {"start": (end - dt.timedelta(days=364)).isoformat(), "end": end.isoformat(),
                     "new": numbers[0] if numbers else 1, "old": numbers[1] if len(numbers) > 1 else (numbers[0] if numbers else 1),
-                    "min_sample": analysis.MIN_SAMPLE}
+                    "min_sample": domain.MIN_SAMPLE}
         form = ValidateForm({**defaults, **{k: v for k, v in request.GET.items() if k in defaults and v}})
         outcomes = []
         if form.is_valid():

@@ -12,7 +12,7 @@ EDITORS = (Role.MARKETING, Role.MANAGER, Role.ADMIN)
 
 
 class ProfileSerializer(serializers.ModelSerializer):
-    """The JSON of interfaces.md §3, plus id and version."""
+    """The JSON of docs/api.md §3, plus id and version."""
 
     version = serializers.IntegerField(source="current_version.number", read_only=True)
 

@@ -1,12 +1,12 @@
-"""ICP analysis arithmetic (profiles/analysis.py), hand-computed; no database."""
+"""ICP analysis arithmetic (profiles/domain.py), hand-computed; no database."""
 
 from decimal import Decimal
 from fractions import Fraction
 
 import pytest
 
-from profiles import analysis
-from profiles.analysis import LiftRow, lift_rows, suggest_criteria, weight_for
+from profiles.analysis import domain
+from profiles.analysis.domain import LiftRow, lift_rows, suggest_criteria, weight_for
 
 
 def row(value, best, all_, *, best_total=100, all_total=1000, kind="category", attribute="industry", min_sample=30,
@@ -83,7 +83,7 @@ def test_industries_over_represented_merge_into_one_in_criterion_with_the_lift_o
 
 
 def test_adjacent_numeric_bands_merge_into_one_between_and_others_stay_apart():
-    bands = analysis.bands_for(analysis.NUMERIC_BAND_EDGES["employees"])  # <50, 50–299, 300–999, 1000–4999, ≥5000
+    bands = domain.bands_for(domain.NUMERIC_BAND_EDGES["employees"])  # <50, 50–299, 300–999, 1000–4999, ≥5000
     counts_best = {0: 5, 1: 5, 2: 40, 3: 30, 4: 20}
     counts_all = {0: 400, 1: 300, 2: 150, 3: 100, 4: 50}
     rows = lift_rows(attribute="employees", kind="band", best=counts_best, all_targets=counts_all, best_total=100,
@@ -99,9 +99,9 @@ def test_adjacent_numeric_bands_merge_into_one_between_and_others_stay_apart():
 
 
 def test_band_criterion_uses_the_step_of_the_stored_number():
-    assert analysis.band_criterion("revenue_growth_pct", Decimal(5), Decimal(10)) == {
+    assert domain.band_criterion("revenue_growth_pct", Decimal(5), Decimal(10)) == {
         "attribute": "revenue_growth_pct", "op": "between", "value": [5, 9.99]}
-    assert analysis.band_criterion("employees", None, Decimal(50)) == {"attribute": "employees", "op": "lt", "value": 50}
+    assert domain.band_criterion("employees", None, Decimal(50)) == {"attribute": "employees", "op": "lt", "value": 50}
 
 
 def test_list_and_yes_no_values_become_contains_and_is_true_criteria():
@@ -126,12 +126,12 @@ def test_suggested_criteria_pass_the_profile_validation():
 
     rows = [row("manufacturing", 40, 200), row("marketing", 60, 300, kind="list", attribute="departments"),
             row(True, 80, 400, kind="boolean", attribute="listed")]
-    criteria = analysis.suggested_criteria(suggest_criteria(rows))
+    criteria = domain.suggested_criteria(suggest_criteria(rows))
     assert validate_criteria(criteria)
 
 
 def test_win_and_churn_rates_by_tier_with_counts():
-    outcome = analysis.version_outcome(label="v2", won={"A": 12, "B": 5, "C": 3}, closed={"A": 30, "B": 25, "C": 40},
+    outcome = domain.version_outcome(label="v2", won={"A": 12, "B": 5, "C": 3}, closed={"A": 30, "B": 25, "C": 40},
                                        churned={"A": 3, "C": 12}, customers={"A": 40, "B": 10, "C": 48})
     a, b, c = outcome.tier("A"), outcome.tier("B"), outcome.tier("C")
     assert (a.win.rate, a.win.pct) == (Fraction(2, 5), 40.0)
@@ -144,24 +144,24 @@ def test_win_and_churn_rates_by_tier_with_counts():
 
 
 def test_a_tier_without_deals_has_no_rate_and_no_spread():
-    outcome = analysis.version_outcome(label="v1", won={}, closed={}, churned={}, customers={})
+    outcome = domain.version_outcome(label="v1", won={}, closed={}, churned={}, customers={})
     assert outcome.tier("A").win.rate is None and outcome.tier("A").win.pct is None
     assert outcome.win_spread is None and outcome.churn_spread is None
 
 
 def test_histogram_has_ten_point_buckets_and_a_hundred_joins_the_last():
-    buckets = analysis.histogram({0: 2, 9: 1, 10: 4, 95: 1, 100: 3})
+    buckets = domain.histogram({0: 2, 9: 1, 10: 4, 95: 1, 100: 3})
     assert [(b.low, b.high, b.count) for b in buckets][:2] == [(0, 9, 3), (10, 19, 4)]
     assert (buckets[-1].low, buckets[-1].high, buckets[-1].count) == (90, 100, 4)
     assert buckets[1].pct_of_max == 100 and buckets[0].pct_of_max == 75
 
 
 def test_tier_counts_follow_the_profile_thresholds():
-    assert analysis.tier_counts({85: 2, 80: 1, 79: 4, 50: 1, 0: 5}, {"A": 80, "B": 50}) == {"A": 3, "B": 5, "C": 5}
-    assert analysis.tier_counts({85: 2, 79: 4}, {"A": 90, "B": 70}) == {"A": 0, "B": 6, "C": 0}
+    assert domain.tier_counts({85: 2, 80: 1, 79: 4, 50: 1, 0: 5}, {"A": 80, "B": 50}) == {"A": 3, "B": 5, "C": 5}
+    assert domain.tier_counts({85: 2, 79: 4}, {"A": 90, "B": 70}) == {"A": 0, "B": 6, "C": 0}
 
 
 @pytest.mark.parametrize(("value", "band"), [(0, 0), (49, 0), (50, 1), (299, 1), (300, 2), (5000, 4), (None, None)])
 def test_band_edges_are_inclusive_below_and_exclusive_above(value, band):
-    bands = analysis.bands_for(analysis.NUMERIC_BAND_EDGES["employees"])
-    assert analysis.band_of(value, bands) == band
+    bands = domain.bands_for(domain.NUMERIC_BAND_EDGES["employees"])
+    assert domain.band_of(value, bands) == band

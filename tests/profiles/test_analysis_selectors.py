@@ -8,7 +8,7 @@ import pytest
 
 from accounts.models import Account
 from core.choices import State
-from profiles import analysis_selectors as sel
+from profiles.analysis import selectors as sel
 from profiles import fit_sql
 from profiles.scoring import (
     Criterion,

@@ -7,9 +7,9 @@ from decimal import Decimal
 import pytest
 
 from core.choices import State
-from profiles import analysis
-from profiles import analysis_selectors as sel
-from profiles import analysis_snapshots as snap
+from profiles.analysis import domain
+from profiles.analysis import selectors as sel
+from profiles.analysis import snapshots as snap
 from profiles.models import AnalysisRefresh, ProfileAnalysis
 from profiles.scoring import version_spec
 from profiles.services import analysis_compute, analysis_refresh_execute, analysis_refresh_queue, profile_save
@@ -82,7 +82,7 @@ def test_the_stored_counts_give_the_live_learning_for_every_choice(market, loyal
 def test_learning_counts_stop_at_the_largest_choice_of_won_deals(market):
     data = snap.learning_data()
     with pytest.raises(ValueError):
-        snap.learning_from_data(data, active_min_wins=analysis.MAX_REPEAT_WINS + 1)
+        snap.learning_from_data(data, active_min_wins=domain.MAX_REPEAT_WINS + 1)
 
 
 def test_the_stored_breadth_is_the_live_breadth(market):

@@ -1,4 +1,4 @@
-"""ICP fit (coverage-rules §6): every operator, missing values, rounding, ties; import_icp; versions."""
+"""ICP fit (docs/rules.md §6): every operator, missing values, rounding, ties; import_icp; versions."""
 
 import io
 import json
