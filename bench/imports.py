@@ -8,12 +8,12 @@ import sys
 import time
 from pathlib import Path
 
+from django.db import connection, transaction
+
 from .datagen import write_accounts_csv, write_touches_csv
 
 
 def raw_copy_rate(path: Path, columns: int) -> float:
-    from django.db import connection
-
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS bench_raw")
         cursor.execute("CREATE UNLOGGED TABLE bench_raw (" + ", ".join(f"c{i} text" for i in range(columns)) + ")")
@@ -50,8 +50,6 @@ def timed_import(kind: str, path: Path, database_url: str) -> tuple[float, float
 def table_insert_rate(table: str) -> float:
     """What the database alone needs to write the imported rows: INSERT … SELECT of a copy of them into the same
     indexed table, foreign keys checked per statement as the import does (rolled back)."""
-    from django.db import connection, transaction
-
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"CREATE TEMPORARY TABLE bench_rows ON COMMIT DROP AS SELECT * FROM {table}")
         rows = cursor.execute("SELECT count(*) FROM bench_rows").fetchone()[0]
@@ -65,8 +63,6 @@ def table_insert_rate(table: str) -> float:
 
 
 def run(args) -> None:
-    from django.db import connection
-
     n_accounts = args.accounts or 100_000
     n_touches = args.touches or 1_000_000
     data = Path(args.data_dir)

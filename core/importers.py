@@ -1,7 +1,7 @@
-"""CSV column spec for users (interfaces.md §2)."""
+"""CSV column spec for users (interfaces.md §2); types, lengths, choices and validators come from core.User."""
 
-from core.choices import Language, Role
-from core.importing import CHOICE, EMAIL, TEXT, Column, KindSpec
+from core.choices import Language
+from core.importing import Column, KindSpec
 from core.models import User
 
 
@@ -19,12 +19,12 @@ USERS = KindSpec(
     model=User,
     key="username",
     columns=(
-        Column("username", TEXT, required=True, label_ja="ユーザー名", max_length=150),
-        Column("email", EMAIL, required=True, label_ja="メールアドレス"),
-        Column("full_name", TEXT, label_ja="氏名", max_length=200),
-        Column("role", CHOICE, required=True, label_ja="ロール", choices=tuple(Role.values)),
-        Column("team", TEXT, label_ja="チーム", max_length=100),
-        Column("language", CHOICE, label_ja="言語", choices=tuple(Language.values), empty=Language.JA),
+        Column("username", required=True, label_ja="ユーザー名"),
+        Column("email", required=True, label_ja="メールアドレス"),
+        Column("full_name", label_ja="氏名"),
+        Column("role", required=True, label_ja="ロール"),
+        Column("team", label_ja="チーム"),
+        Column("language", label_ja="言語"),
     ),
     create_defaults=_user_defaults,
     prepare=_prepare_user,

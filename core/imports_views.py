@@ -20,6 +20,7 @@ from .importing import ImportAborted, mapping_for, sniff
 from .models import ImportMappingPreset, ImportRun
 from .permissions import RoleRequiredMixin
 from .services import IMPORT_KINDS, import_file, import_specs
+from .tasks import import_file_task
 
 ADMINS = (Role.ADMIN,)
 
@@ -117,8 +118,6 @@ class ImportDetailView(RoleRequiredMixin, View):
             target = ImportRun.objects.create(kind=run.kind, file_name=run.file_name, file_sha256="", created_by=request.user,
                                               options={"stored_path": str(path)}, status=ImportRun.Status.PENDING,
                                               rows_total=_count_rows(path))
-            from .tasks import import_file_task
-
             transaction.on_commit(lambda: import_file_task.delay(target.id, encoding, mapping,
                                                                  bool(request.POST.get("skip_invalid"))))
             messages.info(request, _("Import started."))

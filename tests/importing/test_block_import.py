@@ -9,6 +9,8 @@ import pytest
 
 from accounts.models import Account
 from contacts.models import Touch
+from core.importing.merge import StagedMerge
+from core.importing.rows import RowParser
 from core.models import User
 from tests.importing.test_import_csv import run, write
 
@@ -51,7 +53,7 @@ def test_a_block_of_touches_with_offsets_excel_times_and_local_times(tmp_path, s
     path = write(tmp_path, "external_id,account_external_id,occurred_at,kind,channel,performer,performer_role,note\n"
                            "T1,A0,2026-04-01T09:05:00+09:00,human,visit,sora,,\n"
                            "T2,A1,2026-04-01T23:30+00:00,digital,email,,marketing,\"tab\there\"\n"
-                           "T3,A2,2026/4/1 9:05,human,call,,csm,line\\n not a newline\n"
+                           "T3,A2,2026/4/1 9:05,human,phone,,csm,line\\n not a newline\n"
                            "T4,A0,2026-04-01 09:05,digital,email,,marketing,\n")
     assert run("touches", path)[1] == "created=4 updated=0 unchanged=0 errors=0"
     got = {t.external_id: t for t in Touch.objects.all()}
@@ -129,13 +131,11 @@ def test_an_out_of_range_number_among_plain_ones_is_named(tmp_path):
 def test_on_postgresql_clean_blocks_are_not_parsed_row_by_row(tmp_path, sora, monkeypatch):
     from django.db import connection
 
-    from core import importing
-
     if connection.vendor != "postgresql":
         pytest.skip("the column-by-column path is PostgreSQL's")
     calls = []
-    parse = importing.RowParser.__call__
-    monkeypatch.setattr(importing.RowParser, "__call__", lambda self, *a: calls.append(a[0]) or parse(self, *a))
+    parse = RowParser.__call__
+    monkeypatch.setattr(RowParser, "__call__", lambda self, *a: calls.append(a[0]) or parse(self, *a))
     accounts(tmp_path)
     assert calls == []
     path = write(tmp_path, "external_id,account_external_id,occurred_at,kind,performer,performer_role\n"
@@ -159,12 +159,10 @@ def test_a_timestamp_with_an_unusual_offset_is_the_same_instant(tmp_path):
 def test_touches_with_and_without_external_id_in_one_block(tmp_path, sora, monkeypatch):
     from django.db import connection
 
-    from core import importing
-
     accounts(tmp_path)
     calls = []
-    parse = importing.RowParser.__call__
-    monkeypatch.setattr(importing.RowParser, "__call__", lambda self, *a: calls.append(a[0]) or parse(self, *a))
+    parse = RowParser.__call__
+    monkeypatch.setattr(RowParser, "__call__", lambda self, *a: calls.append(a[0]) or parse(self, *a))
     path = write(tmp_path, "external_id,account_external_id,occurred_at,kind,channel,performer,performer_role\n"
                            "K1,A0,2026-04-01T09:00:00+09:00,human,visit,sora,\n"
                            ",A0,2026-04-01T09:00:00+09:00,human,visit,sora,\n"
@@ -191,12 +189,10 @@ def test_on_postgresql_new_rows_are_told_by_an_index_probe_even_before_the_table
     (minutes for 150k touches); each new-row test must stay a probe of the key's unique index."""
     from django.db import connection
 
-    from core import importing
-
     if connection.vendor != "postgresql":
         pytest.skip("the staged merge is PostgreSQL's")
     plans = []
-    merge = importing.StagedMerge.run
+    merge = StagedMerge.run
 
     def explaining(self, cursor):
         cursor.execute("SET enable_hashjoin = off")
@@ -208,7 +204,7 @@ def test_on_postgresql_new_rows_are_told_by_an_index_probe_even_before_the_table
         cursor.execute("RESET enable_mergejoin")
         return merge(self, cursor)
 
-    monkeypatch.setattr(importing.StagedMerge, "run", explaining)
+    monkeypatch.setattr(StagedMerge, "run", explaining)
     accounts(tmp_path)
     path = write(tmp_path, "external_id,account_external_id,occurred_at,kind,performer_role\n"
                            "T1,A0,2026-04-01T09:05:00+09:00,human,sales\n"

@@ -10,7 +10,8 @@ import pytest
 
 from accounts.models import Account
 from contacts.models import Touch
-from core import importing
+from core.importing.columnwise import AccountCache
+from core.importing.staged import StagedImporter
 from core.models import User
 from tests.importing.test_import_csv import run, write
 
@@ -19,8 +20,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def tiny_chunks(monkeypatch):
-    monkeypatch.setattr(importing, "STAGED_BATCH_SIZE", 2)
-    monkeypatch.setattr(importing.StagedImporter, "CHUNK_ROWS", 3)
+    monkeypatch.setattr(StagedImporter, "BLOCK_ROWS", 2)
+    monkeypatch.setattr(StagedImporter, "CHUNK_ROWS", 3)
 
 
 @pytest.fixture
@@ -110,7 +111,7 @@ def test_touch_updates_keep_the_recorded_performer_role_and_rederive_the_date(tm
 
 
 def test_accounts_looked_up_per_batch_when_there_are_too_many_to_preload(tmp_path, monkeypatch):
-    monkeypatch.setattr(importing.StagedImporter, "ACCOUNT_CACHE_LIMIT", 1)
+    monkeypatch.setattr(AccountCache, "LIMIT", 1)
     run("accounts", write(tmp_path, "external_id,name\nA1,Acme\nA2,Beta\nA3,Gamma\n", "a.csv"))
     header = "external_id,account_external_id,occurred_at,kind,performer_role\n"
     body = "".join(f"T{i},A{i % 3 + 1},2026-07-0{i % 9 + 1} 10:00,digital,marketing\n" for i in range(7))

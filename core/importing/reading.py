@@ -1,0 +1,143 @@
+"""Reading a CSV file: its encoding (UTF-8 with or without BOM, else CP932), its header, and its records in
+blocks with the line each starts on (interfaces.md §2)."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import itertools
+from collections.abc import Iterator
+from pathlib import Path
+
+from .specs import Column, ImportAborted, KindSpec, resolve_header
+
+ENCODINGS = ("utf-8-sig", "cp932")
+
+
+def detect_encoding(path: Path, requested: str | None = None) -> str:
+    """UTF-8 (with or without BOM), else CP932 (Excel's Shift_JIS, which also has 髙 﨑 ①). Checks the whole file."""
+    candidates = (requested,) if requested else ENCODINGS
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            if b"\x00" in chunk:
+                raise ImportAborted(
+                    "the file contains NUL bytes: it is not a text CSV (save Excel or UTF-16 files as CSV UTF-8)"
+                )
+    for encoding in candidates:
+        try:
+            codecs.lookup(encoding)
+        except LookupError as exc:
+            raise ImportAborted(f"unknown encoding {encoding!r}") from exc
+        if _decodes(path, encoding):
+            return "utf-8-sig" if encoding in ("utf-8", "utf8") else encoding
+    if requested:
+        raise ImportAborted(f"the file is not valid {requested} (at line {_bad_line(path, requested)})")
+    raise ImportAborted(
+        f"the file is neither UTF-8 nor Shift_JIS/CP932 (undecodable bytes at line {_bad_line(path, 'utf-8')}); "
+        "save it as CSV UTF-8 or name its encoding with --encoding"
+    )
+
+
+def _decodes(path: Path, encoding: str) -> bool:
+    decoder = codecs.getincrementaldecoder(encoding)()
+    try:
+        with open(path, "rb") as f:
+            while chunk := f.read(1 << 20):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _bad_line(path: Path, encoding: str) -> int:
+    line = 1
+    with open(path, "rb") as f:
+        for raw in f:
+            try:
+                raw.decode(encoding)
+            except UnicodeDecodeError:
+                return line
+            line += 1
+    return line
+
+
+def sniff(path: Path, encoding: str | None = None) -> tuple[str, list[str], str]:
+    """(encoding, header cells, delimiter) of a file, to show before importing."""
+    encoding = detect_encoding(path, encoding)
+    delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
+    with open(path, encoding=encoding, newline="") as f:
+        header = next(csv.reader(f, delimiter=delimiter), [])
+    return encoding, [h.strip() for h in header], delimiter
+
+
+class Block:
+    """Consecutive records of a file as the csv module read them, and the lines they start on."""
+
+    __slots__ = ("first", "ends", "rows")
+
+    def __init__(self, first: int, ends: list[int], rows: list[list[str]]):
+        self.first, self.ends, self.rows = first, ends, rows  # ends: the line each record ends on
+
+    def lines(self) -> list[int]:
+        """The line each record starts on (a quoted cell may span lines)."""
+        ends = self.ends
+        return [self.first] + [e + 1 for e in ends[:-1]] if ends else []
+
+    def records(self) -> Iterator[tuple[int, list[str]]]:
+        """(line, cells) of each record that is not blank."""
+        for line, cells in zip(self.lines(), self.rows):
+            if any(c.strip() for c in cells):
+                yield line, cells
+
+
+def read_rows(
+    path: Path, encoding: str, spec: KindSpec, mapping: dict[str, str] | None, block_size: int = 10_000,
+) -> tuple[dict[int, Column], list[str], Iterator[Block]]:
+    delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
+    f = open(path, encoding=encoding, newline="")  # noqa: SIM115 - closed by the generator
+    reader = csv.reader(f, delimiter=delimiter)
+    try:
+        header = next(reader)
+    except StopIteration:
+        f.close()
+        raise ImportAborted("the file is empty: a header row is required") from None
+    except csv.Error as exc:
+        f.close()
+        raise ImportAborted(f"the header cannot be read as CSV: {exc}") from exc
+    if not any(cell.strip() for cell in header):
+        f.close()
+        raise ImportAborted("the first row is empty: a header row is required")
+    resolved, warnings, missing = resolve_header(spec, header, mapping)
+    if missing:
+        f.close()
+        raise ImportAborted(
+            "missing required column(s): " + ", ".join(missing), column=",".join(missing)
+        )
+    return resolved, warnings, _blocks(f, reader, block_size)
+
+
+def _blocks(f, reader, block_size: int) -> Iterator[Block]:
+    """The records after the header, block_size at a time; closes the file when done."""
+    last_end = reader.line_num  # the line the previous record ended on
+    try:
+        while True:
+            rows: list[list[str]] = []
+            ends: list[int] = []
+            append, end = rows.append, ends.append
+            failure = None
+            try:
+                for cells in itertools.islice(reader, block_size):
+                    append(cells)
+                    end(reader.line_num)
+            except csv.Error as exc:
+                failure = exc
+            if rows:
+                yield Block(last_end + 1, ends, rows)
+                last_end = ends[-1]
+            if failure is not None:
+                raise ImportAborted(f"line {last_end + 1}: not valid CSV ({failure})", line=last_end + 1) from failure
+            if len(rows) < block_size:
+                return
+    finally:
+        f.close()
