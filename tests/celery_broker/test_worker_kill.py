@@ -21,6 +21,7 @@ from accounts.models import Account
 from engine.models import Alert, CoverageRow, RecomputeChunk, RecomputeRun
 from segments.models import StateTransition
 from standards.selectors import requirement_specs_by_state
+from tests.celery_broker.brokers import use_broker as _use_broker
 from tests.factories import AccountFactory, LeadFactory, OpportunityFactory
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,18 +48,10 @@ def _start_worker(env: dict, log: Path) -> subprocess.Popen:
     )
 
 
-def _use_broker(app, url: str) -> None:
-    """Point this process's Celery app at another broker: the connection pools keep the URL they were made with."""
-    if app._pool is not None:
-        app._pool.force_close_all()
-        app._pool = None
-    app.amqp._producer_pool = None
-    app.conf.broker_url = url
-
-
 def _stop(proc: subprocess.Popen, sig=signal.SIGKILL) -> None:
     try:
         os.killpg(proc.pid, sig)
+        os.killpg(proc.pid, signal.SIGCONT)  # a worker frozen by the test takes its SIGTERM only once thawed
     except ProcessLookupError:
         pass
     proc.wait(timeout=20)
