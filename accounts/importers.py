@@ -2,12 +2,12 @@
 validators come from the model fields."""
 
 from accounts.models import Account, Lead, Opportunity
-from core.importing import CORPORATE_NUMBER, Column, KindSpec
+from core.importing import Column, KindSpec
 
 ACCOUNT_COLUMNS = (
     Column("external_id", required=True, label_ja="外部ID"),
     Column("name", required=True, label_ja="会社名"),
-    Column("corporate_number", label_ja="法人番号", kind=CORPORATE_NUMBER),
+    Column("corporate_number", label_ja="法人番号"),
     Column("domain", label_ja="ドメイン"),
     Column("industry", label_ja="業種"),
     Column("listed", label_ja="上場"),

@@ -10,7 +10,9 @@
 - `run`: one import, in one transaction.
 """
 
-from .cells import CellError, corporate_number_check_digit, normalise, parse_datetime, unescape_text
+from core.validators import corporate_number_check_digit  # the rule's one home, re-exported for callers of old
+
+from .cells import CellError, normalise, parse_datetime, unescape_text
 from .reading import detect_encoding, sniff
 from .run import run_import
 from .specs import (

@@ -15,13 +15,13 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
+from core.validators import CorporateNumberError, check_corporate_number
 from core.yesno import yes_no
 
 EXCEL_DATE = re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})$")
 EXCEL_DATETIME = re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})[ T](\d{1,2}):(\d{2})(?::(\d{2}))?$")
 WHOLE_NUMBER = re.compile(r"[+-]?\d+")
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-CORPORATE_DIGITS = re.compile(r"\d{13}")
 
 
 class CellError(ValueError):
@@ -112,16 +112,11 @@ def parse_email(value: str) -> str:
     return text
 
 
-def corporate_number_check_digit(body12: str) -> int:
-    """法人番号: 9 − (Σ Pn×Qn mod 9), Pn the n-th digit from the right of the 12, Qn 1 for odd n, 2 for even n."""
-    total = sum(int(d) * (1 if n % 2 else 2) for n, d in enumerate(reversed(body12), start=1))
-    return 9 - total % 9
-
-
 def parse_corporate_number(value: str) -> str:
-    text = normalise(value)
-    if not CORPORATE_DIGITS.fullmatch(text):
-        raise CellError(f"'{value}' is not a corporate number (13 digits)")
-    if int(text[0]) != corporate_number_check_digit(text[1:]):
-        raise CellError(f"'{value}' has a wrong check digit (expected {corporate_number_check_digit(text[1:])})")
-    return text
+    """法人番号: the rule of core.validators (the model field's validator), on the NFKC form of the cell."""
+    try:
+        return check_corporate_number(normalise(value))
+    except CorporateNumberError as exc:
+        if exc.expected_check_digit is None:
+            raise CellError(f"'{value}' is not a corporate number (13 digits)") from exc
+        raise CellError(f"'{value}' has a wrong check digit (expected {exc.expected_check_digit})") from exc

@@ -10,6 +10,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, MaxLengthValidator, MaxValueValidator, MinValueValidator
 
+from core.validators import validate_corporate_number
+
 from .cells import (
     CellError, normalise, parse_bool, parse_corporate_number, parse_date, parse_datetime, parse_decimal, parse_email,
     parse_int, parse_list, parse_text, unescape_text,
@@ -75,7 +77,10 @@ def limits_of(column: Column) -> Limits:
     covered = (MinValueValidator, MaxValueValidator, MaxLengthValidator)
     others = tuple(
         v for v in column.validators or ()
-        if type(v) not in covered and not (column.kind == EMAIL and type(v) is EmailValidator)  # parse_email's own
+        if type(v) not in covered
+        # The kind's parser applies these itself, with the cell as written in its message.
+        and not (column.kind == EMAIL and type(v) is EmailValidator)
+        and not (column.kind == CORPORATE_NUMBER and v is validate_corporate_number)
     )
     if column.kind not in (INT, DECIMAL):
         low = high = None

@@ -19,6 +19,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.backends.base.operations import BaseDatabaseOperations
 
+from core.validators import validate_corporate_number
+
 TEXT, INT, DECIMAL, BOOL, DATE, DATETIME, LIST, EMAIL, CHOICE, USER, ACCOUNT, CORPORATE_NUMBER = (
     "text", "int", "decimal", "bool", "date", "datetime", "list", "email", "choice", "user", "account", "corporate_number",
 )
@@ -57,6 +59,8 @@ def kind_of_field(field: models.Field) -> str:
             return ACCOUNT
     elif field.choices:
         return CHOICE
+    elif validate_corporate_number in field.validators:
+        return CORPORATE_NUMBER
     elif isinstance(field, models.EmailField):
         return EMAIL
     elif isinstance(field, (models.CharField, models.TextField)):
@@ -77,11 +81,8 @@ def kind_of_field(field: models.Field) -> str:
 
 
 def kinds_allowed(field: models.Field) -> tuple[str, ...]:
-    """The kinds a column may state for a field: the implied one; a 13-character text field may be a 法人番号."""
-    implied = kind_of_field(field)
-    if implied == TEXT and field.max_length == 13:
-        return (TEXT, CORPORATE_NUMBER)
-    return (implied,)
+    """The kinds a column may state for a field: the one it implies."""
+    return (kind_of_field(field),)
 
 
 def validators_of_field(field: models.Field) -> tuple:

@@ -11,7 +11,7 @@ from django.core.validators import MaxLengthValidator, MaxValueValidator, MinVal
 from accounts.models import Account
 from contacts.models import Touch
 from core.choices import Channel
-from core.importing import CHOICE, INT, TEXT, Column, KindSpec, disagreements, run_import
+from core.importing import CHOICE, CORPORATE_NUMBER, INT, TEXT, Column, KindSpec, disagreements, run_import
 from core.services import IMPORT_KINDS, import_specs
 from tests.importing.test_import_csv import run, write
 
@@ -60,6 +60,7 @@ def test_columns_read_type_length_choices_and_bounds_from_their_fields():
     accounts = import_specs()["accounts"].by_name()
     assert accounts["employees"].bounds == (0, 2_147_483_647)
     assert accounts["is_target"].empty is True  # the field's default
+    assert accounts["corporate_number"].kind == CORPORATE_NUMBER  # its field has core.validators' check digit rule
     assert import_specs()["leads"].by_name()["score"].bounds == (0, 100)
 
 
