@@ -10,27 +10,27 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.views import View
 
-from accounts.selectors import ACCOUNT_EXPORT_HEADER, account_export_rows
 from contacts.forms import TouchLogForm
-from core.csvio import stream_csv
 from contacts.models import Touch
+from core.csvio import stream_csv
+from core.paging import Keys, page_of
 from core.permissions import RoleRequiredMixin
-from engine import worklist
 from engine.models import Alert, CoverageRow
 from segments.models import StateTransition
 
+from .filtersets import AccountFilterSet
 from .models import Account, Lead, Opportunity
+from .selectors import ACCOUNT_EXPORT_HEADER, account_export_rows
 
 OWNER_FIELDS = ("owner_csm", "owner_sales", "owner_inside_sales", "owner_marketing", "owner_executive")
-LIST_KEYS: tuple[tuple[str, bool], ...] = (("name", False), ("id", False))
+LIST_KEYS: Keys = (("name", False), ("id", False))
 PAGE_SIZE = 50
 TIMELINE_LIMIT = 100
 RELATED_LIMIT = 50
 
-def filtered_accounts(request: HttpRequest):
-    """The accounts list's FilterSet (shared with the API and the export) bound to the query string."""
-    from accounts.filtersets import AccountFilterSet
 
+def filtered_accounts(request: HttpRequest) -> AccountFilterSet:
+    """The accounts list's FilterSet (shared with the API and the export) bound to the query string."""
     base = Account.objects.select_related(*OWNER_FIELDS).annotate(
         has_open_alert=Exists(Alert.objects.filter(account_id=OuterRef("pk"), status=Alert.Status.OPEN))
     )
@@ -41,7 +41,7 @@ class AccountListView(RoleRequiredMixin, View):
     def get(self, request: HttpRequest) -> HttpResponse:
         filterset = filtered_accounts(request)
         qs: QuerySet[Account] = filterset.qs.order_by("name", "id")
-        page = worklist.page_of(qs, keys=LIST_KEYS, cursor=request.GET.get("after"), size=PAGE_SIZE)
+        page = page_of(qs, keys=LIST_KEYS, cursor=request.GET.get("after"), size=PAGE_SIZE)
         query = request.GET.copy()
         query.pop("after", None)
         context = {

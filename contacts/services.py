@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -12,8 +13,10 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Account
 from core.choices import Channel, ContentStage, Role, TouchKind, TouchSource
-from core.models import BusinessSettings, User
+from core.models import AuditEntry, BusinessSettings, User
 from core.timeutil import as_business_aware, business_date
+from engine.models import Alert
+from engine.services import recompute_accounts
 
 from .domain import touch_natural_key
 from .models import Touch
@@ -27,11 +30,43 @@ def _validate_choice(field: str, value: str, choices, *, required: bool = False)
     return {}
 
 
-def _recompute_now(account_ids: Sequence[int]) -> None:
-    """Re-evaluate the touched accounts inside the same transaction: the touch and its effect land together."""
-    from engine.services import recompute_accounts
+@dataclass(frozen=True)
+class TouchLogged:
+    """What logging one touch did: the touch (stored now, or the same one found stored) and the alerts it closed."""
 
+    touch: Touch
+    created: bool
+    closed_alerts: tuple[Alert, ...] = ()
+
+    def __iter__(self) -> Iterator:
+        # `touch, created = touch_log(...)`, as callers wrote it when that pair was all it returned.
+        return iter((self.touch, self.created))
+
+
+@dataclass(frozen=True)
+class TouchesLogged:
+    """What logging a list of touches did: (touch, created) per item, in order, and the alerts they closed."""
+
+    results: list[tuple[Touch, bool]]
+    closed_alerts: tuple[Alert, ...] = ()
+
+
+def _recompute_now(account_ids: Sequence[int]) -> tuple[Alert, ...]:
+    """Re-evaluate the touched accounts inside the same transaction (the touch and its effect land together);
+    returns the alerts of those accounts that this closed."""
+    open_before = list(Alert.objects.filter(account_id__in=account_ids, status=Alert.Status.OPEN)
+                       .values_list("pk", flat=True))
     recompute_accounts(account_ids=list(account_ids))
+    return tuple(Alert.objects.filter(pk__in=open_before).exclude(status=Alert.Status.OPEN).order_by("pk"))
+
+
+def _audit_touches(actor: User | None, touches: Sequence[Touch]) -> None:
+    AuditEntry.objects.bulk_create([
+        AuditEntry(actor=actor, action="touch.log", object_type="touch", object_id=str(t.pk),
+                   after={"account": t.account.external_id, "kind": t.kind, "occurred_at": t.occurred_at.isoformat(),
+                          "performer_role": t.performer_role, "source": t.source})
+        for t in touches
+    ])
 
 
 def _build_touch(
@@ -72,11 +107,11 @@ def touch_log(
     *, actor: User, account: Account, kind: str, occurred_at: dt.datetime | None = None, channel: str = "",
     content_stage: str = "", note: str = "", performer: User | None = None, performer_role: str | None = None,
     external_id: str | None = None, source: str = TouchSource.MANUAL,
-) -> tuple[Touch, bool]:
-    """Store one touch (once) and re-evaluate its account at once, in the same transaction.
+) -> TouchLogged:
+    """Store one touch (once, audited) and re-evaluate its account at once, in the same transaction.
 
     The performer defaults to the actor; the performer's role is recorded as it is now, so later role
-    changes do not rewrite history. Returns (touch, created).
+    changes do not rewrite history. Returns the touch, whether it was stored now, and the alerts it closed.
     """
     zone = BusinessSettings.load().zone
     touch = _build_touch(
@@ -87,10 +122,11 @@ def touch_log(
     with transaction.atomic():
         existing = _existing(touch)
         if existing is not None:
-            return existing, False
+            return TouchLogged(touch=existing, created=False)
         touch.save()
-        _recompute_now([account.id])
-    return touch, True
+        _audit_touches(actor, [touch])
+        closed = _recompute_now([account.id])
+    return TouchLogged(touch=touch, created=True, closed_alerts=closed)
 
 
 class TouchBatchInvalid(ValidationError):
@@ -101,12 +137,8 @@ class TouchBatchInvalid(ValidationError):
         super().__init__([f"item {i}, {field}: {msg}" for i, fields in errors_by_index.items() for field, msg in fields.items()])
 
 
-def touch_log_many(*, actor: User, items: Sequence[dict], source: str = TouchSource.API) -> list[tuple[Touch, bool]]:
-    """Store a list of touches all-or-nothing; errors name the item index and field.
-
-    Items carry the touches CSV fields: account_external_id, occurred_at (datetime), kind, channel, content_stage,
-    performer (username), performer_role, note, external_id.
-    """
+def _build_touches(*, actor: User, items: Sequence[dict], source: str) -> list[Touch]:
+    """The items as unsaved touches, or TouchBatchInvalid naming every bad item and field."""
     zone = BusinessSettings.load().zone
     accounts = Account.objects.in_bulk([i.get("account_external_id") for i in items if i.get("account_external_id")],
                                        field_name="external_id")
@@ -139,6 +171,17 @@ def touch_log_many(*, actor: User, items: Sequence[dict], source: str = TouchSou
             errors[index] = {k: " ".join(v) for k, v in exc.message_dict.items()}
     if errors:
         raise TouchBatchInvalid(errors)
+    return touches
+
+
+def touch_log_many(*, actor: User, items: Sequence[dict], source: str = TouchSource.API) -> TouchesLogged:
+    """Store a list of touches all-or-nothing (each stored one audited) and re-evaluate their accounts at once;
+    errors name the item index and field.
+
+    Items carry the touches CSV fields: account_external_id, occurred_at (datetime), kind, channel, content_stage,
+    performer (username), performer_role, note, external_id.
+    """
+    touches = _build_touches(actor=actor, items=items, source=source)
     results: list[tuple[Touch, bool]] = []
     with transaction.atomic():
         by_external = {t.external_id: t for t in Touch.objects.filter(external_id__in=[t.external_id for t in touches if t.external_id])}
@@ -157,6 +200,8 @@ def touch_log_many(*, actor: User, items: Sequence[dict], source: str = TouchSou
                 to_create.append(touch)
                 results.append((touch, True))
         Touch.objects.bulk_create(to_create)
+        closed: tuple[Alert, ...] = ()
         if to_create:
-            _recompute_now(sorted({t.account_id for t in to_create}))
-    return results
+            _audit_touches(actor, to_create)
+            closed = _recompute_now(sorted({t.account_id for t in to_create}))
+    return TouchesLogged(results=results, closed_alerts=closed)

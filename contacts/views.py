@@ -15,10 +15,10 @@ from accounts.models import Account
 from core.timeutil import business_today
 from core.views import safe_next
 from engine import worklist
-from engine.models import Alert
-from engine.views import item_context
+from engine.views import item_context, render_today_item
 
 from .forms import TouchLogForm
+from .services import TouchLogged, touch_log
 
 
 def _add_service_errors(form: TouchLogForm, exc: ValidationError) -> None:
@@ -30,6 +30,21 @@ def _add_service_errors(form: TouchLogForm, exc: ValidationError) -> None:
         form.add_error(None, exc)
 
 
+def _invalid(request: HttpRequest, form: TouchLogForm, *, alert_pk: int | None, default_next: str) -> HttpResponse:
+    """Say what is wrong, next to the field: in the Today item (htmx) or as messages on the page it came from."""
+    if request.htmx and alert_pk:
+        alert = worklist.alert_item(pk=alert_pk, today=business_today())
+        if alert is not None:
+            context = item_context(alert, user=request.user, today=business_today(), touch_form=form)
+            context.update(gone_ids=[], target_pk=alert_pk)
+            return render(request, "engine/partials/today_item_response.html", context)  # htmx swaps 2xx only: errors come back as a 200 fragment
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        for error in errors:
+            messages.error(request, f"{label}: {error}" if label else error)
+    return HttpResponseRedirect(safe_next(request, default_next))
+
+
 @login_required
 @require_POST
 def touch_log_view(request: HttpRequest, account_id: int) -> HttpResponse:
@@ -37,17 +52,14 @@ def touch_log_view(request: HttpRequest, account_id: int) -> HttpResponse:
 
     The optional `alert` field names the Today item the form belongs to.
     """
-    from contacts.services import touch_log
-
     account = get_object_or_404(Account, pk=account_id)
     alert_pk = request.POST.get("alert", "")
     alert_pk = int(alert_pk) if alert_pk.isdigit() else None
     form = TouchLogForm(request.POST, auto_id=f"a{alert_pk}_%s" if alert_pk else "id_%s")
-    open_before = set(Alert.objects.filter(account=account, status=Alert.Status.OPEN).values_list("pk", flat=True))
-    touch = None
+    logged: TouchLogged | None = None
     if form.is_valid():
         try:
-            touch, _created = touch_log(
+            logged = touch_log(
                 actor=request.user, account=account, kind=form.cleaned_data["kind"],
                 channel=form.cleaned_data["channel"], content_stage=form.cleaned_data["content_stage"],
                 note=form.cleaned_data["note"], performer=request.user,
@@ -55,33 +67,16 @@ def touch_log_view(request: HttpRequest, account_id: int) -> HttpResponse:
         except ValidationError as exc:
             _add_service_errors(form, exc)
     default_next = reverse("accounts:detail", args=[account.pk])
+    if logged is None:
+        return _invalid(request, form, alert_pk=alert_pk, default_next=default_next)
 
-    if touch is None:  # invalid: say what is wrong, next to the field
-        if request.htmx and alert_pk:
-            alert = worklist.alert_item(pk=alert_pk, today=business_today())
-            if alert is not None:
-                context = item_context(alert, user=request.user, today=business_today(), touch_form=form)
-                context.update(gone_ids=[], target_pk=alert_pk)
-                return render(request, "engine/partials/today_item_response.html", context)  # htmx swaps 2xx only: errors come back as a 200 fragment
-        for field, errors in form.errors.items():
-            label = form.fields[field].label if field in form.fields else ""
-            for error in errors:
-                messages.error(request, f"{label}: {error}" if label else error)
-        return HttpResponseRedirect(safe_next(request, default_next))
-
-    # The service re-evaluated the account on commit: alerts it closed leave the list now.
-    still_open = set(Alert.objects.filter(pk__in=open_before, status=Alert.Status.OPEN).values_list("pk", flat=True))
-    closed = sorted(open_before - still_open)
+    # The service re-evaluated the account at once: the alerts it closed leave the list now.
+    closed = [alert.pk for alert in logged.closed_alerts]
     if closed:
         notice = _("Touch logged — %(account)s is covered now.") % {"account": account.name}
     else:
         notice = _("Touch logged for %(account)s.") % {"account": account.name}
     if request.htmx and alert_pk:
-        today = business_today()
-        alert = worklist.alert_item(pk=alert_pk, today=today) if alert_pk in still_open else None
-        context = {"notice": notice, "gone_ids": closed, "target_pk": alert_pk}
-        if alert is not None and worklist.can_see_alert(request.user, alert):
-            context.update(item_context(alert, user=request.user, today=today, notice=notice))
-        return render(request, "engine/partials/today_item_response.html", context)
+        return render_today_item(request, alert_pk, notice=notice, gone_ids=closed)
     messages.success(request, notice)
     return HttpResponseRedirect(safe_next(request, default_next))

@@ -1,4 +1,4 @@
-"""Actions on alerts: acknowledge, snooze, reassign (coverage-rules §5)."""
+"""Actions on alerts: acknowledge, snooze, reassign (coverage-rules §5). Who may act is engine.access's rule."""
 
 from __future__ import annotations
 
@@ -11,23 +11,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.models import AuditEntry, User
-from core.permissions import MANAGERS
 from core.timeutil import business_today
 
+from .access import access_alert, may_act_on_alerts_in_bulk
 from .models import Alert
-
-
-def _may_change(actor: User, alert: Alert) -> bool:
-    return actor.role in MANAGERS or (alert.assignee_id is not None and alert.assignee_id == actor.id)
 
 
 def _audit(actor: User, action: str, alert_id: int, before: dict | None, after: dict | None) -> None:
     AuditEntry.objects.create(actor=actor, action=action, object_type="alert", object_id=str(alert_id), before=before, after=after)
 
 
-def alert_acknowledge(*, alert: Alert, actor: User) -> Alert:
-    if not _may_change(actor, alert):
-        raise PermissionDenied(_("Only the alert's assignee or a manager may acknowledge it."))
+def alert_acknowledge(*, alert_id: int, actor: User) -> Alert:
+    """Mark an open alert seen by `actor` (its assignee or a manager; anyone else gets 404)."""
+    alert = access_alert(user=actor, alert_id=alert_id, for_action=True)
     if alert.status != Alert.Status.OPEN:
         raise ValidationError(_("Only an open alert can be acknowledged."))
     with transaction.atomic():
@@ -38,10 +34,9 @@ def alert_acknowledge(*, alert: Alert, actor: User) -> Alert:
     return alert
 
 
-def alert_snooze(*, alert: Alert, actor: User, until: dt.date) -> Alert:
-    """Hide the alert from Today until `until`; it stays open."""
-    if not _may_change(actor, alert):
-        raise PermissionDenied(_("Only the alert's assignee or a manager may snooze it."))
+def alert_snooze(*, alert_id: int, actor: User, until: dt.date) -> Alert:
+    """Hide the alert from Today until `until`; it stays open. Its assignee or a manager; anyone else gets 404."""
+    alert = access_alert(user=actor, alert_id=alert_id, for_action=True)
     if alert.status != Alert.Status.OPEN:
         raise ValidationError(_("Only an open alert can be snoozed."))
     if until <= business_today():
@@ -56,7 +51,7 @@ def alert_snooze(*, alert: Alert, actor: User, until: dt.date) -> Alert:
 
 def alert_reassign(*, alerts: Iterable[Alert], assignee: User | None, actor: User) -> int:
     """Managers move open alerts to another person (one UPDATE)."""
-    if actor.role not in MANAGERS:
+    if not may_act_on_alerts_in_bulk(actor):
         raise PermissionDenied(_("Only managers may reassign alerts."))
     ids = [a.id for a in alerts]
     with transaction.atomic():

@@ -1,4 +1,4 @@
-"""Forms of the alert pages: snooze one alert, reassign many, filter the managers' list."""
+"""Forms of the alert pages: snooze one alert, reassign many (the managers' list filters with engine.filtersets)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,6 @@ import datetime as dt
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
-
-from core.choices import Role, State
 
 from .models import Alert
 
@@ -25,18 +23,6 @@ class SnoozeForm(forms.Form):
         if until <= self.today:
             raise forms.ValidationError(_("Choose a date after today (%(today)s).") % {"today": self.today.isoformat()})
         return until
-
-
-class AlertFilterForm(forms.Form):
-    team = forms.ChoiceField(label=_("Team"), required=False)
-    role = forms.ChoiceField(label=_("Responsible role"), required=False, choices=[("", _("All")), *Role.choices])
-    assignee = forms.ChoiceField(label=_("Owner / assignee"), required=False)
-    state = forms.ChoiceField(label=_("State"), required=False, choices=[("", _("All")), *State.choices])
-
-    def __init__(self, *args, teams: list[str], users: list, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["team"].choices = [("", _("All")), *[(t, t) for t in teams]]
-        self.fields["assignee"].choices = [("", _("All")), ("none", _("Unassigned")), *[(str(u.pk), str(u)) for u in users]]
 
 
 class ReassignForm(forms.Form):

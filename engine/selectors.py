@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from django.db.models import QuerySet
+
 from .models import Alert, CoverageRow
 
 COVERAGE_COLUMNS = (
@@ -23,8 +25,11 @@ def coverage_export_rows() -> Iterator[tuple]:
     ).iterator(chunk_size=5000)
 
 
-def alert_export_rows() -> Iterator[tuple]:
-    return Alert.objects.order_by("account__external_id", "opened_on", "id").values_list(
+def alert_export_rows(queryset: QuerySet[Alert] | None = None) -> Iterator[tuple]:
+    """Rows of export_alerts: every alert, or those of `queryset` (the managers' page filtered by
+    engine.filtersets.AlertFilterSet, as the API filters)."""
+    queryset = Alert.objects.all() if queryset is None else queryset
+    return queryset.order_by("account__external_id", "opened_on", "id").values_list(
         "account__external_id", "state", "requirement", "status", "opened_on", "resolved_on", "resolution",
         "responsible_role", "assignee__username", "gap",
     ).iterator(chunk_size=5000)

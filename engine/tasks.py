@@ -13,6 +13,7 @@ from celery import shared_task
 from django.core.exceptions import ValidationError
 
 from core.timeutil import business_today
+from coverage_console.celery import app
 
 from . import services
 from .models import RecomputeRun
@@ -52,6 +53,4 @@ def finish_retry_countdown(retries: int) -> int:
 
 
 def _eager() -> bool:
-    from coverage_console.celery import app
-
     return bool(app.conf.task_always_eager)

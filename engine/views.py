@@ -1,13 +1,16 @@
-"""Today (every signed-in person) and the managers' alert list: thin adapters over worklist and engine.alerts."""
+"""Today (every signed-in person) and the managers' alert list: thin adapters over worklist, engine.filtersets and
+engine.alerts (which asks engine.access who may act)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, render
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import mark_safe
@@ -16,13 +19,20 @@ from django.views import View
 from django.views.decorators.http import require_POST
 
 from contacts.forms import TouchLogForm
+from core.csvio import stream_csv
+from core.models import User
+from core.paging import Keys, order_by_keys, page_of
 from core.permissions import MANAGERS, RoleRequiredMixin
 from core.timeutil import business_today
 from core.views import safe_next
 
 from . import worklist
-from .forms import AlertFilterForm, ReassignForm, SnoozeForm
+from .access import access_alert, may_act_on_alert
+from .alerts import alert_acknowledge, alert_reassign, alert_snooze
+from .filtersets import AlertFilterSet
+from .forms import ReassignForm, SnoozeForm
 from .models import Alert
+from .selectors import ALERT_COLUMNS, alert_export_rows
 
 
 class ItemFields:
@@ -62,7 +72,7 @@ def item_context(alert: Alert, *, user, today, touch_form=None, snooze_form=None
     context = {
         "alert": alert,
         "reason": worklist.reason_for(alert),
-        "can_manage": worklist.can_manage_alert(user, alert),
+        "can_manage": may_act_on_alert(user, alert),
         "today": today,
         "notice": notice,
         "next": reverse("today"),
@@ -85,7 +95,7 @@ class TodayView(RoleRequiredMixin, View):
     def get(self, request: HttpRequest) -> HttpResponse:
         today = business_today()
         queue = request.GET.get("queue") == "1"
-        page = worklist.page_of(
+        page = page_of(
             worklist.today_alerts(user=request.user, today=today, queue=queue),
             keys=worklist.PRIORITY_KEYS, cursor=request.GET.get("after"), size=worklist.PAGE_SIZE,
         )
@@ -97,38 +107,24 @@ class TodayView(RoleRequiredMixin, View):
         })
 
 
-def _render_item_or_gone(request: HttpRequest, alert_pk: int, *, notice: str, **forms) -> HttpResponse:
-    """htmx answer for one Today item: the item again while it is still on the list, else nothing (it leaves)."""
+def render_today_item(request: HttpRequest, alert_pk: int, *, notice: str, gone_ids: Sequence[int] = (), **forms) -> HttpResponse:
+    """htmx answer for one Today item: the item again while it is still on the list, else nothing (it leaves);
+    `gone_ids` are other items that leave with it."""
     today = business_today()
     alert = worklist.alert_item(pk=alert_pk, today=today)
-    still_listed = (
-        alert is not None and alert.status == Alert.Status.OPEN
-        and (alert.snoozed_until is None or alert.snoozed_until <= today)
-        and worklist.can_see_alert(request.user, alert)
-    )
-    context = {"notice": notice, "gone_ids": [], "target_pk": alert_pk}
-    if still_listed:
+    context = {"notice": notice, "gone_ids": list(gone_ids), "target_pk": alert_pk}
+    if alert is not None and worklist.on_today(request.user, alert, today=today):
         context.update(item_context(alert, user=request.user, today=today, notice=notice, **forms))
     return render(request, "engine/partials/today_item_response.html", context)
-
-
-def _alert_for_action(request: HttpRequest, pk: int) -> Alert:
-    alert = get_object_or_404(Alert.objects.select_related("account"), pk=pk)
-    if not worklist.can_manage_alert(request.user, alert):
-        raise PermissionDenied(_("Only the alert's assignee or a manager may change it."))
-    return alert
 
 
 @login_required
 @require_POST
 def alert_acknowledge_view(request: HttpRequest, pk: int) -> HttpResponse:
-    from engine.alerts import alert_acknowledge
-
-    alert = _alert_for_action(request, pk)
-    alert_acknowledge(alert=alert, actor=request.user)
+    alert = alert_acknowledge(alert_id=pk, actor=request.user)
     notice = _("Acknowledged: %(account)s") % {"account": alert.account.name}
     if request.htmx:
-        return _render_item_or_gone(request, alert.pk, notice=notice)
+        return render_today_item(request, alert.pk, notice=notice)
     messages.success(request, notice)
     return HttpResponseRedirect(safe_next(request, reverse("today")))
 
@@ -136,73 +132,77 @@ def alert_acknowledge_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def alert_snooze_view(request: HttpRequest, pk: int) -> HttpResponse:
-    from engine.alerts import alert_snooze
-
-    alert = _alert_for_action(request, pk)
-    today = business_today()
-    form = SnoozeForm(request.POST, today=today, auto_id=f"a{alert.pk}_%s")
+    form = SnoozeForm(request.POST, today=business_today(), auto_id=f"a{pk}_%s")
+    alert = None
     if form.is_valid():
         try:
-            alert_snooze(alert=alert, actor=request.user, until=form.cleaned_data["until"])
+            alert = alert_snooze(alert_id=pk, actor=request.user, until=form.cleaned_data["until"])
         except ValidationError as exc:
             form.add_error("until", exc)
-    if form.errors:
+    if alert is None:
+        # The form's errors are for those who may act on the alert: anyone else gets the same 404 as ever.
+        access_alert(user=request.user, alert_id=pk, for_action=True)
         if request.htmx:
-            return _render_item_or_gone(request, alert.pk, notice="", snooze_form=form)
+            return render_today_item(request, pk, notice="", snooze_form=form)
         for error in form.errors.get("until", []):
             messages.error(request, error)
         return HttpResponseRedirect(safe_next(request, reverse("today")))
     notice = _("Snoozed until %(date)s: %(account)s") % {"date": form.cleaned_data["until"].isoformat(), "account": alert.account.name}
     if request.htmx:
-        return _render_item_or_gone(request, alert.pk, notice=notice)
+        return render_today_item(request, alert.pk, notice=notice)
     messages.success(request, notice)
     return HttpResponseRedirect(safe_next(request, reverse("today")))
 
 
+def filtered_open_alerts(request: HttpRequest, *, users: list[User]) -> tuple[AlertFilterSet, QuerySet[Alert]]:
+    """The managers' list: open alerts through the one AlertFilterSet (the API's), bound to the query string."""
+    base = Alert.objects.filter(status=Alert.Status.OPEN).select_related("account", "assignee")
+    filterset = AlertFilterSet(request.GET or None, queryset=base, request=request)
+    filterset.offer_choices(users=users)
+    # A filter that does not validate (an edited link) shows every open alert, as the page always did.
+    return filterset, filterset.qs if filterset.is_valid() else base
+
+
 class AlertListView(RoleRequiredMixin, View):
-    """Managers: open alerts by team, responsible role, assignee and state, with bulk reassign."""
+    """Managers: open alerts by team, responsible role, assignee and state, with bulk reassign and a CSV export."""
 
     allowed_roles = MANAGERS
     page_size = 100
-    keys = (("opened_on", False), ("id", False))
-
-    def filter_form(self, request: HttpRequest) -> AlertFilterForm:
-        User = get_user_model()
-        users = list(User.objects.filter(is_active=True).order_by("username"))
-        teams = sorted({u.team for u in users if u.team})
-        self.users = users
-        return AlertFilterForm(request.GET or None, teams=teams, users=users)
+    keys: Keys = (("opened_on", False), ("id", False))
 
     def get(self, request: HttpRequest, reassign_form: ReassignForm | None = None) -> HttpResponse:
-        form = self.filter_form(request)
-        qs = Alert.objects.filter(status=Alert.Status.OPEN).select_related("account", "assignee")
-        if form.is_valid():
-            data = form.cleaned_data
-            if data.get("team"):
-                qs = qs.filter(assignee__team=data["team"])
-            if data.get("role"):
-                qs = qs.filter(responsible_role=data["role"])
-            if data.get("assignee") == "none":
-                qs = qs.filter(assignee__isnull=True)
-            elif data.get("assignee"):
-                qs = qs.filter(assignee_id=int(data["assignee"]))
-            if data.get("state"):
-                qs = qs.filter(state=data["state"])
-        qs = qs.order_by(*[("-" if d else "") + k for k, d in self.keys])
-        page = worklist.page_of(qs, keys=self.keys, cursor=request.GET.get("after"), size=self.page_size)
+        users = list(User.objects.filter(is_active=True).order_by("username"))
+        filterset, qs = filtered_open_alerts(request, users=users)
+        page = page_of(order_by_keys(qs, self.keys), keys=self.keys, cursor=request.GET.get("after"), size=self.page_size)
         query = request.GET.copy()
         query.pop("after", None)
         return render(request, "engine/alerts.html", {
-            "form": form, "alerts": page.items, "next_cursor": page.next_cursor, "users": self.users,
-            "query": query.urlencode(), "reassign_form": reassign_form, "first_page": not request.GET.get("after"),
+            "filter_fields": filterset.page_fields, "alerts": page.items, "next_cursor": page.next_cursor,
+            "users": users, "query": query.urlencode(), "reassign_form": reassign_form,
+            "first_page": not request.GET.get("after"),
         }, status=400 if reassign_form is not None else 200)
 
     def post(self, request: HttpRequest) -> HttpResponse:
         form = ReassignForm(request.POST)
         if not form.is_valid():
             return self.get(request, reassign_form=form)
-        from engine.alerts import alert_reassign
-
         count = alert_reassign(alerts=list(form.cleaned_data["alerts"]), assignee=form.cleaned_data["assignee"], actor=request.user)
         messages.success(request, _("%(count)s alerts reassigned to %(user)s.") % {"count": count, "user": form.cleaned_data["assignee"]})
         return HttpResponseRedirect(safe_next(request, reverse("engine:alerts")))
+
+
+class AlertExportView(RoleRequiredMixin, View):
+    """The managers' filtered list as CSV, in the columns of export_alerts, streamed."""
+
+    allowed_roles = MANAGERS
+
+    def get(self, request: HttpRequest) -> StreamingHttpResponse:
+        _filterset, qs = filtered_open_alerts(request, users=[])
+
+        def stream() -> Iterator[str]:
+            yield "\ufeff"  # BOM: Excel opens UTF-8 with Japanese text correctly
+            yield from stream_csv(ALERT_COLUMNS, alert_export_rows(qs))
+
+        response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="alerts.csv"'
+        return response

@@ -30,20 +30,20 @@ evaluated only for the rows on the page), whatever the number of alerts.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import json
-from dataclasses import dataclass
-from typing import Any
 
 from django.db.models import F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
 
-from core.choices import Role
-from core.permissions import MANAGERS
+from core.choices import Role, TouchKind
+from core.models import User
+from core.paging import Keys, order_by_keys
 from standards.models import Requirement
 
 from . import domain
+from .access import may_act_on_alert
 from .models import Alert, CoverageRow
 
 # Lower is more urgent (module docstring, point 1).
@@ -96,7 +96,7 @@ def annotate_priority(qs: QuerySet[Alert], *, today: dt.date) -> QuerySet[Alert]
 
 # (field, descending?) in priority order; the last key makes the order total. These are stored columns, in the
 # order of the partial indexes that serve Today.
-PRIORITY_KEYS: tuple[tuple[str, bool], ...] = (
+PRIORITY_KEYS: Keys = (
     ("state_weight", False),
     ("fell_due_on", False),
     ("gap", True),
@@ -107,49 +107,10 @@ PRIORITY_KEYS: tuple[tuple[str, bool], ...] = (
 
 
 def order_by_priority(qs: QuerySet) -> QuerySet:
-    return qs.order_by(*[("-" if desc else "") + name for name, desc in PRIORITY_KEYS])
+    return order_by_keys(qs, PRIORITY_KEYS)
 
 
-def keyset_filter(qs: QuerySet, keys: tuple[tuple[str, bool], ...], values: list[Any]) -> QuerySet:
-    """Rows strictly after `values` in the order given by `keys` (no OFFSET, no COUNT)."""
-    condition = Q()
-    for i, (name, desc) in enumerate(keys):
-        step = Q(**{f"{name}__{'lt' if desc else 'gt'}": values[i]})
-        for j in range(i):
-            step &= Q(**{keys[j][0]: values[j]})
-        condition |= step
-    return qs.filter(condition)
-
-
-def encode_cursor(values: list[Any]) -> str:
-    raw = json.dumps([v.isoformat() if isinstance(v, dt.date) else v for v in values])
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def decode_cursor(token: str, size: int) -> list[Any] | None:
-    """The cursor's values, or None when it is not one of ours (a stale or edited link starts over)."""
-    try:
-        values = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-    except (ValueError, TypeError):
-        return None
-    if not isinstance(values, list) or len(values) != size:
-        return None
-    if not all(isinstance(v, (int, str)) and not isinstance(v, bool) for v in values):
-        return None
-    return values
-
-
-def cursor_values(obj: Any, keys: tuple[tuple[str, bool], ...]) -> list[Any]:
-    out = []
-    for name, _desc in keys:
-        value: Any = obj
-        for part in name.split("__"):
-            value = getattr(value, part)
-        out.append(value)
-    return out
-
-
-def today_alerts(*, user, today: dt.date, queue: bool = False) -> QuerySet[Alert]:
+def today_alerts(*, user: User, today: dt.date, queue: bool = False) -> QuerySet[Alert]:
     """Open alerts for Today: the user's own, or (queue) the unassigned ones of the user's role.
 
     Snoozed alerts are hidden until their date: snoozed_until empty or ≤ today
@@ -164,40 +125,18 @@ def today_alerts(*, user, today: dt.date, queue: bool = False) -> QuerySet[Alert
     return order_by_priority(annotate_priority(qs, today=today))
 
 
-@dataclass
-class Page:
-    items: list
-    next_cursor: str | None
-
-
-def page_of(qs: QuerySet, *, keys: tuple[tuple[str, bool], ...], cursor: str | None, size: int = PAGE_SIZE) -> Page:
-    """One page in keyset order: fetches size+1 rows to know whether there is a next page."""
-    if cursor:
-        values = decode_cursor(cursor, len(keys))
-        if values is not None:
-            qs = keyset_filter(qs, keys, values)
-    rows = list(qs[: size + 1])
-    has_more = len(rows) > size
-    rows = rows[:size]
-    next_cursor = encode_cursor(cursor_values(rows[-1], keys)) if has_more and rows else None
-    return Page(items=rows, next_cursor=next_cursor)
-
-
-def can_manage_alert(user, alert: Alert) -> bool:
-    """Acknowledge and snooze: the alert's assignee or a manager (coverage-rules §5)."""
-    return user.role in MANAGERS or (alert.assignee_id is not None and alert.assignee_id == user.id)
-
-
-def can_see_alert(user, alert: Alert) -> bool:
-    return can_manage_alert(user, alert) or (alert.assignee_id is None and alert.responsible_role == user.role)
+def on_today(user: User, alert: Alert, *, today: dt.date) -> bool:
+    """Whether the alert is (still) an item of the user's Today: open, not snoozed past today, and the user's own,
+    one the user may act on, or an unassigned one of the user's role queue."""
+    return (
+        alert.status == Alert.Status.OPEN
+        and (alert.snoozed_until is None or alert.snoozed_until <= today)
+        and (may_act_on_alert(user, alert) or (alert.assignee_id is None and alert.responsible_role == user.role))
+    )
 
 
 def reason_for(alert: Alert) -> str:
     """One line saying why the alert is on the list, from the facts `annotate_priority` added."""
-    from django.utils.translation import gettext as _
-
-    from core.choices import TouchKind
-
     kind = getattr(alert, "req_kind", None) or ""
     kind_label = {TouchKind.HUMAN: _("human"), TouchKind.DIGITAL: _("digital")}.get(kind, kind)
     window = getattr(alert, "req_window_days", None)

@@ -37,9 +37,10 @@ class TouchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         if errors:
             raise ApiValidationError(errors if many else errors["0"])
         try:
-            results = touch_log_many(actor=request.user, items=parsed)
+            logged = touch_log_many(actor=request.user, items=parsed)
         except TouchBatchInvalid as exc:
             detail = {str(i): fields for i, fields in exc.errors_by_index.items()}
             raise ApiValidationError(detail if many else detail["0"]) from exc
-        data = TouchSerializer([touch for touch, _created in results], many=True).data
+        # The alerts the touches closed (logged.closed_alerts) are not part of this answer (interfaces.md §5).
+        data = TouchSerializer([touch for touch, _created in logged.results], many=True).data
         return Response(data if many else data[0], status=status.HTTP_201_CREATED)
