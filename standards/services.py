@@ -9,8 +9,13 @@ from django.db import transaction
 
 from core.choices import Role, TouchKind
 from core.models import AuditEntry, User
+from engine.domain import RequirementSpec
+from engine.preview import Preview, preview_tomorrow
 
 from .models import Requirement, Standard, StandardChange
+
+# What a change's comment keeps (StandardChange.comment).
+COMMENT_LENGTH = 300
 
 
 def standard_snapshot(standard: Standard) -> dict:
@@ -95,3 +100,30 @@ def standard_update(
         AuditEntry.objects.create(actor=actor, action="standard.update", object_type="standard", object_id=standard.state,
                                   before=before, after=after)
     return standard
+
+
+def standard_set_save(
+    *, requirements_by_state: Mapping[str, Sequence[Mapping]], actor: User | None, comment: str = "",
+) -> int:
+    """Save the standards editor as a whole: each named state's requirements replaced, all or none (one
+    transaction); each standard that changed gets a new version, its history row and its audit entry
+    (`standard_update`). Returns how many standards changed."""
+    changed = 0
+    with transaction.atomic():
+        for standard in Standard.objects.filter(state__in=list(requirements_by_state)).order_by("id"):
+            before = standard.version
+            updated = standard_update(standard=standard, requirements=requirements_by_state[standard.state],
+                                      actor=actor, comment=comment[:COMMENT_LENGTH])
+            changed += updated.version != before
+    return changed
+
+
+def standard_set_preview(*, requirements_by_state: Mapping[str, Sequence[Mapping]]) -> Preview:
+    """What tomorrow's run would give if these requirements were saved (engine.preview; writes nothing)."""
+    specs = {
+        state: tuple(RequirementSpec(state=state, code=r["code"], kind=r["kind"], min_count=r["min_count"],
+                                     window_days=r["window_days"], responsible_role=r["responsible_role"],
+                                     performer_roles=tuple(r["performer_roles"])) for r in requirements)
+        for state, requirements in requirements_by_state.items()
+    }
+    return preview_tomorrow(requirements=specs)

@@ -4,30 +4,21 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
 
-from core.choices import State
 from core.permissions import MANAGERS, RoleRequiredMixin
-from engine.domain import RequirementSpec
-from engine.preview import preview_tomorrow
 
 from .forms import RequirementFormSet
-from .models import Standard, StandardChange
-from .services import standard_snapshot, standard_update
+from .models import Standard
+from .selectors import standard_history, standards_in_state_order
+from .services import standard_set_preview, standard_set_save, standard_snapshot
 
 
-def _formsets(data=None) -> list[tuple[Standard, object]]:
-    standards = list(Standard.objects.prefetch_related("requirements").order_by("id"))
-    order = {s: i for i, s in enumerate(State.values)}
-    standards.sort(key=lambda s: order.get(s.state, 99))
-    result = []
-    for standard in standards:
-        initial = standard_snapshot(standard)["requirements"]
-        result.append((standard, RequirementFormSet(data, initial=initial, prefix=standard.state)))
-    return result
+def _formsets(data=None) -> list[tuple[Standard, RequirementFormSet]]:
+    return [(standard, RequirementFormSet(data, initial=standard_snapshot(standard)["requirements"], prefix=standard.state))
+            for standard in standards_in_state_order()]
 
 
 class StandardsEditorView(RoleRequiredMixin, View):
@@ -45,27 +36,16 @@ class StandardsEditorView(RoleRequiredMixin, View):
         proposed = {standard.state: fs.requirements() for standard, fs in formsets}
         if request.POST.get("action") == "save":
             try:
-                with transaction.atomic():
-                    changed = 0
-                    for standard, _fs in formsets:
-                        before = standard.version
-                        updated = standard_update(standard=standard, requirements=proposed[standard.state],
-                                                  actor=request.user, comment=request.POST.get("comment", "")[:300])
-                        changed += updated.version != before
+                changed = standard_set_save(requirements_by_state=proposed, actor=request.user,
+                                            comment=request.POST.get("comment", ""))
             except ValidationError as exc:
                 messages.error(request, "; ".join(exc.messages))
                 return self._render(request, formsets, status=400)
             messages.success(request, _("Saved: %(n)d standard(s) changed.") % {"n": changed})
             return redirect("standards:editor")
-        specs = {
-            state: tuple(RequirementSpec(state=state, code=r["code"], kind=r["kind"], min_count=r["min_count"],
-                                         window_days=r["window_days"], responsible_role=r["responsible_role"],
-                                         performer_roles=tuple(r["performer_roles"])) for r in reqs)
-            for state, reqs in proposed.items()
-        }
-        return self._render(request, formsets, preview=preview_tomorrow(requirements=specs))
+        return self._render(request, formsets, preview=standard_set_preview(requirements_by_state=proposed))
 
     def _render(self, request, formsets, *, preview=None, status=200):
-        history = StandardChange.objects.select_related("standard", "changed_by").order_by("-changed_at", "-id")[:20]
+        history = standard_history(limit=20)
         return render(request, self.template_name, {"formsets": formsets, "preview": preview, "history": history},
                       status=status)
