@@ -3,13 +3,13 @@ from pathlib import Path
 from celery import shared_task
 
 from .models import ImportRun
+from .services import import_file
 
 
 @shared_task(name="core.import_file", acks_late=True)
 def import_file_task(run_id: int, encoding: str | None, mapping: dict, skip_invalid: bool) -> str:
     """The import page's commit, off the request; progress is written to the ImportRun as it goes."""
-    from .imports_views import errors_path
-    from .services import import_file
+    from .imports_views import errors_path  # cycle: core.imports_views imports this module to queue the task
 
     run = ImportRun.objects.get(id=run_id)
     if run.status not in (ImportRun.Status.PENDING,):

@@ -9,6 +9,8 @@ from functools import lru_cache
 
 import holidays
 
+from core.models import BusinessSettings
+
 
 @lru_cache(maxsize=64)
 def _japanese_holidays(year: int) -> frozenset[dt.date]:
@@ -26,8 +28,6 @@ class BusinessCalendar:
 
     @classmethod
     def load(cls) -> BusinessCalendar:
-        from core.models import BusinessSettings
-
         s = BusinessSettings.load()
         return cls(
             zone=s.zone, workday_start=s.workday_start, workday_end=s.workday_end,

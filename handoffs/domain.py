@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from .models import HandoffRule
+
 
 @dataclass(frozen=True)
 class RuleSpec:
@@ -29,8 +31,6 @@ def pick_rule(rules: Sequence[RuleSpec], old_state: str, new_state: str) -> Rule
 
 
 def load_rule_specs() -> list[RuleSpec]:
-    from .models import HandoffRule
-
     return [
         RuleSpec(
             id=r.id, name=r.name, order=r.order, to_state=r.to_state, from_states=tuple(r.from_states or ()),

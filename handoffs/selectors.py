@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from core.timeutil import business_zone
+
 from .models import Handoff
 
 HANDOFF_COLUMNS = (
@@ -12,8 +14,6 @@ HANDOFF_COLUMNS = (
 
 def handoff_export_rows() -> Iterator[tuple]:
     """Rows of export_handoffs; due_at in the business time zone."""
-    from core.timeutil import business_zone
-
     zone = business_zone()
     rows = Handoff.objects.order_by("account__external_id", "created_on", "id").values_list(
         "account__external_id", "rule_name", "from_state", "to_state", "from_role", "to_role", "created_on", "status",
