@@ -214,13 +214,10 @@ class AccountEvaluation(models.Model):
 
 class EvaluationTally(models.Model):
     """How many accounts' evaluations have each state, coverage class and latest touch: what the coverage figures
-    count (coverage-rules §9), in a few thousand rows instead of a scan of one row per account.
+    count (docs/rules.md §9), in a few thousand rows instead of a scan of one row per account.
 
-    On PostgreSQL, triggers on AccountEvaluation (migration engine/0010) record every statement's net change in
-    EvaluationTallyChange — insert only, so chunks running side by side never wait for one another's rows — and a
-    run's last step folds those changes in (engine.services.fold_tally_changes). Whatever writes or deletes
-    evaluations (the pipeline, a logged touch, an account deleted with its evaluation) is counted. The figures add
-    the changes not folded yet. SQLite counts the evaluations themselves.
+    Kept on PostgreSQL by triggers on AccountEvaluation (migration engine/0010), with its changes in
+    EvaluationTallyChange until a run's last step folds them in: how, and who reads it, is engine.tallies.
     """
 
     state = models.CharField(max_length=20)
@@ -246,10 +243,9 @@ class OpenAlertTally(models.Model):
     """How many open alerts each responsible role and assignee has: the coverage dashboard's counts by role and by
     person, in a few rows instead of a count over every open alert (130 ms and 82 ms at 1M accounts).
 
-    Kept as EvaluationTally is: on PostgreSQL, triggers on Alert (migration engine/0014) record each statement's net
-    change in OpenAlertTallyChange, and a run's last step folds them in; the counts add the changes not folded yet.
-    SQLite counts the alerts themselves. No foreign key to the assignee: a count of a deleted user's alerts moves to
-    no one with them (the alerts' assignee is set to null, an update the triggers see).
+    Kept as EvaluationTally is (engine.tallies), by triggers on Alert (migration engine/0014) with its changes in
+    OpenAlertTallyChange. No foreign key to the assignee: a count of a deleted user's alerts moves to no one with
+    them (the alerts' assignee is set to null, an update the triggers see).
     """
 
     responsible_role = models.CharField(max_length=20)

@@ -21,7 +21,8 @@ from profiles.services import analysis_refresh_queue
 
 from . import domain, tallies
 from .models import AccountEvaluation, PendingAccount, RecomputeChunk, RecomputeRun
-from .pipeline import AccountSelection, ChunkStats, EngineConfig, recompute_selection, take_pending_accounts
+from .pipeline import ChunkStats, EngineConfig, recompute_selection
+from .statements import AccountSelection, take_pending_accounts
 
 logger = logging.getLogger(__name__)
 
@@ -148,25 +149,6 @@ def recompute_chunk(*, chunk_id: int) -> bool:
     return True
 
 
-def fold_tally_changes() -> None:
-    """Fold the tallies' recorded changes into them (PostgreSQL; engine.tallies): two statements per tally,
-    whatever the number of changes. A change committed meanwhile is left for the next fold."""
-    if connection.vendor != "postgresql":
-        return
-    with transaction.atomic(), connection.cursor() as cursor:
-        for tally in tallies.ALL:
-            table, counted = tally.model._meta.db_table, tally.counted
-            key_list = ", ".join(tally.keys)
-            positions = ", ".join(str(i + 1) for i in range(len(tally.keys)))
-            cursor.execute(
-                f"WITH moved AS (DELETE FROM {tally.changes._meta.db_table} RETURNING {key_list}, {counted}) "
-                f"INSERT INTO {table} ({key_list}, {counted}) "
-                f"SELECT {key_list}, SUM({counted}) FROM moved GROUP BY {positions} ORDER BY {positions} "
-                f"ON CONFLICT ON CONSTRAINT {tally.key_name} "
-                f"DO UPDATE SET {counted} = {table}.{counted} + EXCLUDED.{counted}")
-            cursor.execute(f"DELETE FROM {table} WHERE {counted} = 0")
-
-
 def recompute_run_finish(*, run_id: int) -> RecomputeRun:
     """The explicit last step: every chunk must be done; then totals and the daily snapshot."""
     with transaction.atomic():
@@ -187,7 +169,7 @@ def recompute_run_finish(*, run_id: int) -> RecomputeRun:
             totals.alerts_resolved += s.get("alerts_resolved", 0)
         # Every account's state, whether this run evaluated it or not (an incremental run leaves most as they are):
         # from the day's figures, which the snapshot keeps.
-        fold_tally_changes()
+        tallies.fold_changes()
         figures = coverage_figures(as_of=run.as_of)
         totals.by_state = {state: row["accounts"] for state, row in figures["by_state"].items() if row["accounts"]}
         run.accounts = sum(totals.by_state.values())
@@ -229,7 +211,7 @@ def recompute_all(*, as_of: dt.date, chunk_size: int = DEFAULT_CHUNK_SIZE, full:
 def recompute_accounts(*, account_ids: Sequence[int], as_of: dt.date | None = None) -> bool:
     """Re-evaluate a few accounts at once (a touch was logged), by the same rules as the nightly run.
 
-    Does nothing when the date is earlier than the latest completed recompute (coverage-rules §5).
+    Does nothing when the date is earlier than the latest completed recompute (docs/rules.md §5).
     Returns True when the accounts were re-evaluated.
     """
     as_of = as_of or business_today()

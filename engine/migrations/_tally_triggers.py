@@ -1,5 +1,6 @@
-"""The PostgreSQL statement triggers that keep a tally (migrations 0010 and 0014; engine.tallies): frozen with the
-migrations that use it (the migration loader skips modules whose name starts with "_").
+"""The PostgreSQL statement triggers that keep a tally (migrations 0010 and 0014): frozen with the migrations that
+use it (the migration loader skips modules whose name starts with "_"). The live description of the tallies — keys,
+fold, readers — is engine/tallies.py; this is history, as the migrations are.
 
 A tally counts the rows of `table` (those `where` selects) per key; each statement's net change goes into
 `changes` — +1 per new row, -1 per old row, summed per key, keys that cancel left out — and a run's last step

@@ -10,7 +10,7 @@ from django.db.models import Count
 from dashboards.selectors import coverage_figures
 from engine import tallies
 from engine.models import AccountEvaluation, EvaluationTally, EvaluationTallyChange
-from engine.services import fold_tally_changes, recompute_accounts, recompute_all
+from engine.services import recompute_accounts, recompute_all
 from tests.engine.migrating import migrate_to, migrate_to_latest
 from tests.engine.tallied import tallied
 from tests.factories import AccountFactory, OpportunityFactory, TouchFactory
@@ -68,8 +68,8 @@ def test_folding_changes_nothing_the_figures_show(require_postgres):
     AccountEvaluation.objects.filter(coverage="under_covered").update(coverage="compliant")
     before = coverage_figures()
     assert EvaluationTallyChange.objects.exists()
-    fold_tally_changes()
-    fold_tally_changes()  # nothing left to fold
+    tallies.fold_changes()
+    tallies.fold_changes()  # nothing left to fold
     assert coverage_figures() == before
     assert _tallied() == _counted()
 
@@ -78,7 +78,7 @@ def test_folding_changes_nothing_the_figures_show(require_postgres):
 def test_emptying_the_evaluations_empties_the_tally(require_postgres):
     for coverage in ("grace", "grace", "compliant"):
         AccountEvaluation.objects.create(account=AccountFactory(), state="LOYAL", coverage=coverage)
-    fold_tally_changes()
+    tallies.fold_changes()
     assert EvaluationTally.objects.exists()
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE engine_accountevaluation")

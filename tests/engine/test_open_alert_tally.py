@@ -13,7 +13,7 @@ from dashboards.selectors import open_alerts_by_role_and_person
 from engine.alerts import alert_acknowledge, alert_reassign, alert_snooze
 from engine import tallies
 from engine.models import Alert, OpenAlertTally, OpenAlertTallyChange
-from engine.services import fold_tally_changes, recompute_all
+from engine.services import recompute_all
 from tests.engine.migrating import migrate_to, migrate_to_latest
 from tests.engine.tallied import tallied
 from tests.factories import AccountFactory, OpportunityFactory, UserFactory
@@ -69,8 +69,8 @@ def test_folding_changes_nothing_the_dashboard_shows(require_postgres):
     Alert.objects.filter(assignee=rep).update(assignee=None)
     before = open_alerts_by_role_and_person()
     assert OpenAlertTallyChange.objects.exists()
-    fold_tally_changes()
-    fold_tally_changes()  # nothing left to fold
+    tallies.fold_changes()
+    tallies.fold_changes()  # nothing left to fold
     assert open_alerts_by_role_and_person() == before
     assert _tallied() == _counted()
 
@@ -80,7 +80,7 @@ def test_emptying_the_alerts_empties_the_tally(require_postgres):
     for role in ("sales", "sales", "csm"):
         Alert.objects.create(account=AccountFactory(), state="LOYAL", requirement="x", responsible_role=role,
                              gap=1, opened_on=D, changed_on=D)
-    fold_tally_changes()
+    tallies.fold_changes()
     assert OpenAlertTally.objects.exists()
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE engine_alert")

@@ -1,4 +1,4 @@
-"""The nightly chunk's ICP fit (issue #3): computed set-based in SQL (analysis_selectors.best_fit_rows_sql) for the
+"""The nightly chunk's ICP fit (issue #3): computed set-based in SQL (profiles.fit_sql.best_fit_rows_sql) for the
 accounts SQL reads exactly, by scoring.best_fit for the others; the stored fit, profile, tier and matched criteria
 are always best_fit's, and a chunk runs a fixed number of queries whatever its size."""
 
@@ -16,7 +16,7 @@ from dashboards.models import DailySnapshot
 from engine import pipeline
 from engine.models import Alert, CoverageRow, RecomputeRun
 from engine.services import recompute_accounts, recompute_all
-from profiles import analysis_selectors as sel
+from profiles import fit_sql
 from profiles.models import AnalysisRefresh, IcpProfile
 from profiles.scoring import ATTRIBUTES, account_attributes, best_fit, load_active_profile_specs
 from profiles.services import profile_save
@@ -90,7 +90,7 @@ def test_the_nightly_fit_is_best_fit_for_plain_and_inexact_accounts(monkeypatch)
     for a in accounts[::3]:
         OpportunityFactory(account=a, opened_on=D - dt.timedelta(days=30))
     specs = load_active_profile_specs()
-    inexact = set(Account.objects.filter(sel.inexact_condition(specs)).values_list("id", flat=True))
+    inexact = set(Account.objects.filter(fit_sql.inexact_condition(specs)).values_list("id", flat=True))
     assert 0 < len(inexact) < len(accounts)
     calls = _counting_best_fit(monkeypatch)
     recompute_all(as_of=D, chunk_size=7)
