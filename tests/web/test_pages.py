@@ -24,6 +24,7 @@ PAGES = [
     ("accounts:export", False, EVERYONE),
     ("accounts:detail", True, EVERYONE),
     ("engine:alerts", False, MANAGERS),
+    ("engine:alerts-export", False, MANAGERS),
 ]
 
 
