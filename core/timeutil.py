@@ -7,10 +7,10 @@ import zoneinfo
 
 from django.utils import timezone
 
+from .models import BusinessSettings
+
 
 def business_zone() -> zoneinfo.ZoneInfo:
-    from .models import BusinessSettings
-
     return BusinessSettings.load().zone
 
 

@@ -1,3 +1,4 @@
+import argparse
 import datetime as dt
 
 from django.core.exceptions import ValidationError
@@ -11,8 +12,6 @@ def _date(value: str) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
     except ValueError as exc:
-        import argparse
-
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from exc
 
 
