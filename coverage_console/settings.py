@@ -244,6 +244,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One schema component per choice set the API shares (states and roles appear in many fields).
+    "ENUM_NAME_OVERRIDES": {"State": "core.choices.State", "Role": "core.choices.Role"},
 }
 
 # Celery: with REDIS_URL a real broker, without it tasks run in-process.
