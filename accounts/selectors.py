@@ -1,4 +1,4 @@
-"""Reads of accounts: the export rows (interfaces.md §4)."""
+"""Reads of accounts: the export rows (docs/api.md §4)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Touch identity (interfaces.md §2): without an external id, a touch is the same touch when account,
+"""Touch identity (docs/api.md §2): without an external id, a touch is the same touch when account,
 instant, kind, channel and performer are the same."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Coverage dashboard: figures by state (coverage-rules §9), breadth, and open alerts by role and by person."""
+"""Coverage dashboard: figures by state (docs/rules.md §9), breadth, and open alerts by role and by person."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The one way in to an alert: who may see it, who may act on it (coverage-rules §5).
+"""The one way in to an alert: who may see it, who may act on it (docs/rules.md §5).
 
 Pages, the API and the alert services all go through `access_alert`. Like Zulip's `access_*` helpers it answers
 an alert that does not exist and one the user may not act on alike (404), so an id tells a stranger nothing.
@@ -15,7 +15,7 @@ from .models import Alert
 
 
 def may_act_on_alert(user: User, alert: Alert) -> bool:
-    """Acknowledge and snooze: the alert's assignee or a manager (coverage-rules §5). The rule, written once."""
+    """Acknowledge and snooze: the alert's assignee or a manager (docs/rules.md §5). The rule, written once."""
     return user.role in MANAGERS or (alert.assignee_id is not None and alert.assignee_id == user.id)
 
 

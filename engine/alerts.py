@@ -1,4 +1,4 @@
-"""Actions on alerts: acknowledge, snooze, reassign (coverage-rules §5). Who may act is engine.access's rule."""
+"""Actions on alerts: acknowledge, snooze, reassign (docs/rules.md §5). Who may act is engine.access's rule."""
 
 from __future__ import annotations
 

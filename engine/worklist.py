@@ -114,7 +114,7 @@ def today_alerts(*, user: User, today: dt.date, queue: bool = False) -> QuerySet
     """Open alerts for Today: the user's own, or (queue) the unassigned ones of the user's role.
 
     Snoozed alerts are hidden until their date: snoozed_until empty or ≤ today
-    (coverage-rules §5).
+    (docs/rules.md §5).
     """
     qs = Alert.objects.filter(status=Alert.Status.OPEN).filter(Q(snoozed_until__isnull=True) | Q(snoozed_until__lte=today))
     if queue:

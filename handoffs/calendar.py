@@ -1,4 +1,4 @@
-"""The business calendar: working hours, weekdays and Japanese public holidays (coverage-rules §8)."""
+"""The business calendar: working hours, weekdays and Japanese public holidays (docs/rules.md §8)."""
 
 from __future__ import annotations
 

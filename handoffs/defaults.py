@@ -1,4 +1,4 @@
-"""Default handoff rules, in order (coverage-rules §8)."""
+"""Default handoff rules, in order (docs/rules.md §8)."""
 
 # name, to_state, from_states, from_role, to_role, model, sla_business_hours
 DEFAULT_HANDOFF_RULES: tuple[tuple[str, str, tuple[str, ...], str, str, str, int], ...] = (

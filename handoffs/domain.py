@@ -1,4 +1,4 @@
-"""Handoff rule matching (coverage-rules §8), pure."""
+"""Handoff rule matching (docs/rules.md §8): `pick_rule` is pure; `load_rule_specs` reads the rules it matches."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The receiver accepts, or rejects with a reason and comment (coverage-rules §8)."""
+"""The receiver accepts, or rejects with a reason and comment (docs/rules.md §8)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The seed's default coverage standard (coverage-rules §4)."""
+"""The seed's default coverage standard (docs/rules.md §4)."""
 
 # state -> (purpose, owner role)
 DEFAULT_STANDARDS: dict[str, tuple[str, str]] = {

@@ -24,7 +24,7 @@ def requirement_specs_by_state() -> dict[str, tuple[RequirementSpec, ...]]:
 
 
 def standards_in_state_order() -> list[Standard]:
-    """Every standard with its requirements, in the order of the states (coverage-rules §3)."""
+    """Every standard with its requirements, in the order of the states (docs/rules.md §3)."""
     standards = list(Standard.objects.prefetch_related("requirements").order_by("id"))
     order = {s: i for i, s in enumerate(State.values)}
     standards.sort(key=lambda s: order.get(s.state, 99))

@@ -41,6 +41,6 @@ class TouchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         except TouchBatchInvalid as exc:
             detail = {str(i): fields for i, fields in exc.errors_by_index.items()}
             raise ApiValidationError(detail if many else detail["0"]) from exc
-        # The alerts the touches closed (logged.closed_alerts) are not part of this answer (interfaces.md §5).
+        # The alerts the touches closed (logged.closed_alerts) are not part of this answer (docs/api.md §5).
         data = TouchSerializer([touch for touch, _created in logged.results], many=True).data
         return Response(data if many else data[0], status=status.HTTP_201_CREATED)
