@@ -106,3 +106,16 @@ def test_the_night_runs_with_the_widest_window_and_the_most_touches_allowed(api)
     assert RecomputeRun.objects.get(as_of=today).status == RecomputeRun.Status.COMPLETED
     row = CoverageRow.objects.get(account=account)
     assert (row.window_days, row.min_count, row.counted, row.gap, row.status) == (3650, 1000, 1, 999, "under_covered")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_brings_a_stored_window_out_of_range_to_its_bound_so_the_night_runs():
+    from tests.engine.migrating import migrate_to, migrate_to_latest
+
+    apps = migrate_to("standards", "0002_default_standards")
+    old = apps.get_model("standards", "Requirement").objects
+    old.filter(standard__state="CHURNED").update(window_days=1311100056)
+    old.filter(standard__state="LEAD").update(min_count=5000)
+    migrate_to_latest()
+    assert Requirement.objects.get(standard__state="CHURNED").window_days == 3650
+    assert Requirement.objects.get(standard__state="LEAD").min_count == 1000
