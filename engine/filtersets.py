@@ -38,7 +38,7 @@ class AlertFilterSet(MineFilterMixin):
     this one filter's field.
     """
 
-    team = django_filters.CharFilter(field_name="assignee__team", label=_("Team"), widget=forms.Select)
+    team = django_filters.CharFilter(field_name="assignee__team", label=_("Team"))
     responsible_role = django_filters.ChoiceFilter(choices=Role.choices)
     role = django_filters.ChoiceFilter(field_name="responsible_role", choices=Role.choices, label=_("Responsible role"),
                                        empty_label=ALL[1])
@@ -57,7 +57,7 @@ class AlertFilterSet(MineFilterMixin):
         """The page's drop-downs: the teams of the active users and the active users themselves (validation still
         takes any user, as the API always did)."""
         teams = sorted({u.team for u in users if u.team})
-        self.form.fields["team"].widget.choices = [ALL, *[(t, t) for t in teams]]
+        self.form.fields["team"].widget = forms.Select(choices=[ALL, *[(t, t) for t in teams]])
         self.form.fields["assignee"].widget.choices = [ALL, ("none", _("Unassigned")), *[(str(u.pk), str(u)) for u in users]]
 
     @property
