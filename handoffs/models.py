@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from core.choices import Role, State
@@ -37,7 +38,8 @@ class HandoffRule(models.Model):
             models.CheckConstraint(
                 condition=range_condition("sla_business_hours", *SLA_BUSINESS_HOURS),
                 name="handoff_rule_sla_hours_range",
-                violation_error_message=_("The SLA must be between 1 and 2000 business hours."),
+                violation_error_message=format_lazy(_("The SLA must be between {0} and {1} business hours."),
+                                                    *SLA_BUSINESS_HOURS),
             ),
         ]
 

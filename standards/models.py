@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from core.choices import Role, State, TouchKind
@@ -51,11 +52,11 @@ class Requirement(models.Model):
             ),
             models.CheckConstraint(
                 condition=range_condition("min_count", *MIN_COUNT), name="requirement_min_count_range",
-                violation_error_message=_("Minimum touches must be between 1 and 1000."),
+                violation_error_message=format_lazy(_("Minimum touches must be between {0} and {1}."), *MIN_COUNT),
             ),
             models.CheckConstraint(
                 condition=range_condition("window_days", *WINDOW_DAYS), name="requirement_window_days_range",
-                violation_error_message=_("The window must be between 1 and 3650 days."),
+                violation_error_message=format_lazy(_("The window must be between {0} and {1} days."), *WINDOW_DAYS),
             ),
         ]
 
