@@ -1,7 +1,7 @@
 """Forms of the profile editor: the profile's own fields, one form per criterion, and the JSON import.
 
 The forms turn what a person types (comma-separated lists, low/high) into the criterion JSON of
-docs/api.md §3; the rules themselves stay in services.validate_criteria, whose messages are mapped
+docs/api.md §3; the rules themselves stay in validation.profile_input, whose messages are mapped
 back onto the row and field they name.
 """
 
@@ -25,6 +25,7 @@ from .scoring import (
     ATTRIBUTES, BOOLEAN_ATTRIBUTES, LIST_VALUE_OPS, NO_VALUE_OPS, NUMERIC_ATTRIBUTES, NUMERIC_OPS, OPERATORS, as_boolean,
     as_number,
 )
+from .validation import MAX_NAME_LENGTH, MAX_TIER, MAX_WEIGHT, MIN_TIER, MIN_WEIGHT
 
 IMPORT_MAX_BYTES = 1 << 20
 
@@ -77,10 +78,10 @@ def criterion_initial(criterion: Mapping) -> dict:
 
 
 class ProfileForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=200)
+    name = forms.CharField(label=_("Name"), max_length=MAX_NAME_LENGTH)
     description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    tier_a = forms.IntegerField(label=_("Tier A from fit"), min_value=0, max_value=100, initial=80)
-    tier_b = forms.IntegerField(label=_("Tier B from fit"), min_value=0, max_value=100, initial=50)
+    tier_a = forms.IntegerField(label=_("Tier A from fit"), min_value=MIN_TIER, max_value=MAX_TIER, initial=80)
+    tier_b = forms.IntegerField(label=_("Tier B from fit"), min_value=MIN_TIER, max_value=MAX_TIER, initial=50)
     comment = forms.CharField(label=_("Comment for the version history"), max_length=300, required=False)
 
     def __init__(self, *args, profile: IcpProfile | None = None, **kwargs):
@@ -103,7 +104,7 @@ class ProfileForm(forms.Form):
     def clean(self):
         data = super().clean()
         a, b = data.get("tier_a"), data.get("tier_b")
-        if a is not None and b is not None and a < b:
+        if a is not None and b is not None and a < b:  # equal cut-offs: refused by validation.validate_tiers
             self.add_error("tier_b", _("Tier B's cut-off cannot be above tier A's."))
         return data
 
@@ -117,7 +118,7 @@ class CriterionForm(forms.Form):
     value = forms.CharField(label=_("Value"), required=False, max_length=2000)
     value_high = forms.CharField(label=_("High (between)"), required=False, max_length=100,
                                  widget=forms.TextInput(attrs={"style": "width:7em"}))
-    weight = forms.IntegerField(label=_("Weight"), min_value=1, max_value=1_000_000,
+    weight = forms.IntegerField(label=_("Weight"), min_value=MIN_WEIGHT, max_value=MAX_WEIGHT,
                                 widget=forms.NumberInput(attrs={"style": "width:6em"}))
 
     def has_changed(self) -> bool:

@@ -7,7 +7,6 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import F, TextField
 from django.db.models.functions import Cast
@@ -25,98 +24,55 @@ from .analysis import snapshots as snap
 from .fit_sql import best_fit_rows_sql, inexact_condition
 from .models import AnalysisRefresh, BackgroundRun, IcpProfile, IcpProfileVersion, ProfileAnalysis, RescoreRun
 from .scoring import (
-    ATTRIBUTES, BOOLEAN_ATTRIBUTES, DEFAULT_TIERS, LIST_ATTRIBUTE_OPS, LIST_ATTRIBUTES, LIST_VALUE_OPS, NO_VALUE_OPS,
-    NUMERIC_ATTRIBUTES, NUMERIC_OPS, OPERATORS, SINGLE_VALUE_OPS, account_attributes, as_number,
-    attribute_fields_read_by, best_fit, load_active_profile_specs, matched_unchanged, version_spec,
+    DEFAULT_TIERS, account_attributes, attribute_fields_read_by, best_fit, load_active_profile_specs, matched_unchanged,
+    version_spec,
 )
+from .validation import ProfileInput, profile_input
 
 logger = logging.getLogger(__name__)
-
-
-
-def validate_criteria(criteria: Any) -> list[dict]:
-    """Check every criterion; messages name its index and field."""
-    if not isinstance(criteria, list) or not criteria:
-        raise ValidationError({"criteria": "criteria must be a non-empty list"})
-    errors: list[str] = []
-    clean: list[dict] = []
-    for i, c in enumerate(criteria):
-        where = f"criteria[{i}]"
-        if not isinstance(c, Mapping):
-            errors.append(f"{where}: must be an object with attribute, op, value, weight")
-            continue
-        attribute, op, value, weight = c.get("attribute"), c.get("op"), c.get("value"), c.get("weight", 1)
-        if attribute not in ATTRIBUTES:
-            errors.append(f"{where}.attribute: unknown attribute {attribute!r} (one of {', '.join(ATTRIBUTES)})")
-        if op not in OPERATORS:
-            errors.append(f"{where}.op: unknown operator {op!r} (one of {', '.join(OPERATORS)})")
-        if isinstance(weight, bool) or not isinstance(weight, int) or weight < 1:
-            errors.append(f"{where}.weight: must be a positive integer, got {weight!r}")
-        if op in LIST_VALUE_OPS and (not isinstance(value, list) or not value):
-            errors.append(f"{where}.value: {op} needs a non-empty list")
-        elif op == "between":
-            if not (isinstance(value, list) and len(value) == 2 and all(as_number(v) is not None for v in value)):
-                errors.append(f"{where}.value: between needs [low, high] numbers")
-            elif as_number(value[0]) > as_number(value[1]):
-                errors.append(f"{where}.value: between needs low ≤ high")
-        elif op in NUMERIC_OPS and as_number(value) is None:
-            errors.append(f"{where}.value: {op} needs a number")
-        elif op in SINGLE_VALUE_OPS and (value is None or isinstance(value, (list, dict))):
-            errors.append(f"{where}.value: {op} needs a single value")
-        if op in NUMERIC_OPS and attribute in LIST_ATTRIBUTES + BOOLEAN_ATTRIBUTES:
-            errors.append(f"{where}.op: {op} does not apply to {attribute}")
-        if op in LIST_ATTRIBUTE_OPS and attribute not in LIST_ATTRIBUTES:
-            errors.append(f"{where}.op: {op} applies to list attributes ({', '.join(LIST_ATTRIBUTES)})")
-        if op in NO_VALUE_OPS and attribute not in BOOLEAN_ATTRIBUTES:
-            errors.append(f"{where}.op: {op} applies to yes/no attributes ({', '.join(BOOLEAN_ATTRIBUTES)})")
-        if attribute in NUMERIC_ATTRIBUTES and op in ("eq", "ne") and as_number(value) is None:
-            errors.append(f"{where}.value: {attribute} is a number")
-        entry = {"attribute": attribute, "op": op, "weight": weight}
-        if op not in NO_VALUE_OPS:
-            entry["value"] = value
-        clean.append(entry)
-    if errors:
-        raise ValidationError({"criteria": errors})
-    return clean
-
-
-def validate_tiers(tiers: Any) -> dict[str, int]:
-    if tiers is None:
-        return dict(DEFAULT_TIERS)
-    if not isinstance(tiers, Mapping) or set(tiers) != {"A", "B"}:
-        raise ValidationError({"tiers": 'tiers must be {"A": n, "B": m}'})
-    a, b = tiers["A"], tiers["B"]
-    if not all(isinstance(x, int) and not isinstance(x, bool) and 0 <= x <= 100 for x in (a, b)) or a < b:
-        raise ValidationError({"tiers": "tier thresholds are whole numbers 0–100 with A ≥ B"})
-    return {"A": a, "B": b}
 
 
 def profile_save(
     *, name: str, criteria: Sequence[Mapping], description: str = "", active: bool = True,
     tiers: Mapping[str, int] | None = None, actor: User | None = None, comment: str = "", rescore: bool = True,
+    reason: str = "save",
 ) -> IcpProfileVersion:
-    """Create a profile, or add a new version to the one with this name; then rescore accounts on commit."""
-    name = (name or "").strip()
-    if not name:
-        raise ValidationError({"name": "a profile needs a name"})
-    clean_criteria, clean_tiers = validate_criteria(list(criteria)), validate_tiers(tiers)
+    """Create a profile, or add a new version to the one with this name, and (unless ``rescore`` is False) queue
+    the rescoring of every account for when the transaction commits. Checked by validation.profile_input."""
+    criteria = list(criteria) if isinstance(criteria, (list, tuple)) else criteria
+    clean = profile_input({"name": name, "description": description, "active": active, "tiers": tiers,
+                           "criteria": criteria}, comment=comment)
+    return _version_save(clean, actor=actor, rescore=rescore, reason=reason)
+
+
+def profile_save_json(
+    *, data: Any, actor: User | None = None, name: str | None = None, comment: str = "", reason: str = "save",
+) -> IcpProfileVersion:
+    """profile_save of the JSON of docs/api.md §3 (the API, the import page, import_icp): ``tiers`` and ``active``
+    may be left out; ``name`` (the API's PUT) replaces the JSON's. Every field is checked, wrong types included."""
+    if name is not None and isinstance(data, Mapping):
+        data = {**data, "name": name}
+    return _version_save(profile_input(data, comment=comment), actor=actor, rescore=True, reason=reason)
+
+
+def _version_save(clean: ProfileInput, *, actor: User | None, rescore: bool, reason: str) -> IcpProfileVersion:
     with transaction.atomic():
         profile, created = IcpProfile.objects.select_for_update().get_or_create(
-            name=name, defaults={"description": description, "active": active}
+            name=clean.name, defaults={"description": clean.description, "active": clean.active}
         )
         if not created:
-            profile.description, profile.active = description, active
+            profile.description, profile.active = clean.description, clean.active
         number = (profile.versions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
         version = IcpProfileVersion.objects.create(
-            profile=profile, number=number, description=description, tiers=clean_tiers, criteria=clean_criteria,
-            created_by=actor, comment=comment,
+            profile=profile, number=number, description=clean.description, tiers=clean.tiers,
+            criteria=clean.criteria, created_by=actor, comment=clean.comment,
         )
         profile.current_version = version
         profile.save()
         AuditEntry.objects.create(actor=actor, action="profile.save", object_type="icp_profile", object_id=str(profile.id),
-                                  after={"version": number, "criteria": clean_criteria, "tiers": clean_tiers})
+                                  after={"version": number, "criteria": clean.criteria, "tiers": clean.tiers})
         if rescore:
-            rescore_queue(profile=profile, actor=actor, reason="save")
+            rescore_queue(profile=profile, actor=actor, reason=reason)
     return version
 
 
@@ -141,19 +97,6 @@ def profile_to_json(profile: IcpProfile, version: IcpProfileVersion | None = Non
         "name": profile.name, "description": profile.description, "active": profile.active,
         "tiers": dict(version.tiers) if version else dict(DEFAULT_TIERS),
         "criteria": list(version.criteria) if version else [],
-    }
-
-
-def profile_from_json(data: Any) -> dict:
-    """Keyword arguments of profile_save from the JSON of docs/api.md §3 (defaults: active, A 80 / B 50)."""
-    if not isinstance(data, Mapping):
-        raise ValidationError({"profile": "the JSON must be an object"})
-    active = data.get("active", True)
-    if not isinstance(active, bool):
-        raise ValidationError({"active": "active must be true or false"})
-    return {
-        "name": data.get("name") or "", "description": data.get("description") or "", "active": active,
-        "tiers": data.get("tiers"), "criteria": data.get("criteria"),
     }
 
 

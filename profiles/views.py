@@ -10,7 +10,6 @@ import json
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.text import slugify
@@ -26,7 +25,7 @@ from .selectors import (
     diff_versions, profile_get, profile_list_rows, profile_tier_counts, profile_versions, rescore_run_latest,
     tier_counts_stored,
 )
-from .services import profile_from_json, profile_save, profile_set_active, profile_to_json, rescore_queue
+from .services import profile_save, profile_save_json, profile_set_active, profile_to_json
 
 EDITORS: tuple[str, ...] = (Role.MARKETING, *MANAGERS)
 
@@ -90,13 +89,11 @@ class ProfileEditView(RoleRequiredMixin, View):
         form_ok, formset_ok = form.is_valid(), formset.is_valid()
         if form_ok and formset_ok:
             try:
-                with transaction.atomic():
-                    version = profile_save(
-                        name=profile.name if profile else form.cleaned_data["name"],
-                        description=form.cleaned_data["description"], active=profile.active if profile else True,
-                        tiers=form.tiers(), criteria=formset.criteria(), actor=request.user,
-                        comment=form.cleaned_data["comment"], rescore=False)
-                    rescore_queue(profile=version.profile, actor=request.user, reason="save")
+                version = profile_save(
+                    name=profile.name if profile else form.cleaned_data["name"],
+                    description=form.cleaned_data["description"], active=profile.active if profile else True,
+                    tiers=form.tiers(), criteria=formset.criteria(), actor=request.user,
+                    comment=form.cleaned_data["comment"])
             except ValidationError as exc:
                 self._add_service_errors(exc, form, formset)
             else:
@@ -131,9 +128,7 @@ class ProfileActivateView(RoleRequiredMixin, View):
     def post(self, request, pk: int):
         profile = get_object_or_404(IcpProfile, pk=pk)
         active = request.POST.get("active") == "1"
-        with transaction.atomic():
-            profile_set_active(profile=profile, active=active, actor=request.user, rescore=False)
-            rescore_queue(profile=profile, actor=request.user, reason="activate" if active else "deactivate")
+        profile_set_active(profile=profile, active=active, actor=request.user)
         messages.success(request, (_("Activated: %(name)s.") if active else _("Deactivated: %(name)s."))
                          % {"name": profile.name})
         return redirect("profiles:detail", pk=profile.pk)
@@ -204,10 +199,8 @@ class ProfileImportView(RoleRequiredMixin, View):
         problems: list[str] = []
         if form.is_valid():
             try:
-                with transaction.atomic():
-                    version = profile_save(**profile_from_json(form.cleaned_data["profile_json"]), actor=request.user,
-                                           comment=_("Imported from JSON"), rescore=False)
-                    rescore_queue(profile=version.profile, actor=request.user, reason="import")
+                version = profile_save_json(data=form.cleaned_data["profile_json"], actor=request.user,
+                                            comment=_("Imported from JSON"), reason="import")
             except ValidationError as exc:
                 for key, errors in exc.message_dict.items():
                     problems += [e if e.startswith(key) else f"{key}: {e}" for e in errors]

@@ -3,10 +3,11 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.models import Account
+from core.api.pagination import DefaultCursorPagination
 from core.choices import Role
 from core.permissions import EVERYONE, HasRole
 from profiles.models import IcpProfile
-from profiles.services import profile_from_json, profile_save, profile_to_json
+from profiles.services import profile_save_json, profile_to_json
 
 EDITORS = (Role.MARKETING, Role.MANAGER, Role.ADMIN)
 
@@ -35,10 +36,7 @@ class IcpProfileViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
     http_method_names = ["get", "post", "put", "head", "options"]
 
     def _save(self, request, *, name=None):
-        kwargs = profile_from_json(request.data)
-        if name is not None:
-            kwargs["name"] = name
-        version = profile_save(actor=request.user, **kwargs)
+        version = profile_save_json(data=request.data, name=name, actor=request.user)
         return ProfileSerializer(self.get_queryset().get(pk=version.profile_id)).data
 
     def create(self, request, *args, **kwargs):
@@ -67,8 +65,6 @@ class IcpProfileViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
 
     @property
     def paginator_for_scores(self):
-        from core.api.pagination import DefaultCursorPagination
-
         if not hasattr(self, "_score_paginator"):
             self._score_paginator = DefaultCursorPagination()
             self._score_paginator.ordering = ("-icp_fit", "id")

@@ -7,6 +7,7 @@ import pytest
 
 from profiles.analysis import domain
 from profiles.analysis.domain import LiftRow, lift_rows, suggest_criteria, weight_for
+from profiles.validation import validate_criteria
 
 
 def row(value, best, all_, *, best_total=100, all_total=1000, kind="category", attribute="industry", min_sample=30,
@@ -122,8 +123,6 @@ def test_suggestions_keep_the_strongest_few():
 
 
 def test_suggested_criteria_pass_the_profile_validation():
-    from profiles.services import validate_criteria
-
     rows = [row("manufacturing", 40, 200), row("marketing", 60, 300, kind="list", attribute="departments"),
             row(True, 80, 400, kind="boolean", attribute="listed")]
     criteria = domain.suggested_criteria(suggest_criteria(rows))

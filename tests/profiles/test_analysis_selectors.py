@@ -130,7 +130,8 @@ def test_explanation_lists_points_got_and_missed(accounts):
 def _customer(name, state, wins=0, **fields):
     account = AccountFactory(name=name, state=state, **fields)
     for i in range(wins):
-        OpportunityFactory(account=account, status="won", closed_on=dt.date(2025, 1, 1) + dt.timedelta(days=i))
+        OpportunityFactory(account=account, status="won", opened_on=dt.date(2024, 12, 1),
+                           closed_on=dt.date(2025, 1, 1) + dt.timedelta(days=i))
     return account
 
 
@@ -175,7 +176,8 @@ def test_outcomes_by_tier_count_closed_deals_and_churned_customers_in_the_period
     OpportunityFactory(account=strong, status="won", closed_on=dt.date(2026, 2, 1))
     OpportunityFactory(account=strong, status="lost", closed_on=dt.date(2026, 3, 1))
     OpportunityFactory(account=weak, status="lost", closed_on=dt.date(2026, 3, 1))
-    OpportunityFactory(account=weak, status="won", closed_on=dt.date(2025, 12, 31))  # before the period
+    OpportunityFactory(account=weak, status="won", opened_on=dt.date(2025, 12, 1),
+                       closed_on=dt.date(2025, 12, 31))  # before the period
     OpportunityFactory(account=weak, status="open")
     # strong: a customer since 2025, still one; weak: became a customer in the period and churned in it.
     StateTransition.objects.create(account=strong, as_of=dt.date(2025, 5, 1), to_state=State.ACTIVE, rule="r")

@@ -17,7 +17,8 @@ from profiles.scoring import (
     ATTRIBUTES, BOOLEAN_ATTRIBUTES, LIST_ATTRIBUTES, NUMERIC_ATTRIBUTES, OPERATORS, account_attributes, best_fit,
     load_active_profile_specs,
 )
-from profiles.services import profile_save, rescore_accounts, validate_criteria
+from profiles.services import profile_save, rescore_accounts
+from profiles.validation import validate_criteria
 from tests.factories import AccountFactory
 
 pytestmark = pytest.mark.django_db
@@ -34,6 +35,10 @@ ELEMENTS = ["", " ", "it", "IT ", "Marketing", "marketing", "関東", " 関西",
 NUMBERS = [0, 1, 100, 101, "100.5", 99.5, 3000, "5.5", "5.505", "5.51", -2, "1e2", "1,000", 2 ** 40,
            10 ** 30, "-1e30"]
 SCALARS = TEXTS + NUMBERS + [True, False, None]
+# What the account table's constraints let through: a corporate number is empty or 13 digits; head counts and
+# amounts are not negative.
+CORPORATE_NUMBERS = ["", "7000012050002", "1000000000000"]
+NOT_NEGATIVE = ("employees", "annual_revenue", "promo_budget", "avg_order_amount")
 NAMES = ["b", "B", "日本", "a", "Ä", "ab"]
 
 
@@ -41,12 +46,15 @@ def _account_values(draw):
     values = {}
     for attribute in ATTRIBUTES:
         if attribute in NUMERIC_ATTRIBUTES:
-            values[attribute] = draw(st.sampled_from(DECIMALS if attribute == "revenue_growth_pct" else INTEGERS))
+            integers = [n for n in INTEGERS if n is None or n >= 0] if attribute in NOT_NEGATIVE else INTEGERS
+            values[attribute] = draw(st.sampled_from(DECIMALS if attribute == "revenue_growth_pct" else integers))
         elif attribute in BOOLEAN_ATTRIBUTES:
             values[attribute] = draw(st.sampled_from([True, False] if attribute == "is_target" else [None, True, False]))
         elif attribute in LIST_ATTRIBUTES:
             # (a list column is never SQL NULL; "it" is a malformed value, a JSON string)
             values[attribute] = draw(st.one_of(st.lists(st.sampled_from(ELEMENTS), max_size=3), st.just("it")))
+        elif attribute == "corporate_number":
+            values[attribute] = draw(st.sampled_from(CORPORATE_NUMBERS))
         elif attribute != "external_id":
             values[attribute] = draw(st.sampled_from(TEXTS))[:Account._meta.get_field(attribute).max_length]
     return values
@@ -80,8 +88,8 @@ def scenarios(draw):
                 continue
             criteria.append(criterion)
         assume(criteria)
-        b = draw(st.integers(0, 100))
-        profiles.append((name, criteria, {"A": draw(st.integers(b, 100)), "B": b}))
+        b = draw(st.integers(0, 99))
+        profiles.append((name, criteria, {"A": draw(st.integers(b + 1, 100)), "B": b}))  # A above B
     if len(profiles) > 1 and draw(st.booleans()):  # the same criteria under another name: a tie on every account
         profiles[1] = (profiles[1][0], profiles[0][1], profiles[1][2])
     return accounts, profiles

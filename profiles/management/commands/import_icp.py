@@ -4,7 +4,7 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from profiles.services import profile_from_json, profile_save
+from profiles.services import profile_save_json
 
 
 class Command(BaseCommand):
@@ -22,7 +22,7 @@ class Command(BaseCommand):
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise CommandError(f"{file}: not valid JSON ({exc})", returncode=1) from exc
         try:
-            version = profile_save(**profile_from_json(data))
+            version = profile_save_json(data=data)
         except ValidationError as exc:
             messages = []
             for field, errors in exc.message_dict.items():
