@@ -15,11 +15,11 @@ class TouchSerializer(serializers.ModelSerializer):
 
 
 class TouchInputSerializer(serializers.Serializer):
-    """The fields of the touches CSV (interfaces.md §2), as JSON; each field's rules (choices, lengths) are the
+    """The fields of the touches CSV (docs/api.md §2), as JSON; each field's rules (choices, lengths) are the
     Touch model field's."""
 
     # Without the uniqueness check a ModelSerializer adds: a repeated external_id is the same touch, answered 201
-    # and stored once (interfaces.md §5).
+    # and stored once (docs/api.md §5).
     external_id = model_field(Touch, "external_id", validators=[])
     account_external_id = serializers.CharField()
     occurred_at = serializers.CharField()
