@@ -11,9 +11,19 @@ from django.shortcuts import get_object_or_404
 
 from .analysis import snapshots as snap
 from .models import AnalysisRefresh, IcpProfile, IcpProfileVersion, ProfileAnalysis, RescoreRun
-from .scoring import version_spec
+from .scoring import DEFAULT_TIERS, version_spec
 
 TIERS = ("A", "B", "C")
+
+
+def profile_to_json(profile: IcpProfile, version: IcpProfileVersion | None = None) -> dict:
+    """The profile as the JSON of docs/api.md §3 (its current version, or ``version``)."""
+    version = version or profile.current_version
+    return {
+        "name": profile.name, "description": profile.description, "active": profile.active,
+        "tiers": dict(version.tiers) if version else dict(DEFAULT_TIERS),
+        "criteria": list(version.criteria) if version else [],
+    }
 
 
 @dataclass(frozen=True)

@@ -24,8 +24,7 @@ from .analysis import snapshots as snap
 from .fit_sql import best_fit_rows_sql, inexact_condition
 from .models import AnalysisRefresh, BackgroundRun, IcpProfile, IcpProfileVersion, ProfileAnalysis, RescoreRun
 from .scoring import (
-    DEFAULT_TIERS, account_attributes, attribute_fields_read_by, best_fit, load_active_profile_specs, matched_unchanged,
-    version_spec,
+    account_attributes, attribute_fields_read_by, best_fit, load_active_profile_specs, matched_unchanged, version_spec,
 )
 from .validation import ProfileInput, profile_input
 
@@ -76,6 +75,18 @@ def _version_save(clean: ProfileInput, *, actor: User | None, rescore: bool, rea
     return version
 
 
+def profile_draft_save(
+    *, name: str, criteria: Sequence[Mapping], description: str, comment: str, actor: User | None,
+) -> IcpProfileVersion:
+    """An inactive profile drafted from the best-customer analysis, and a refresh of the snapshots that computes its
+    review, queued for when the transaction commits (an inactive profile changes no account: no rescoring)."""
+    with transaction.atomic():
+        version = profile_save(name=name, criteria=criteria, description=description, active=False, actor=actor,
+                               comment=comment, rescore=False)
+        analysis_refresh_queue(actor=actor, reason="draft")
+    return version
+
+
 def profile_set_active(
     *, profile: IcpProfile, active: bool, actor: User | None = None, rescore: bool = True,
 ) -> IcpProfile:
@@ -89,15 +100,6 @@ def profile_set_active(
         if rescore:
             rescore_queue(profile=profile, actor=actor, reason="activate" if active else "deactivate")
     return profile
-
-
-def profile_to_json(profile: IcpProfile, version: IcpProfileVersion | None = None) -> dict:
-    version = version or profile.current_version
-    return {
-        "name": profile.name, "description": profile.description, "active": profile.active,
-        "tiers": dict(version.tiers) if version else dict(DEFAULT_TIERS),
-        "criteria": list(version.criteria) if version else [],
-    }
 
 
 def rescore_queue(*, profile: IcpProfile | None, actor: User | None, reason: str) -> RescoreRun:

@@ -22,10 +22,10 @@ from core.permissions import EVERYONE, MANAGERS, RoleRequiredMixin, has_role
 from .forms import OPERATOR_LABELS, CriterionFormSet, ImportForm, ProfileForm, attribute_label, criterion_initial
 from .models import IcpProfile, RescoreRun
 from .selectors import (
-    diff_versions, profile_get, profile_list_rows, profile_tier_counts, profile_versions, rescore_run_latest,
-    tier_counts_stored,
+    diff_versions, profile_get, profile_list_rows, profile_tier_counts, profile_to_json, profile_versions,
+    rescore_run_latest, tier_counts_stored,
 )
-from .services import profile_save, profile_save_json, profile_set_active, profile_to_json
+from .services import profile_save, profile_save_json, profile_set_active
 
 EDITORS: tuple[str, ...] = (Role.MARKETING, *MANAGERS)
 

@@ -36,7 +36,7 @@ from ..scoring import version_spec
 from ..selectors import (
     StoredAnalysis, analysis_refresh_latest, analysis_snapshot, stored_breadth, stored_learning, stored_review,
 )
-from ..services import analysis_refresh_queue, profile_save
+from ..services import analysis_refresh_queue, profile_draft_save
 from ..views import EDITORS
 from . import domain
 from . import selectors as sel
@@ -202,14 +202,13 @@ class LearnView(RoleRequiredMixin, View):
         group = [_("loyal")] if data["loyal"] else []
         if data["active"]:
             group.append(_("active with ≥ %(n)d won deals") % {"n": data["min_wins"]})
-        version = profile_save(
-            name=name, criteria=criteria, active=False, actor=request.user, rescore=False,
+        # The draft's review is computed in the background too (its page shows the progress meanwhile).
+        version = profile_draft_save(
+            name=name, criteria=criteria, actor=request.user,
             description=_("Suggested from the best customers (%(group)s) against all target accounts.") % {
                 "group": ", ".join(group)},
             comment=_("Draft from the best-customer analysis, minimum sample %(n)d") % {"n": data["min_sample"]},
         )
-        # The draft's review is computed in the background too (its page shows the progress meanwhile).
-        analysis_refresh_queue(actor=request.user, reason="draft")
         messages.success(request, _("Draft profile “%(name)s” created (inactive).") % {"name": name})
         return redirect("profiles:review", pk=version.profile_id)
 

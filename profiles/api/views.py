@@ -7,7 +7,8 @@ from core.api.pagination import DefaultCursorPagination
 from core.choices import Role
 from core.permissions import EVERYONE, HasRole
 from profiles.models import IcpProfile
-from profiles.services import profile_save_json, profile_to_json
+from profiles.selectors import profile_to_json
+from profiles.services import profile_save_json
 
 EDITORS = (Role.MARKETING, Role.MANAGER, Role.ADMIN)
 

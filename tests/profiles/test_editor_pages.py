@@ -13,7 +13,8 @@ from accounts.models import Account
 from core.choices import Role
 from core.models import AuditEntry
 from profiles.models import IcpProfile, IcpProfileVersion, ProfileAnalysis, RescoreRun
-from profiles.services import analysis_compute, profile_save, profile_to_json
+from profiles.selectors import profile_to_json
+from profiles.services import analysis_compute, profile_save
 from tests.factories import AccountFactory
 from tests.web.access import ALL_ROLES, assert_anonymous_is_sent_to_login, assert_page_access
 

@@ -12,7 +12,8 @@ from django.core.management.base import CommandError
 from accounts.models import Account
 from profiles.models import IcpProfile
 from profiles.scoring import Criterion, ProfileSpec, as_boolean, best_fit, criterion_matches, profile_fit
-from profiles.services import profile_save, profile_to_json
+from profiles.selectors import profile_to_json
+from profiles.services import profile_save
 
 ACCOUNT = {
     "industry": " Manufacturing ", "employees": 1200, "listed": True, "revenue_growth_pct": Decimal("5.50"),

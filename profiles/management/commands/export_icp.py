@@ -4,7 +4,7 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 
 from profiles.models import IcpProfile
-from profiles.services import profile_to_json
+from profiles.selectors import profile_to_json
 
 
 class Command(BaseCommand):
