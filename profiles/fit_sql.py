@@ -16,7 +16,9 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any
 
 from django.db import connection
-from django.db.models import BooleanField, Case, CharField, DecimalField, ExpressionWrapper, F, IntegerField, Q, Value, When
+from django.db.models import (
+    BooleanField, Case, CharField, DecimalField, ExpressionWrapper, F, IntegerField, Q, Value, When,
+)
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower, Trim
 from django.db.models.lookups import Exact, In
@@ -41,16 +43,11 @@ from .scoring import (
     as_text,
 )
 
-
 NEVER = Q(pk__in=[])  # matches nothing, on every backend
 
 
 def _values(expected: Any) -> list:
     return list(expected) if isinstance(expected, (list, tuple, set)) else [expected]
-
-
-def _norm(value: Any) -> str:
-    return as_text(value)
 
 
 def _wanted_texts(expected: Any) -> list[str]:
@@ -61,7 +58,7 @@ def _wanted_texts(expected: Any) -> list[str]:
         if isinstance(v, bool):
             wanted.extend(YES_WORDS if v else NO_WORDS)
         else:
-            wanted.append(_norm(v))
+            wanted.append(as_text(v))
     return list(dict.fromkeys(wanted))
 
 

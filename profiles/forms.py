@@ -22,10 +22,10 @@ from accounts.models import Account
 
 from .models import IcpProfile
 from .scoring import (
-    ATTRIBUTES, BOOLEAN_ATTRIBUTES, LIST_VALUE_OPS, NO_VALUE_OPS, NUMERIC_ATTRIBUTES, NUMERIC_OPS, OPERATORS, as_boolean,
-    as_number,
+    ATTRIBUTES, BOOLEAN_ATTRIBUTES, LIST_VALUE_OPS, NO_VALUE_OPS, NUMERIC_ATTRIBUTES, NUMERIC_OPS, OPERATORS,
+    as_boolean, as_number,
 )
-from .validation import MAX_NAME_LENGTH, MAX_TIER, MAX_WEIGHT, MIN_TIER, MIN_WEIGHT
+from .validation import MAX_COMMENT_LENGTH, MAX_NAME_LENGTH, MAX_TIER, MAX_WEIGHT, MIN_TIER, MIN_WEIGHT
 
 IMPORT_MAX_BYTES = 1 << 20
 
@@ -82,7 +82,7 @@ class ProfileForm(forms.Form):
     description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     tier_a = forms.IntegerField(label=_("Tier A from fit"), min_value=MIN_TIER, max_value=MAX_TIER, initial=80)
     tier_b = forms.IntegerField(label=_("Tier B from fit"), min_value=MIN_TIER, max_value=MAX_TIER, initial=50)
-    comment = forms.CharField(label=_("Comment for the version history"), max_length=300, required=False)
+    comment = forms.CharField(label=_("Comment for the version history"), max_length=MAX_COMMENT_LENGTH, required=False)
 
     def __init__(self, *args, profile: IcpProfile | None = None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -108,10 +108,10 @@ class ProfileEditView(RoleRequiredMixin, View):
         for key, errors in exc.message_dict.items():
             if key == "criteria":
                 formset.add_service_errors(errors)
-            elif key == "name":
-                form.add_error("name", errors)
             elif key == "tiers":
                 form.add_error("tier_a", errors)
+            elif key in form.fields:  # name, description, comment
+                form.add_error(key, errors)
             else:
                 form.add_error(None, errors)
 

@@ -87,7 +87,8 @@ YES_NO_CRITERIA = [
 ]
 
 
-@pytest.mark.parametrize(("attribute", "op", "value"), YES_NO_CRITERIA, ids=[f"{a}-{o}-{v}" for a, o, v in YES_NO_CRITERIA])
+@pytest.mark.parametrize(("attribute", "op", "value"), YES_NO_CRITERIA,
+                         ids=[f"{a}-{o}-{v}" for a, o, v in YES_NO_CRITERIA])
 def test_yes_no_words_read_the_same_in_sql_as_in_python(attribute, op, value):
     """Both read core.yesno: the single letters y/t and n/f are yes and no in SQL too."""
     for i, text in enumerate(YES_NO_TEXTS):

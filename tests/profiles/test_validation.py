@@ -98,7 +98,8 @@ def test_tiers_next_to_each_other_and_at_the_ends_are_kept():
 
 
 @pytest.mark.parametrize(("data", "field"), [
-    ({"name": "P"}, "criteria"), ({"name": "P", "criteria": 5}, "criteria"), ({"name": "P", "criteria": "x"}, "criteria"),
+    ({"name": "P"}, "criteria"), ({"name": "P", "criteria": 5}, "criteria"),
+    ({"name": "P", "criteria": "x"}, "criteria"),
     ({"name": "P", "criteria": [GOOD], "tiers": "x"}, "tiers"), ({"name": "x" * 201, "criteria": [GOOD]}, "name"),
     ({"name": 5, "criteria": [GOOD]}, "name"), ({"criteria": [GOOD]}, "name"),
     ({"name": "P", "criteria": [GOOD], "active": "yes"}, "active"),
