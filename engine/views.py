@@ -140,7 +140,7 @@ def alert_snooze_view(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             form.add_error("until", exc)
     if alert is None:
-        # The form's errors are for those who may act on the alert: anyone else gets the same 404 as ever.
+        # The form's errors are for those who may act on the alert: anyone else gets the 404 of a missing alert.
         access_alert(user=request.user, alert_id=pk, for_action=True)
         if request.htmx:
             return render_today_item(request, pk, notice="", snooze_form=form)
