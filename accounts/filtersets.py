@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import django_filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
@@ -20,9 +22,10 @@ class AccountFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label=_("Search"))
     state = django_filters.ChoiceFilter(choices=State.choices, label=_("State"))
     status = django_filters.ChoiceFilter(choices=CoverageStatus.choices, method="filter_status", label=_("Coverage status"))
-    owner = django_filters.ModelChoiceFilter(
+    # A user id, matched against every owner column.
+    owner = extend_schema_field(OpenApiTypes.INT)(django_filters.ModelChoiceFilter(
         queryset=User.objects.filter(is_active=True).order_by("username"), method="filter_owner", label=_("Owner")
-    )
+    ))
     icp_tier = django_filters.ChoiceFilter(choices=TIERS, label=_("ICP tier"))
     industry = django_filters.CharFilter(field_name="industry", lookup_expr="iexact", label=_("Industry"))
     region = django_filters.CharFilter(method="filter_region", label=_("Region"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -39,11 +40,13 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     def get_object(self) -> Alert:
         return access_alert(user=self.request.user, alert_id=int(self.kwargs["pk"]))
 
+    @extend_schema(request=None, responses=AlertSerializer)
     @action(detail=True, methods=["post"], serializer_class=serializers.Serializer)
     def acknowledge(self, request, pk=None):
         alert = alert_acknowledge(alert_id=int(pk), actor=request.user)
         return Response(AlertSerializer(alert).data)
 
+    @extend_schema(request=SnoozeSerializer, responses=AlertSerializer)
     @action(detail=True, methods=["post"], serializer_class=SnoozeSerializer)
     def snooze(self, request, pk=None):
         data = SnoozeSerializer(data=request.data)
@@ -51,6 +54,8 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         alert = alert_snooze(alert_id=int(pk), actor=request.user, until=data.validated_data["until"])
         return Response(AlertSerializer(alert).data)
 
+    @extend_schema(request=ReassignSerializer, responses=inline_serializer(
+        name="Reassigned", fields={"reassigned": serializers.IntegerField()}))
     @action(detail=False, methods=["post"], serializer_class=ReassignSerializer)
     def reassign(self, request):
         data = ReassignSerializer(data=request.data)
