@@ -32,11 +32,9 @@ from .models import Alert, CoverageRow
 from .records import (
     ACCOUNT_UPDATE_FIELDS, ALERT_VALUE_FIELDS, COVERAGE_VALUE_FIELDS, NEW_ALERT_FIELDS, NO_DEALS, NO_LEADS,
     NO_TOUCH_DATES, NO_TOUCHES, OPEN_ALERT_VALUES, OWNER_INDEX, AccountRow, AccountUpdate, AlertValues,
-    CoverageValues, DealFacts, EvaluationRow, LeadFacts, earliest,
+    CoverageValues, DealFacts, EvaluationRow, LeadFacts, TouchCounts, earliest,
 )
 from .statements import AccountSelection, take_pending_accounts
-
-__all__ = ["AccountSelection", "ChunkStats", "EngineConfig", "recompute_selection", "take_pending_accounts"]
 
 
 @dataclass(frozen=True)
@@ -183,8 +181,9 @@ def _decide_states(facts: ChunkFacts, *, config: EngineConfig, as_of: dt.date, s
     steps, by_state, thresholds = decided.steps, stats.by_state, config.thresholds
     deals, leads = facts.deals, facts.leads
     for row in facts.accounts:
-        deal = deals.get(row.id, NO_DEALS)
-        lead = leads.get(row.id, NO_LEADS)
+        account_id = row.id
+        deal = deals.get(account_id, NO_DEALS)
+        lead = leads.get(account_id, NO_LEADS)
         account_facts = domain.facts_from_aggregates(
             as_of=as_of, thresholds=thresholds, first_won_on=deal.first_won_on, won_count=deal.won_count,
             latest_won_closed_on=deal.latest_won_on, latest_won_contract_end=deal.latest_contract_end,
@@ -194,15 +193,15 @@ def _decide_states(facts: ChunkFacts, *, config: EngineConfig, as_of: dt.date, s
         state, rule_name = domain.decide_state(account_facts, thresholds, as_of)
         step = domain.advance_state(previous_state=row.state, previous_since=row.state_since,
                                     previous_initial=row.state_initial, new_state=state, as_of=as_of)
-        steps[row.id] = step
+        steps[account_id] = step
         by_state[state] = by_state.get(state, 0) + 1
         if _account_moved(row, step):
             decided.updates.append(AccountUpdate(
-                row.id, step.state, step.since, step.initial, as_of, row.new_fit, row.new_profile_id, row.new_tier,
+                account_id, step.state, step.since, step.initial, as_of, row.new_fit, row.new_profile_id, row.new_tier,
                 _matched_list(row.new_matched)))
         if row.state != state:
             decided.transitions.append(StateTransition(
-                account_id=row.id, as_of=as_of, from_state=row.state, to_state=state, rule=rule_name,
+                account_id=account_id, as_of=as_of, from_state=row.state, to_state=state, rule=rule_name,
                 facts=account_facts.as_json()))
         if step.transitioned:
             stats.transitions += 1
@@ -273,46 +272,50 @@ def _evaluate_coverage(selection: AccountSelection, facts: ChunkFacts, steps: di
                 for spec in specs]
         for state, specs in config.requirements.items()
     }
-    thresholds = config.thresholds
+    thresholds, deals, leads, evaluations = config.thresholds, facts.deals, facts.leads, evaluated.evaluations
     for row in facts.accounts:
-        step = steps[row.id]
-        deal = facts.deals.get(row.id, NO_DEALS)
-        results = _evaluate_requirements(row, step, specs_by_state.get(step.state, ()), counts=counts, deal=deal,
-                                         as_of=as_of, evaluated=evaluated)
-        dates = touch_dates.get(row.id, NO_TOUCH_DATES)
+        account_id = row.id
+        step = steps[account_id]
+        deal = deals.get(account_id, NO_DEALS)
+        specs = specs_by_state.get(step.state)
+        results = _evaluate_requirements(row, step, specs, counts, deal, as_of, evaluated) if specs else []
+        dates = touch_dates.get(account_id, NO_TOUCH_DATES)
         due_on = domain.next_change_on(
             as_of=as_of, thresholds=thresholds, first_won_on=deal.first_won_on, latest_won_closed_on=deal.latest_won_on,
             latest_won_contract_end=deal.latest_contract_end, requirements=results, state_since=step.since,
-            next_dated_fact_on=earliest(deal.next_dated_on, facts.leads.get(row.id, NO_LEADS).next_dated_on,
+            next_dated_fact_on=earliest(deal.next_dated_on, leads.get(account_id, NO_LEADS).next_dated_on,
                                         dates.next_on),
         )
-        evaluated.evaluations.append(EvaluationRow(
-            row.id, due_on, step.state, domain.coverage_class([r.status for r, _ in results]), dates.latest_on))
+        evaluations.append(EvaluationRow(
+            account_id, due_on, step.state, domain.coverage_class([r.status for r, _ in results]), dates.latest_on))
     return evaluated
 
 
 def _evaluate_requirements(
-    row: AccountRow, step: domain.StateStep, specs: Sequence[tuple[domain.RequirementSpec, int | None]], *,
-    counts: dict, deal: DealFacts, as_of: dt.date, evaluated: CoverageEvaluation,
+    row: AccountRow, step: domain.StateStep, specs: Sequence[tuple[domain.RequirementSpec, int | None]],
+    counts: dict[tuple[int, str], TouchCounts], deal: DealFacts, as_of: dt.date, evaluated: CoverageEvaluation,
 ) -> list[tuple[domain.RequirementResult, dt.date | None]]:
     """One account's requirements: each one's coverage row and, when under-covered, its key for the alerts
-    (added to `evaluated`); returns each result with the oldest counting date in its window."""
+    (added to `evaluated`); returns each result with the oldest counting date in its window. (Positional
+    arguments: called for every account.)"""
     results = []
+    account_id = row.id
+    coverage_rows, under_covered = evaluated.rows, evaluated.under_covered
     for spec, owner_index in specs:
-        touches = counts.get((row.id, spec.code), NO_TOUCHES)
+        touches = counts.get((account_id, spec.code), NO_TOUCHES)
         result = domain.evaluate_requirement(
             requirement=spec, counted=touches.counted, nth_recent_on=touches.nth_recent_on,
             last_touch_on=touches.latest_on, as_of=as_of, state_since=step.since, state_initial=step.initial,
         )
         results.append((result, touches.oldest_in_window_on))
         assignee_id = row[owner_index] if owner_index is not None else None
-        evaluated.rows[(row.id, spec.code)] = CoverageValues(
+        coverage_rows[(account_id, spec.code)] = CoverageValues(
             step.state, spec.kind, spec.min_count, spec.window_days, result.counted, result.gap, result.status,
             result.last_touch_on, result.due_on, spec.responsible_role, assignee_id,
         )
         if result.status == domain.UNDER_COVERED:
-            evaluated.under_covered.append(domain.UnderCoverage(
-                account_id=row.id, state=step.state, requirement=spec.code, responsible_role=spec.responsible_role,
+            under_covered.append(domain.UnderCoverage(
+                account_id=account_id, state=step.state, requirement=spec.code, responsible_role=spec.responsible_role,
                 assignee_id=assignee_id, gap=result.gap, counted=result.counted, last_touch_on=result.last_touch_on,
                 window_days=spec.window_days, icp_fit=row.new_fit, deal_amount=deal.open_amount,
             ))

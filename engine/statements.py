@@ -27,8 +27,13 @@ from . import domain
 from .models import Alert, CoverageRow
 from .records import (
     ACCOUNT_COLUMNS, EVALUATION_WRITTEN, OPEN_ALERT_FIELDS, STORED_COVERAGE_FIELDS, AccountRow, DealFacts,
-    EvaluationRow, LeadFacts, OpenAlertRow, TouchCounts, TouchDates, earliest,
+    EvaluationRow, LeadFacts, OpenAlertRow, TouchCounts, TouchDates, earliest, row_maker,
 )
+
+# The records these statements return, made from their rows in C (engine.records.row_maker): each SELECT list is
+# in its record's order.
+_account_row, _deal_facts, _lead_facts = row_maker(AccountRow), row_maker(DealFacts), row_maker(LeadFacts)
+_touch_dates, _touch_counts, _open_alert_row = row_maker(TouchDates), row_maker(TouchCounts), row_maker(OpenAlertRow)
 
 
 @dataclass(frozen=True)
@@ -136,8 +141,9 @@ def read_accounts(selection: AccountSelection, profiles: Sequence[ProfileSpec]) 
     if not _postgresql():  # dates as ISO text, yes/no as 0/1
         rows = [(r[0], r[1], as_date(r[2]), bool(r[3]), bool(r[4]), *r[5:]) for r in rows]
     if not profiles:
-        return [AccountRow(*r, NO_FIT.fit, NO_FIT.profile_id, NO_FIT.tier, "[]") for r in rows]
-    return list(map(AccountRow._make, rows))
+        no_fit = (NO_FIT.fit, NO_FIT.profile_id, NO_FIT.tier, "[]")
+        return [_account_row(r + no_fit) for r in rows]
+    return list(map(_account_row, rows))
 
 
 def deal_facts(selection: AccountSelection, as_of: dt.date) -> dict[int, DealFacts]:
@@ -164,8 +170,8 @@ def deal_facts(selection: AccountSelection, as_of: dt.date) -> dict[int, DealFac
     with connection.cursor() as cursor:
         cursor.execute(sql, [p, p, p, p, p, p, p, p] + params)
         return {
-            row[0]: DealFacts(as_date(row[1]), int(row[2] or 0), as_date(row[3]), as_date(row[4]), int(row[5] or 0),
-                              int(row[6] or 0), earliest(as_date(row[7]), as_date(row[8])))
+            row[0]: _deal_facts((as_date(row[1]), int(row[2] or 0), as_date(row[3]), as_date(row[4]),
+                                 int(row[5] or 0), int(row[6] or 0), earliest(as_date(row[7]), as_date(row[8]))))
             for row in cursor.fetchall()
         }
 
@@ -189,8 +195,8 @@ def lead_facts(selection: AccountSelection, as_of: dt.date) -> dict[int, LeadFac
     p = date_param(as_of)
     with connection.cursor() as cursor:
         cursor.execute(sql, [p, p, p, p, p, p] + params)
-        return {row[0]: LeadFacts(int(row[1] or 0), None if row[2] is None else int(row[2]),
-                                  earliest(as_date(row[3]), as_date(row[4])))
+        return {row[0]: _lead_facts((int(row[1] or 0), None if row[2] is None else int(row[2]),
+                                     earliest(as_date(row[3]), as_date(row[4]))))
                 for row in cursor.fetchall()}
 
 
@@ -207,8 +213,8 @@ def touch_dates(selection: AccountSelection, as_of: dt.date) -> dict[int, TouchD
     with connection.cursor() as cursor:
         cursor.execute(sql, [p, p] + params)
         if _postgresql():
-            return {account_id: TouchDates(latest, upcoming) for account_id, latest, upcoming in cursor.fetchall()}
-        return {row[0]: TouchDates(as_date(row[1]), as_date(row[2])) for row in cursor.fetchall()}
+            return {row[0]: _touch_dates(row[1:]) for row in cursor.fetchall()}
+        return {row[0]: _touch_dates((as_date(row[1]), as_date(row[2]))) for row in cursor.fetchall()}
 
 
 def touch_counts(
@@ -262,8 +268,7 @@ def _touch_counts_postgresql(specs, as_of: dt.date, states: dict[int, str]) -> d
     accounts = [array_literal(list(states)), array_literal(list(states.values()))]
     with connection.cursor() as cursor:  # the arrays come before D in the statement's text
         cursor.execute(_TOUCH_COUNTS_POSTGRESQL.format(rows=rows), params + accounts + [as_of])
-        return {(account_id, code): TouchCounts(counted, nth, latest, oldest)
-                for account_id, code, counted, nth, latest, oldest in cursor.fetchall()}
+        return {(row[0], row[1]): _touch_counts(row[2:]) for row in cursor.fetchall()}
 
 
 # SQLite (no arrays): the accounts' rows joined to one requirement row per performer role; every matching touch up
@@ -297,7 +302,7 @@ def _touch_counts_sqlite(specs, as_of: dt.date, selection: AccountSelection) -> 
     with connection.cursor() as cursor:
         cursor.execute(_TOUCH_COUNTS_SQLITE.format(rows=", ".join(rows), where=where),
                        params + [date_param(as_of)] + where_params)
-        return {(row[0], row[1]): TouchCounts(int(row[2] or 0), as_date(row[3]), as_date(row[4]), as_date(row[5]))
+        return {(row[0], row[1]): _touch_counts((int(row[2] or 0), as_date(row[3]), as_date(row[4]), as_date(row[5])))
                 for row in cursor.fetchall()}
 
 
@@ -358,9 +363,9 @@ def open_alert_rows(selection: AccountSelection) -> list[OpenAlertRow]:
                 f"SELECT {columns} FROM unnest(%s::bigint[]) AS s(account_id) CROSS JOIN LATERAL "
                 f"(SELECT * FROM engine_alert WHERE account_id = s.account_id AND status = %s OFFSET 0) a",
                 [selection.ids_array, Alert.Status.OPEN])
-            return list(map(OpenAlertRow._make, cursor.fetchall()))
+            return list(map(_open_alert_row, cursor.fetchall()))
     alerts = selection.filter(Alert.objects.filter(status=Alert.Status.OPEN))
-    return list(map(OpenAlertRow._make, alerts.values_list(*OPEN_ALERT_FIELDS)))
+    return list(map(_open_alert_row, alerts.values_list(*OPEN_ALERT_FIELDS)))
 
 
 def resolve_alerts(resolutions: Sequence[tuple[int, str]], as_of: dt.date) -> None:
