@@ -1,4 +1,4 @@
-"""Enumerations shared by every app (coverage-rules §3, §4, §7)."""
+"""Enumerations shared by every app (docs/rules.md §3, §4, §7)."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -30,7 +30,7 @@ def owner_field_for_role(role: str) -> str | None:
 
 
 class State(models.TextChoices):
-    """Customer states in rule order (coverage-rules §3)."""
+    """Customer states in rule order (docs/rules.md §3)."""
 
     ONBOARDING = "ONBOARDING", _("Onboarding (within 6 months of first deal)")
     LOYAL = "LOYAL", _("Loyal customer")

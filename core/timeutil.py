@@ -1,4 +1,4 @@
-"""Dates in the business time zone (coverage-rules §1)."""
+"""Dates in the business time zone (docs/rules.md §1)."""
 
 from __future__ import annotations
 

@@ -4,7 +4,7 @@ from django.db import models
 
 
 class DailySnapshot(models.Model):
-    """Coverage figures as of one recompute date, kept for trends (coverage-rules §9)."""
+    """Coverage figures as of one recompute date, kept for trends (docs/rules.md §9)."""
 
     as_of = models.DateField(unique=True)
     by_state = models.JSONField(default=dict)

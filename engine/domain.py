@@ -1,4 +1,4 @@
-"""The coverage rules as plain Python (coverage-rules §2–§5): dataclasses in, dataclasses out, no ORM.
+"""The coverage rules as plain Python (docs/rules.md §2–§5): dataclasses in, dataclasses out, no ORM.
 
 The nightly pipeline (engine.pipeline) aggregates deals, leads and touches in SQL and then applies
 `facts_from_aggregates`, `decide_state`, `advance_state`, `evaluate_requirement` and `reconcile_alerts`

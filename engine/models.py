@@ -15,7 +15,7 @@ class CoverageStatus(models.TextChoices):
 
 
 class CoverageRow(models.Model):
-    """One (account, requirement of its current state) as of the latest recompute (coverage-rules §4)."""
+    """One (account, requirement of its current state) as of the latest recompute (docs/rules.md §4)."""
 
     # Looked up by the (account, requirement) unique index: a second index on the account alone only cost every
     # insert and every update the night could not make in place.
@@ -48,7 +48,7 @@ class CoverageRow(models.Model):
 
 
 class Alert(models.Model):
-    """An open (or resolved) under-coverage item routed to a responsible role (coverage-rules §5)."""
+    """An open (or resolved) under-coverage item routed to a responsible role (docs/rules.md §5)."""
 
     class Status(models.TextChoices):
         OPEN = "open", _("Open")
@@ -178,7 +178,7 @@ class AccountEvaluation(models.Model):
 
     `due_on`: the first date after that evaluation on which it can change without new data
     (engine.domain.next_change_on); empty when only new data can change it — incremental nights read it.
-    `state`, `coverage` and `last_touch_on`: what the coverage figures (coverage-rules §9) count, in one narrow row
+    `state`, `coverage` and `last_touch_on`: what the coverage figures (docs/rules.md §9) count, in one narrow row
     per account, so the figures are one scan of this table instead of accounts, coverage rows and touches.
     """
 

@@ -1,4 +1,4 @@
-"""The product's starting data for states (PRODUCT.md, coverage-rules §3)."""
+"""The product's starting data for states (docs/rules.md §3)."""
 
 # code, order, English name, Japanese name, purpose (en), purpose (ja)
 DEFAULT_SEGMENTS: tuple[tuple[str, int, str, str, str, str], ...] = (

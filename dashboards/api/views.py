@@ -7,7 +7,7 @@ from dashboards.selectors import coverage_figures
 
 
 class CoverageDashboardView(APIView):
-    """Coverage figures as of the latest recompute (coverage-rules §9)."""
+    """Coverage figures as of the latest recompute (docs/rules.md §9)."""
 
     permission_classes = [IsAuthenticated]
 

@@ -1,4 +1,4 @@
-"""Coverage figures (coverage-rules §9): accounts per state, compliant / under-covered / grace, and breadth.
+"""Coverage figures (docs/rules.md §9): accounts per state, compliant / under-covered / grace, and breadth.
 
 The figures are read from each account's AccountEvaluation (written by the pipeline); the rules that fill it are
 tested in tests/engine (coverage_class, and the property test that holds the figures to a count from the

@@ -1,4 +1,4 @@
-"""The coverage rules as pure functions: every rule and example of coverage-rules §2–§5 (no database)."""
+"""The coverage rules as pure functions: every rule and example of docs/rules.md §2–§5 (no database)."""
 
 import datetime as dt
 

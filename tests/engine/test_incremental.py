@@ -321,7 +321,7 @@ def test_incremental_nights_leave_what_full_nights_would(require_postgres, accou
 
 
 def _figures_from_rows(as_of):
-    """coverage-rules §9 computed the long way, from accounts, coverage rows and touches."""
+    """docs/rules.md §9 computed the long way, from accounts, coverage rows and touches."""
     by_state = {state: {"accounts": 0, "compliant": 0, "under_covered": 0, "grace": 0} for state in State.values}
     breadth = {"target_accounts": 0, "touched_30d": 0, "touched_90d": 0}
     for account in Account.objects.exclude(state=""):

@@ -1,4 +1,4 @@
-"""Handoff rules and the business calendar (coverage-rules §8)."""
+"""Handoff rules and the business calendar (docs/rules.md §8)."""
 
 import datetime as dt
 import zoneinfo
