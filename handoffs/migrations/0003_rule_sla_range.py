@@ -6,12 +6,15 @@ nearest bound before the constraint is added, so the next night runs."""
 import core.validators
 import django.core.validators
 from django.db import migrations, models
+from django.db.models.functions import Greatest, Least
 
 
 def clamp_into_range(apps, schema_editor):
+    # One UPDATE: on PostgreSQL a row updated twice in this transaction would leave a foreign-key check pending,
+    # and the constraint below could not be added.
     rules = apps.get_model("handoffs", "HandoffRule").objects.using(schema_editor.connection.alias)
-    rules.filter(sla_business_hours__lt=1).update(sla_business_hours=1)
-    rules.filter(sla_business_hours__gt=2000).update(sla_business_hours=2000)
+    rules.filter(models.Q(sla_business_hours__lt=1) | models.Q(sla_business_hours__gt=2000)).update(
+        sla_business_hours=Greatest(Least(models.F("sla_business_hours"), 2000), 1))
 
 
 class Migration(migrations.Migration):

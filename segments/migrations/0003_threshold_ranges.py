@@ -6,6 +6,7 @@ A value stored outside these bounds is brought to the nearest bound before the c
 import django.core.validators
 from django.conf import settings
 from django.db import migrations, models
+from django.db.models.functions import Greatest, Least
 
 
 DAYS, WON_DEALS, PERCENT = (1, 3650), (1, 1000), (0, 100)
@@ -14,10 +15,14 @@ RANGES = {"churn_after_days": DAYS, "onboarding_days": DAYS, "loyal_min_tenure_d
 
 
 def clamp_into_range(apps, schema_editor):
+    # One UPDATE: on PostgreSQL a row updated twice in this transaction would leave a foreign-key check pending,
+    # and the constraints below could not be added.
     thresholds = apps.get_model("segments", "StateThresholds").objects.using(schema_editor.connection.alias)
+    outside = models.Q()
     for field, (low, high) in RANGES.items():
-        thresholds.filter(**{f"{field}__lt": low}).update(**{field: low})
-        thresholds.filter(**{f"{field}__gt": high}).update(**{field: high})
+        outside |= models.Q(**{f"{field}__lt": low}) | models.Q(**{f"{field}__gt": high})
+    thresholds.filter(outside).update(**{
+        field: Greatest(Least(models.F(field), high), low) for field, (low, high) in RANGES.items()})
 
 
 class Migration(migrations.Migration):

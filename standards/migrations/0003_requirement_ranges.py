@@ -6,17 +6,21 @@ nearest bound before the constraints are added, so the next night runs."""
 import core.validators
 import django.core.validators
 from django.db import migrations, models
+from django.db.models.functions import Greatest, Least
 
 
 RANGES = {"min_count": (1, 1000), "window_days": (1, 3650)}
 
 
 def clamp_into_range(apps, schema_editor):
+    # One UPDATE: on PostgreSQL a row updated twice in this transaction would leave a foreign-key check pending,
+    # and the constraints below could not be added.
     Requirement = apps.get_model("standards", "Requirement")
-    requirements = Requirement.objects.using(schema_editor.connection.alias)
+    outside = models.Q()
     for field, (low, high) in RANGES.items():
-        requirements.filter(**{f"{field}__lt": low}).update(**{field: low})
-        requirements.filter(**{f"{field}__gt": high}).update(**{field: high})
+        outside |= models.Q(**{f"{field}__lt": low}) | models.Q(**{f"{field}__gt": high})
+    Requirement.objects.using(schema_editor.connection.alias).filter(outside).update(**{
+        field: Greatest(Least(models.F(field), high), low) for field, (low, high) in RANGES.items()})
 
 
 class Migration(migrations.Migration):

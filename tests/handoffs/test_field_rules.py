@@ -75,3 +75,16 @@ def test_the_night_runs_with_the_longest_sla_allowed(sales):
     handoff = Handoff.objects.get(account=account)
     assert (handoff.from_state, handoff.to_state, handoff.status) == ("LEAD", "NEGOTIATION", "pending")
     assert handoff.due_at.date() > today + dt.timedelta(days=200)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_brings_a_stored_sla_out_of_range_to_its_bound():
+    from tests.engine.migrating import migrate_to, migrate_to_latest
+
+    apps = migrate_to("handoffs", "0002_default_rules")
+    old = apps.get_model("handoffs", "HandoffRule").objects
+    long = old.create(name="long", to_state="CHURNED", from_role="sales", to_role="marketing", sla_business_hours=100000)
+    fine = old.create(name="fine", to_state="LEAD", from_role="marketing", to_role="inside_sales", sla_business_hours=8)
+    migrate_to_latest()
+    assert HandoffRule.objects.get(pk=long.pk).sla_business_hours == 2000
+    assert HandoffRule.objects.get(pk=fine.pk).sla_business_hours == 8

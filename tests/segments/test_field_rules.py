@@ -99,3 +99,16 @@ def test_the_night_runs_with_the_widest_thresholds_allowed(api):
     assert RecomputeRun.objects.get(as_of=today).status == RecomputeRun.Status.COMPLETED
     customer.refresh_from_db()
     assert customer.state == "ONBOARDING"  # first won nine years ago, still within 3,650 days
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_brings_stored_thresholds_out_of_range_to_their_bounds():
+    from tests.engine.migrating import migrate_to, migrate_to_latest
+
+    apps = migrate_to("segments", "0002_default_segments")
+    old = apps.get_model("segments", "StateThresholds").objects
+    old.update_or_create(id=1, defaults={"churn_after_days": 1311100056, "onboarding_days": 0, "hot_lead_min_score": 150})
+    migrate_to_latest()
+    thresholds = StateThresholds.load()
+    assert (thresholds.churn_after_days, thresholds.onboarding_days, thresholds.hot_lead_min_score) == (3650, 1, 100)
+    assert thresholds.loyal_min_tenure_days == 730  # within range: unchanged
