@@ -53,7 +53,7 @@ def run(args) -> None:
         ("API coverage figures", "/api/v1/dashboards/coverage/"),
     ))
     # During the day reps log touches: each re-evaluates its account after the night, and the figures must then
-    # look those accounts' touches up as of the night's date (dashboards.selectors._figures_by_state).
+    # look those accounts' touches up as of the night's date (engine.tallies.figures_by_state).
     _log_touches(rep, n=20)
     _time_pages(client, (
         ("coverage dashboard, touches logged", "/dashboards/"),
