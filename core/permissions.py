@@ -22,12 +22,19 @@ class RoleRequiredMixin(AccessMixin):
     """Anonymous users go to the login page; signed-in users without the role get 403."""
 
     allowed_roles: tuple[str, ...] = EVERYONE
+    # Roles for POST and the other writes when narrower than allowed_roles (None: the same).
+    write_roles: tuple[str, ...] | None = None
     raise_exception = False
+
+    def roles_for(self, method: str) -> tuple[str, ...]:
+        if self.write_roles is not None and method not in ("GET", "HEAD", "OPTIONS"):
+            return self.write_roles
+        return self.allowed_roles
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        if not has_role(request.user, self.allowed_roles):
+        if not has_role(request.user, self.roles_for(request.method)):
             self.raise_exception = True
             return self.handle_no_permission()
         return super().dispatch(request, *args, **kwargs)
