@@ -32,9 +32,13 @@ from .models import Alert, CoverageRow
 from .records import (
     ACCOUNT_UPDATE_FIELDS, ALERT_VALUE_FIELDS, COVERAGE_VALUE_FIELDS, NEW_ALERT_FIELDS, NO_DEALS, NO_LEADS,
     NO_TOUCH_DATES, NO_TOUCHES, OPEN_ALERT_VALUES, OWNER_INDEX, AccountRow, AccountUpdate, AlertValues,
-    CoverageValues, DealFacts, EvaluationRow, LeadFacts, TouchCounts, earliest,
+    CoverageValues, DealFacts, EvaluationRow, LeadFacts, TouchCounts, earliest, row_maker,
 )
 from .statements import AccountSelection, take_pending_accounts
+
+# The records made a few times per account, made in C from a tuple in the record's field order (row_maker).
+_coverage_values, _evaluation_row, _alert_values_of = (
+    row_maker(CoverageValues), row_maker(EvaluationRow), row_maker(AlertValues))
 
 
 @dataclass(frozen=True)
@@ -286,8 +290,8 @@ def _evaluate_coverage(selection: AccountSelection, facts: ChunkFacts, steps: di
             next_dated_fact_on=earliest(deal.next_dated_on, leads.get(account_id, NO_LEADS).next_dated_on,
                                         dates.next_on),
         )
-        evaluations.append(EvaluationRow(
-            account_id, due_on, step.state, domain.coverage_class([r.status for r, _ in results]), dates.latest_on))
+        evaluations.append(_evaluation_row((
+            account_id, due_on, step.state, domain.coverage_class([r.status for r, _ in results]), dates.latest_on)))
     return evaluated
 
 
@@ -309,10 +313,10 @@ def _evaluate_requirements(
         )
         results.append((result, touches.oldest_in_window_on))
         assignee_id = row[owner_index] if owner_index is not None else None
-        coverage_rows[(account_id, spec.code)] = CoverageValues(
+        coverage_rows[(account_id, spec.code)] = _coverage_values((
             step.state, spec.kind, spec.min_count, spec.window_days, result.counted, result.gap, result.status,
             result.last_touch_on, result.due_on, spec.responsible_role, assignee_id,
-        )
+        ))
         if result.status == domain.UNDER_COVERED:
             under_covered.append(domain.UnderCoverage(
                 account_id=account_id, state=step.state, requirement=spec.code, responsible_role=spec.responsible_role,
@@ -383,8 +387,8 @@ def _reconcile_alerts(
 
 def _alert_values(u: domain.UnderCoverage, *, opened_on: dt.date) -> AlertValues:
     """An under-covered key's AlertValues (Today's priority parts, engine.worklist)."""
-    return AlertValues(
+    return _alert_values_of((
         u.gap, u.counted, u.assignee_id, u.responsible_role, domain.state_weight(u.state),
         domain.fell_due_on(last_touch_on=u.last_touch_on, window_days=u.window_days, opened_on=opened_on),
         u.icp_fit, u.deal_amount,
-    )
+    ))
