@@ -236,7 +236,7 @@ def _new_handoff(row: AccountRow, state: str, *, config: EngineConfig, as_of: dt
     return Handoff(
         account_id=row.id, rule_id=rule.id, rule_name=rule.name, from_state=row.state, to_state=state,
         from_role=rule.from_role, to_role=rule.to_role, model=rule.model, created_on=as_of,
-        status=Handoff.Status.PENDING, assignee_id=row[OWNER_INDEX[f"{owner_field}_id"]] if owner_field else None,
+        status=Handoff.Status.PENDING, assignee_id=getattr(row, f"{owner_field}_id") if owner_field else None,
         due_at=sla_due_at(start=as_of, business_hours=rule.sla_business_hours, calendar=config.calendar),
     )
 
