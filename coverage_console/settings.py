@@ -271,6 +271,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "unacked_restore_interval": min(10, CELERY_RESTORE_SCAN_SECONDS),
     "unacked_restore_throttle": max(1, CELERY_RESTORE_SCAN_SECONDS // 10),
 }
+# A recompute run still "running" this long after it started was left by a dead process: the next start ends it
+# as failed instead of waiting for it forever (engine.services.abandon_stale_runs).
+RECOMPUTE_RUN_STALE_HOURS = int(os.environ.get("RECOMPUTE_RUN_STALE_HOURS", "12"))
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

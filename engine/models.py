@@ -150,6 +150,13 @@ class RecomputeRun(models.Model):
 
     class Meta:
         ordering = ["-as_of", "-id"]
+        constraints = [
+            # One run at a time per database: two runs planned together would both write the same transitions,
+            # handoffs and alerts (engine.services.recompute_run_start says which run holds it).
+            models.UniqueConstraint(fields=["status"], condition=models.Q(status="running"),
+                                    name="engine_one_running_run",
+                                    violation_error_message=_("Another recompute run is running.")),
+        ]
 
     def __str__(self) -> str:
         return f"{self.as_of} ({self.status})"

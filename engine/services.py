@@ -8,7 +8,8 @@ import logging
 from collections.abc import Sequence
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max, Min
 from django.utils import timezone
 
@@ -36,6 +37,38 @@ NIGHTLY_TABLES = ("accounts_account", "accounts_opportunity", "accounts_lead", "
 
 class RecomputeRefused(ValidationError):
     """The requested as-of date is earlier than the latest completed recompute."""
+
+
+class RunInProgress(ValidationError):
+    """Another run holds the database (engine_one_running_run): a second start is refused, naming it."""
+
+    def __init__(self, holder: RecomputeRun | None):
+        self.holder = holder
+        if holder is None:
+            super().__init__("Another recompute run is running.")
+        else:
+            super().__init__(
+                f"Recompute run #{holder.id} (as of {holder.as_of}, started {holder.started_at:%Y-%m-%d %H:%M} UTC, "
+                f"{holder.chunks_done} of {holder.chunks_total} chunks done) is running: one run at a time.")
+
+
+def abandon_stale_runs(*, now: dt.datetime | None = None) -> int:
+    """A run still "running" RECOMPUTE_RUN_STALE_HOURS after it started was left by a process that died (a run
+    with workers finishes within a night): it ends as failed so the next night can start."""
+    cutoff = (now or timezone.now()) - dt.timedelta(hours=settings.RECOMPUTE_RUN_STALE_HOURS)
+    return RecomputeRun.objects.filter(status=RecomputeRun.Status.RUNNING, started_at__lt=cutoff).update(
+        status=RecomputeRun.Status.FAILED, finished_at=timezone.now(),
+        error=f"abandoned: still running {settings.RECOMPUTE_RUN_STALE_HOURS} h after it started")
+
+
+def _create_run(**fields) -> RecomputeRun:
+    """The run row, or RunInProgress when another holds the database (the unique running-run constraint decides,
+    so two starts at the same moment cannot both pass)."""
+    try:
+        with transaction.atomic():
+            return RecomputeRun.objects.create(**fields)
+    except IntegrityError:
+        raise RunInProgress(RecomputeRun.objects.filter(status=RecomputeRun.Status.RUNNING).first()) from None
 
 
 def latest_completed_as_of() -> dt.date | None:
@@ -95,14 +128,17 @@ def recompute_run_start(*, as_of: dt.date, chunk_size: int = DEFAULT_CHUNK_SIZE,
     if chunk_size < 1:
         raise ValidationError("chunk_size must be at least 1.")
     _check_as_of(as_of)
+    abandon_stale_runs()
+    if holder := RecomputeRun.objects.filter(status=RecomputeRun.Status.RUNNING).first():
+        raise RunInProgress(holder)  # before planning; the constraint below settles a start at the same moment
     # The night after a first run (or a first load) would otherwise be planned on tables taken for empty.
     analyze_if_stale(*NIGHTLY_TABLES)
     fingerprint = config_fingerprint(EngineConfig.load())
     mode = _run_mode(fingerprint, full=full)
     plan = _chunk_plan(mode=mode, as_of=as_of, chunk_size=chunk_size)
     with transaction.atomic():
-        run = RecomputeRun.objects.create(as_of=as_of, chunk_size=chunk_size, mode=mode,
-                                          config_fingerprint=fingerprint, chunks_total=len(plan))
+        run = _create_run(as_of=as_of, chunk_size=chunk_size, mode=mode, config_fingerprint=fingerprint,
+                          chunks_total=len(plan))
         RecomputeChunk.objects.bulk_create([
             RecomputeChunk(run=run, index=index, first_account_id=first, last_account_id=last,
                            planned_account_ids=planned)

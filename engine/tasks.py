@@ -8,6 +8,7 @@ after a worker died (acks_late + reject_on_worker_lost) does no harm.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 from celery import shared_task
 from django.core.exceptions import ValidationError
@@ -18,11 +19,17 @@ from coverage_console.celery import app
 from . import services
 from .models import RecomputeRun
 
+logger = logging.getLogger(__name__)
+
 
 @shared_task(name="engine.run_nightly_recompute")
-def run_nightly_recompute(as_of: str | None = None, chunk_size: int = services.DEFAULT_CHUNK_SIZE) -> int:
+def run_nightly_recompute(as_of: str | None = None, chunk_size: int = services.DEFAULT_CHUNK_SIZE) -> int | None:
     day = dt.date.fromisoformat(as_of) if as_of else business_today()
-    run = services.recompute_run_start(as_of=day, chunk_size=chunk_size)
+    try:
+        run = services.recompute_run_start(as_of=day, chunk_size=chunk_size)
+    except services.RunInProgress as busy:
+        logger.warning("nightly recompute skipped: %s", busy.messages[0])
+        return None
     for chunk_id in run.chunks.order_by("index").values_list("id", flat=True):
         recompute_chunk_task.delay(chunk_id)
     finish_recompute_task.apply_async((run.id,), countdown=0 if _eager() else 2)
