@@ -12,9 +12,9 @@ from django.db import transaction
 from accounts.models import Account, Lead, Opportunity
 from contacts.domain import touch_natural_key
 from contacts.models import Touch
-from core.importing import corporate_number_check_digit
 from core.models import BusinessSettings, User
 from core.timeutil import business_today
+from core.validators import corporate_number_check_digit
 from profiles.services import profile_save
 
 DEMO_PASSWORD = "demo-pass-2026"
