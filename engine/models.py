@@ -146,6 +146,8 @@ class RecomputeRun(models.Model):
     alerts_resolved = models.PositiveIntegerField(default=0)
     transitions = models.PositiveIntegerField(default=0)
     handoffs_created = models.PositiveIntegerField(default=0)
+    # Accounts whose evaluation raised: left as they were, each named by a RecomputeFailure; the run completes.
+    failed_accounts = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
 
     class Meta:
@@ -178,6 +180,28 @@ class RecomputeChunk(models.Model):
     class Meta:
         ordering = ["run_id", "index"]
         constraints = [models.UniqueConstraint(fields=["run", "index"], name="chunk_index_unique_in_run")]
+
+
+class RecomputeFailure(models.Model):
+    """An account whose evaluation raised during a run (a value the engine cannot compute or a column cannot hold):
+    left as it was that night while the rest of the night went on, and marked changed so the next night tries
+    again (engine.services.recompute_chunk). The runs page lists them (engine.views.RunDetailView)."""
+
+    run = models.ForeignKey(RecomputeRun, on_delete=models.CASCADE, related_name="failures", db_index=False)
+    # No foreign key (as PendingAccount): the record of a night outlives an account deleted since.
+    account_id = models.BigIntegerField()
+    external_id = models.CharField(max_length=100, blank=True)
+    error = models.TextField()
+
+    class Meta:
+        ordering = ["run_id", "account_id"]
+        constraints = [
+            # Also the index of a run's failures, read by the run's page in this order.
+            models.UniqueConstraint(fields=["run", "account_id"], name="recompute_failure_once_per_run"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.external_id or self.account_id}: {self.error[:80]}"
 
 
 class AccountEvaluation(models.Model):

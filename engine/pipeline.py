@@ -6,6 +6,10 @@ and handoffs, evaluate coverage (touches counted per account and requirement in 
 and each account's AccountEvaluation, reconcile alerts. Every statement is in engine.statements, every row a
 named record of engine.records. The caller wraps a chunk in one transaction, so a chunk that dies leaves nothing
 behind and a chunk run twice for the same date changes nothing.
+
+An account whose evaluation raises in Python is left out of the chunk's writes, as it was, and named in
+`ChunkStats.failed` (its error); the rest of the chunk goes on. The per-account loops catch it (a `try` costs nothing
+until it raises). A failing statement fails the whole selection: engine.services finds the accounts behind it.
 """
 
 from __future__ import annotations
@@ -14,6 +18,9 @@ import datetime as dt
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+
+from django.db import InterfaceError, OperationalError, connection, transaction
+from django.db.transaction import TransactionManagementError
 
 from accounts.models import Account
 from core.bulk import bulk_insert_copy, bulk_insert_rows, bulk_update_rows, cyclic_gc_paused
@@ -75,12 +82,40 @@ class ChunkStats:
     alerts_opened: int = 0
     alerts_resolved: int = 0
     by_state: dict[str, int] = field(default_factory=dict)
+    # Accounts whose evaluation raised: account id -> the error. Left as they were; counted nowhere else.
+    failed: dict[int, str] = field(default_factory=dict)
 
     def as_json(self) -> dict:
         return {
             "accounts": self.accounts, "transitions": self.transitions, "handoffs_created": self.handoffs_created,
             "alerts_opened": self.alerts_opened, "alerts_resolved": self.alerts_resolved, "by_state": self.by_state,
+            "failed": len(self.failed),
         }
+
+    def add(self, other: ChunkStats) -> None:
+        """Add the figures of another part of the same chunk (engine.services, isolating a failing account)."""
+        self.accounts += other.accounts
+        self.transitions += other.transitions
+        self.handoffs_created += other.handoffs_created
+        self.alerts_opened += other.alerts_opened
+        self.alerts_resolved += other.alerts_resolved
+        for state, count in other.by_state.items():
+            self.by_state[state] = self.by_state.get(state, 0) + count
+        self.failed.update(other.failed)
+
+
+class AccountsFailed(Exception):
+    """Accounts whose coverage evaluation raised after the chunk had written their states: the chunk's savepoint
+    must be rolled back and the selection run again without them (engine.pipeline.recompute_isolating_failures)."""
+
+    def __init__(self, failed: dict[int, str]):
+        super().__init__(f"{len(failed)} account(s) failed: {', '.join(map(str, sorted(failed)[:10]))}")
+        self.failed = dict(failed)
+
+
+def error_text(exc: BaseException) -> str:
+    """How a failed account's error is recorded (engine.RecomputeFailure.error): its type and message."""
+    return f"{type(exc).__name__}: {exc}"[:2000]
 
 
 @dataclass
@@ -123,37 +158,117 @@ def recompute_selection(*, selection: AccountSelection, as_of: dt.date, config: 
     # First, before any data is read: a change committed from here on leaves a new mark for the next run.
     if take_pending:
         take_pending_accounts(selection)
-    facts = _read_facts(selection, as_of, config.profiles)
+    facts = _read_facts(selection, as_of, config.profiles, failed=stats.failed)
     if not facts.accounts:
         return stats
     decided = _decide_states(facts, config=config, as_of=as_of, stats=stats)
     stats.handoffs_created = _write_states(decided)
-    evaluated = _evaluate_coverage(selection, facts, decided.steps, config=config, as_of=as_of)
-    _write_coverage_rows(selection=selection, as_of=as_of, rows=evaluated.rows)
+    failed_before = len(stats.failed)
+    evaluated = _evaluate_coverage(selection, facts, decided.steps, config=config, as_of=as_of, failed=stats.failed)
+    if len(stats.failed) > failed_before:
+        # Their new states are written: the caller rolls the selection back and runs it again without them.
+        raise AccountsFailed(stats.failed)
+    stats.accounts = len(evaluated.evaluations)
+    _write_coverage_rows(selection=selection, as_of=as_of, rows=evaluated.rows, failed=stats.failed)
     statements.write_evaluations(evaluated.evaluations, after_night=after_night)
     stats.alerts_opened, stats.alerts_resolved = _reconcile_alerts(
         selection=selection, as_of=as_of, steps=decided.steps, under_covered=evaluated.under_covered,
-        requirements=config.requirements)
+        requirements=config.requirements, failed=stats.failed)
     return stats
+
+
+# Accounts a chunk may fail before it fails whole: more is no bad value in a few accounts but a fault of the code or
+# the configuration, which must stop the night where it can be seen (and finding each one costs a few statements).
+MAX_FAILED_ACCOUNTS_PER_CHUNK = 50
+# Errors that say nothing about an account: the connection lost, a lock or statement timeout, a transaction that
+# can no longer be used. They fail the chunk (and its run) instead of being blamed on accounts.
+_NOT_AN_ACCOUNT = (OperationalError, InterfaceError, TransactionManagementError)
+
+
+class TooManyFailures(Exception):
+    """More than MAX_FAILED_ACCOUNTS_PER_CHUNK accounts of one chunk failed."""
+
+
+def recompute_isolating_failures(*, selection: AccountSelection, as_of: dt.date, config: EngineConfig | None = None,
+                                 after_night: bool = False) -> ChunkStats:
+    """recompute_selection (its change marks already taken by the caller) in a savepoint, so that one account cannot
+    stop the others: an account whose evaluation raises in Python is left out (ChunkStats.failed); a statement that
+    fails (a value out of its column's range, a constraint) rolls the savepoint back, and the selection is run again
+    in halves, each in its own savepoint, down to the accounts that fail alone. Call inside a transaction.
+
+    Without a failure this is recompute_selection and two statements (SAVEPOINT, RELEASE)."""
+    config = config or EngineConfig.load()
+    stats = _recompute_in_savepoint(selection, as_of=as_of, config=config, after_night=after_night)
+    if len(stats.failed) > MAX_FAILED_ACCOUNTS_PER_CHUNK:
+        raise TooManyFailures(f"{len(stats.failed)} accounts failed, for instance {_examples(stats.failed)}")
+    return stats
+
+
+def _recompute_in_savepoint(selection: AccountSelection, *, as_of: dt.date, config: EngineConfig,
+                            after_night: bool) -> ChunkStats:
+    try:
+        with transaction.atomic():
+            return recompute_selection(selection=selection, as_of=as_of, config=config, take_pending=False,
+                                       after_night=after_night)
+    except _NOT_AN_ACCOUNT:
+        raise
+    except AccountsFailed as failed:  # rolled back: again without the accounts named
+        if connection.needs_rollback:
+            raise
+        rest = [account_id for account_id in _selection_ids(selection) if account_id not in failed.failed]
+        stats = _recompute_in_savepoint(AccountSelection(ids=tuple(rest)), as_of=as_of, config=config,
+                                        after_night=after_night) if rest else ChunkStats()
+        stats.failed.update(failed.failed)
+        return stats
+    except Exception as exc:
+        if connection.needs_rollback:  # the savepoint itself could not be rolled back: the transaction is lost
+            raise
+        ids = _selection_ids(selection)
+        if len(ids) <= 1:
+            return ChunkStats(failed={account_id: error_text(exc) for account_id in ids})
+        stats = ChunkStats()
+        middle = len(ids) // 2
+        for part in (ids[:middle], ids[middle:]):
+            stats.add(_recompute_in_savepoint(AccountSelection(ids=tuple(part)), as_of=as_of, config=config,
+                                              after_night=after_night))
+            if len(stats.failed) > MAX_FAILED_ACCOUNTS_PER_CHUNK:
+                raise TooManyFailures(
+                    f"more than {MAX_FAILED_ACCOUNTS_PER_CHUNK} accounts failed, for instance "
+                    f"{_examples(stats.failed)}") from exc
+        return stats
+
+
+def _selection_ids(selection: AccountSelection) -> list[int]:
+    """The ids of the selection's accounts (a range is read: its ids may have gaps)."""
+    if selection.ids is not None:
+        return list(selection.ids)
+    return list(Account.objects.filter(id__gte=selection.first_id, id__lte=selection.last_id)
+                .order_by("id").values_list("id", flat=True))
+
+
+def _examples(failed: dict[int, str]) -> str:
+    return "; ".join(f"account {account_id}: {error}" for account_id, error in sorted(failed.items())[:3])
 
 
 # --- read facts ----------------------------------------------------------------------------------------------------
 
 
-def _read_facts(selection: AccountSelection, as_of: dt.date, profiles: Sequence[ProfileSpec]) -> ChunkFacts:
+def _read_facts(selection: AccountSelection, as_of: dt.date, profiles: Sequence[ProfileSpec], *,
+                failed: dict[int, str]) -> ChunkFacts:
     """The accounts, then (only when there are any) their deals and leads: three or four statements."""
-    accounts = _read_accounts(selection, profiles)
+    accounts = _read_accounts(selection, profiles, failed=failed)
     if not accounts:
         return ChunkFacts(accounts=[], deals={}, leads={})
     return ChunkFacts(accounts=accounts, deals=statements.deal_facts(selection, as_of),
                       leads=statements.lead_facts(selection, as_of))
 
 
-def _read_accounts(selection: AccountSelection, profiles: Sequence[ProfileSpec]) -> list[AccountRow]:
+def _read_accounts(selection: AccountSelection, profiles: Sequence[ProfileSpec], *,
+                   failed: dict[int, str]) -> list[AccountRow]:
     """The selection's accounts with their new ICP fit (engine.statements.read_accounts, computed in SQL).
 
     Accounts whose values the SQL might read differently come back with no fit and are scored by best_fit itself,
-    read in one more query only when the chunk has any.
+    read in one more query only when the chunk has any; one best_fit cannot score is left out, in `failed`.
     """
     rows = statements.read_accounts(selection, profiles)
     in_python = [row.id for row in rows if row.new_fit is None]
@@ -163,10 +278,14 @@ def _read_accounts(selection: AccountSelection, profiles: Sequence[ProfileSpec])
     scored = {}
     attributes = attribute_fields_read_by(profiles)
     for values in Account.objects.filter(id__in=in_python).values("id", *attributes):
-        fit = best_fit(account_attributes(values), profiles)
-        scored[values["id"]] = {"new_fit": fit.fit, "new_profile_id": fit.profile_id, "new_tier": fit.tier,
-                                "new_matched": json.dumps(list(fit.matched))}
-    return [row._replace(**scored[row.id]) if row.new_fit is None else row for row in rows]
+        try:
+            fit = best_fit(account_attributes(values), profiles)
+            scored[values["id"]] = {"new_fit": fit.fit, "new_profile_id": fit.profile_id, "new_tier": fit.tier,
+                                    "new_matched": json.dumps(list(fit.matched))}
+        except Exception as exc:  # this account only: the chunk goes on without it (engine.services records it)
+            failed[values["id"]] = error_text(exc)
+    return [row._replace(**scored[row.id]) if row.new_fit is None else row for row in rows
+            if row.id in scored or row.new_fit is not None]
 
 
 def _matched_list(text: str) -> list[int]:
@@ -182,37 +301,45 @@ def _decide_states(facts: ChunkFacts, *, config: EngineConfig, as_of: dt.date, s
     """Each account's state as of D (docs/rules.md §3) and its step from the stored one; the account's new columns
     where its state or fit moved, a transition where its state changed, a handoff where a rule routes it (§8)."""
     decided = StateDecisions()
-    steps, by_state, thresholds = decided.steps, stats.by_state, config.thresholds
+    steps, by_state, thresholds, failed = decided.steps, stats.by_state, config.thresholds, stats.failed
     deals, leads = facts.deals, facts.leads
     for row in facts.accounts:
         account_id = row.id
-        deal = deals.get(account_id, NO_DEALS)
-        lead = leads.get(account_id, NO_LEADS)
-        account_facts = domain.facts_from_aggregates(
-            as_of=as_of, thresholds=thresholds, first_won_on=deal.first_won_on, won_count=deal.won_count,
-            latest_won_closed_on=deal.latest_won_on, latest_won_contract_end=deal.latest_contract_end,
-            open_deals=deal.open_deals, open_leads=lead.open_leads, max_open_lead_score=lead.max_open_score,
-            icp_fit=row.new_fit, is_target=bool(row.is_target),
-        )
-        state, rule_name = domain.decide_state(account_facts, thresholds, as_of)
-        step = domain.advance_state(previous_state=row.state, previous_since=row.state_since,
-                                    previous_initial=row.state_initial, new_state=state, as_of=as_of)
+        # Everything that can raise first, into locals; the chunk's lists are appended to only once it all worked.
+        try:
+            deal = deals.get(account_id, NO_DEALS)
+            lead = leads.get(account_id, NO_LEADS)
+            account_facts = domain.facts_from_aggregates(
+                as_of=as_of, thresholds=thresholds, first_won_on=deal.first_won_on, won_count=deal.won_count,
+                latest_won_closed_on=deal.latest_won_on, latest_won_contract_end=deal.latest_contract_end,
+                open_deals=deal.open_deals, open_leads=lead.open_leads, max_open_lead_score=lead.max_open_score,
+                icp_fit=row.new_fit, is_target=bool(row.is_target),
+            )
+            state, rule_name = domain.decide_state(account_facts, thresholds, as_of)
+            step = domain.advance_state(previous_state=row.state, previous_since=row.state_since,
+                                        previous_initial=row.state_initial, new_state=state, as_of=as_of)
+            update = AccountUpdate(
+                account_id, step.state, step.since, step.initial, as_of, row.new_fit, row.new_profile_id, row.new_tier,
+                _matched_list(row.new_matched)) if _account_moved(row, step) else None
+            transition = StateTransition(
+                account_id=account_id, as_of=as_of, from_state=row.state, to_state=state, rule=rule_name,
+                facts=account_facts.as_json()) if row.state != state else None
+            handoff = _new_handoff(row, state, config=config, as_of=as_of) if step.transitioned else None
+        except Exception as exc:  # this account only: left as it was, the chunk goes on (engine.services records it)
+            failed[account_id] = error_text(exc)
+            continue
         steps[account_id] = step
         by_state[state] = by_state.get(state, 0) + 1
-        if _account_moved(row, step):
-            decided.updates.append(AccountUpdate(
-                account_id, step.state, step.since, step.initial, as_of, row.new_fit, row.new_profile_id, row.new_tier,
-                _matched_list(row.new_matched)))
-        if row.state != state:
-            decided.transitions.append(StateTransition(
-                account_id=account_id, as_of=as_of, from_state=row.state, to_state=state, rule=rule_name,
-                facts=account_facts.as_json()))
+        if update is not None:
+            decided.updates.append(update)
+        if transition is not None:
+            decided.transitions.append(transition)
         if step.transitioned:
             stats.transitions += 1
-            handoff = _new_handoff(row, state, config=config, as_of=as_of)
             if handoff is not None:
                 decided.handoffs.append(handoff)
-    stats.accounts = len(facts.accounts)
+    if failed:  # the later steps read only the accounts decided
+        facts.accounts = [row for row in facts.accounts if row.id in steps]
     return decided
 
 
@@ -261,7 +388,7 @@ def _write_states(decided: StateDecisions) -> int:
 
 
 def _evaluate_coverage(selection: AccountSelection, facts: ChunkFacts, steps: dict[int, domain.StateStep], *,
-                       config: EngineConfig, as_of: dt.date) -> CoverageEvaluation:
+                       config: EngineConfig, as_of: dt.date, failed: dict[int, str]) -> CoverageEvaluation:
     """Each account's requirements in its new state, evaluated on the touches counted for it (docs/rules.md §4),
     and its evaluation: its next date of change, for incremental nights, and what the coverage figures count.
     Two statements: the touch counts, the touch dates."""
@@ -282,16 +409,22 @@ def _evaluate_coverage(selection: AccountSelection, facts: ChunkFacts, steps: di
         step = steps[account_id]
         deal = deals.get(account_id, NO_DEALS)
         specs = specs_by_state.get(step.state)
-        results = _evaluate_requirements(row, step, specs, counts, deal, as_of, evaluated) if specs else []
-        dates = touch_dates.get(account_id, NO_TOUCH_DATES)
-        due_on = domain.next_change_on(
-            as_of=as_of, thresholds=thresholds, first_won_on=deal.first_won_on, latest_won_closed_on=deal.latest_won_on,
-            latest_won_contract_end=deal.latest_contract_end, requirements=results, state_since=step.since,
-            next_dated_fact_on=earliest(deal.next_dated_on, leads.get(account_id, NO_LEADS).next_dated_on,
-                                        dates.next_on),
-        )
-        evaluations.append(_evaluation_row((
-            account_id, due_on, step.state, domain.coverage_class([r.status for r, _ in results]), dates.latest_on)))
+        try:
+            results = _evaluate_requirements(row, step, specs, counts, deal, as_of, evaluated) if specs else []
+            dates = touch_dates.get(account_id, NO_TOUCH_DATES)
+            due_on = domain.next_change_on(
+                as_of=as_of, thresholds=thresholds, first_won_on=deal.first_won_on,
+                latest_won_closed_on=deal.latest_won_on, latest_won_contract_end=deal.latest_contract_end,
+                requirements=results, state_since=step.since,
+                next_dated_fact_on=earliest(deal.next_dated_on, leads.get(account_id, NO_LEADS).next_dated_on,
+                                            dates.next_on),
+            )
+            evaluation = _evaluation_row((
+                account_id, due_on, step.state, domain.coverage_class([r.status for r, _ in results]), dates.latest_on))
+        except Exception as exc:  # its state is written already: recompute_selection raises AccountsFailed
+            failed[account_id] = error_text(exc)
+            continue
+        evaluations.append(evaluation)
     return evaluated
 
 
@@ -327,15 +460,18 @@ def _evaluate_requirements(
 
 
 def _write_coverage_rows(*, selection: AccountSelection, as_of: dt.date,
-                         rows: dict[tuple[int, str], CoverageValues]) -> None:
+                         rows: dict[tuple[int, str], CoverageValues], failed: dict[int, str]) -> None:
     """Bring the selection's coverage rows to `rows`: insert the new, rewrite the changed, delete the gone.
 
     A row whose figures did not move is not written (its `as_of` stays the date it last changed), so a quiet night
-    writes little; three statements at most, whatever the number of rows.
+    writes little; three statements at most, whatever the number of rows. The rows of a `failed` account stay.
     """
     stale_ids: list[int] = []
     changed: list[tuple] = []
-    for row_id, account_id, requirement, *values in statements.coverage_rows(selection):
+    stored = statements.coverage_rows(selection)
+    if failed:
+        stored = [row for row in stored if row[1] not in failed]
+    for row_id, account_id, requirement, *values in stored:
         new = rows.pop((account_id, requirement), None)
         if new is None:
             stale_ids.append(row_id)
@@ -355,10 +491,14 @@ def _write_coverage_rows(*, selection: AccountSelection, as_of: dt.date,
 def _reconcile_alerts(
     *, selection: AccountSelection, as_of: dt.date, steps: dict[int, domain.StateStep],
     under_covered: Sequence[domain.UnderCoverage], requirements: dict[str, tuple[domain.RequirementSpec, ...]],
+    failed: dict[int, str],
 ) -> tuple[int, int]:
     """Open, keep or resolve the selection's alerts to follow its under-covered keys (docs/rules.md §5): a kept
-    alert is rewritten only when its figures moved. Returns (opened, resolved)."""
+    alert is rewritten only when its figures moved; a `failed` account's alerts stay as they are.
+    Returns (opened, resolved)."""
     open_rows = statements.open_alert_rows(selection)
+    if failed:
+        open_rows = [row for row in open_rows if row.account_id not in failed]
     plan = domain.reconcile_alerts(
         open_alerts=[domain.OpenAlert(row.id, row.account_id, row.state, row.requirement) for row in open_rows],
         under_covered=under_covered,

@@ -21,8 +21,8 @@ from dashboards.services import snapshot_write
 from profiles.services import analysis_refresh_queue
 
 from . import domain, tallies
-from .models import AccountEvaluation, PendingAccount, RecomputeChunk, RecomputeRun
-from .pipeline import ChunkStats, EngineConfig, recompute_selection
+from .models import AccountEvaluation, PendingAccount, RecomputeChunk, RecomputeFailure, RecomputeRun
+from .pipeline import ChunkStats, EngineConfig, recompute_isolating_failures
 from .statements import AccountSelection, take_pending_accounts
 
 logger = logging.getLogger(__name__)
@@ -170,19 +170,63 @@ def lock_chunk(chunk_id: int, *, nowait: bool = False) -> RecomputeChunk:
 def recompute_chunk(*, chunk_id: int) -> bool:
     """Run one chunk in one transaction; a chunk already done is skipped (redelivery is harmless).
 
+    An account whose evaluation raises is left as it was and recorded on the run (RecomputeFailure); the rest of
+    the chunk is done (engine.pipeline.recompute_isolating_failures). A chunk that fails whole — the connection
+    lost, too many failed accounts — fails its run, visibly, and a rerun for the same date takes it up again.
     Returns True when this call did the work.
     """
-    with transaction.atomic():
-        chunk = lock_chunk(chunk_id)
-        if chunk.done:
-            return False
-        # The chunk's change marks are taken (first thing, inside this transaction) by _chunk_selection.
-        stats = recompute_selection(selection=_chunk_selection(chunk), as_of=chunk.run.as_of, take_pending=False)
-        chunk.done = True
-        chunk.finished_at = timezone.now()
-        chunk.stats = stats.as_json()
-        chunk.save(update_fields=["done", "finished_at", "stats"])
+    try:
+        with transaction.atomic():
+            chunk = lock_chunk(chunk_id)
+            if chunk.done:
+                return False
+            # The chunk's change marks are taken (first thing, inside this transaction) by _chunk_selection.
+            stats = recompute_isolating_failures(selection=_chunk_selection(chunk), as_of=chunk.run.as_of)
+            if stats.failed:
+                _record_failures(run_id=chunk.run_id, failed=stats.failed)
+            chunk.done = True
+            chunk.finished_at = timezone.now()
+            chunk.stats = stats.as_json()
+            chunk.save(update_fields=["done", "finished_at", "stats"])
+    except Exception as exc:
+        _fail_run_of_chunk(chunk_id, exc)
+        raise
     return True
+
+
+def _record_failures(*, run_id: int | None, failed: dict[int, str]) -> None:
+    """Name the accounts that failed on the run (when there is one) and mark them changed, so the next night,
+    incremental or not, evaluates them again. Two or three statements, only when some failed."""
+    external_ids = dict(Account.objects.filter(id__in=list(failed)).values_list("id", "external_id"))
+    for account_id, error in sorted(failed.items()):
+        logger.warning("recompute: account %s (%s) left as it was: %s", account_id, external_ids.get(account_id, "?"),
+                       error)
+    if run_id is not None:
+        RecomputeFailure.objects.bulk_create([
+            RecomputeFailure(run_id=run_id, account_id=account_id, external_id=external_ids.get(account_id, ""),
+                             error=error)
+            for account_id, error in sorted(failed.items())
+        ])
+    PendingAccount.objects.bulk_create([PendingAccount(account_id=account_id) for account_id in sorted(failed)],
+                                       ignore_conflicts=True)
+
+
+def _usable_connection() -> None:
+    """After a lost connection, outside any transaction: drop it, so the next statement opens a new one."""
+    if not connection.in_atomic_block:
+        connection.close_if_unusable_or_obsolete()
+
+
+def _fail_run_of_chunk(chunk_id: int, exc: Exception) -> None:
+    """The run of a chunk that failed whole ends as failed with the error (its other chunks' work stays: a rerun for
+    the same date finds it done or does it again, to the same result)."""
+    try:
+        _usable_connection()
+        run_id = RecomputeChunk.objects.filter(id=chunk_id).values_list("run_id", flat=True).first()
+        if run_id is not None:
+            recompute_run_fail(run_id=run_id, error=f"chunk {chunk_id}: {exc!r}")
+    except Exception:  # the chunk's own error is the one to raise
+        logger.exception("recompute: could not mark the run of chunk %s failed", chunk_id)
 
 
 def recompute_run_finish(*, run_id: int) -> RecomputeRun:
@@ -212,6 +256,7 @@ def recompute_run_finish(*, run_id: int) -> RecomputeRun:
         run.accounts_evaluated = totals.accounts
         run.transitions = totals.transitions
         run.handoffs_created = totals.handoffs_created
+        run.failed_accounts = RecomputeFailure.objects.filter(run=run).count()
         run.alerts_opened = totals.alerts_opened
         run.alerts_resolved = totals.alerts_resolved
         run.counts_by_state = totals.by_state
@@ -240,6 +285,7 @@ def recompute_all(*, as_of: dt.date, chunk_size: int = DEFAULT_CHUNK_SIZE, full:
             recompute_chunk(chunk_id=chunk_id)
         return recompute_run_finish(run_id=run.id)
     except Exception as exc:
+        _usable_connection()
         recompute_run_fail(run_id=run.id, error=repr(exc))
         raise
 
@@ -259,6 +305,8 @@ def recompute_accounts(*, account_ids: Sequence[int], as_of: dt.date | None = No
         # The accounts' change marks stay for the next run: its date may be earlier than this evaluation's (a
         # recompute --as-of between the latest run and today), and it must then evaluate them as of its own date.
         # A run for this same date evaluates them again and finds nothing to change.
-        recompute_selection(selection=AccountSelection(ids=tuple(sorted(set(account_ids)))), as_of=as_of,
-                            take_pending=False, after_night=True)
+        stats = recompute_isolating_failures(selection=AccountSelection(ids=tuple(sorted(set(account_ids)))),
+                                             as_of=as_of, after_night=True)
+        if stats.failed:  # what was logged stays logged; the next night tries the evaluation again
+            _record_failures(run_id=None, failed=stats.failed)
     return True

@@ -7,6 +7,8 @@ from django.core.management.base import BaseCommand, CommandError
 from core.timeutil import business_today
 from engine.services import DEFAULT_CHUNK_SIZE, recompute_all
 
+FAILURES_LISTED = 10
+
 
 def _date(value: str) -> dt.date:
     try:
@@ -37,3 +39,11 @@ class Command(BaseCommand):
             f"handoffs={run.handoffs_created} alerts_opened={run.alerts_opened} "
             f"alerts_resolved={run.alerts_resolved} {states}".rstrip()
         )
+        if run.failed_accounts:
+            # The night completed (exit 0) without these accounts: they stay as they were and are tried again the
+            # next night; the runs page (/engine/runs/<id>/) lists them all.
+            self.stdout.write(self.style.WARNING(
+                f"Run #{run.id} completed with {run.failed_accounts} failed accounts (left as they were; "
+                f"the next night tries them again). The first {min(run.failed_accounts, FAILURES_LISTED)}:"))
+            for failure in run.failures.order_by("account_id")[:FAILURES_LISTED]:
+                self.stdout.write(f"  account {failure.account_id} ({failure.external_id}): {failure.error}")
