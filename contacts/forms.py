@@ -23,3 +23,19 @@ class TouchLogForm(forms.Form):
                                       required=False)
     # The note's length is this form's (a one-line input); the model's text field has none.
     note = forms.CharField(label=_("Note"), required=False, max_length=2000, widget=forms.TextInput)
+    # Empty: the signed-in user performed it. Naming someone else is for managers and admins (docs/permissions.md,
+    # touches): contacts.services.touch_log refuses it for a rep, and the view shows why next to this field.
+    performer = forms.CharField(label=_("Performed by"), required=False, max_length=150,
+                                widget=forms.TextInput(attrs={"placeholder": _("you"), "size": 10}),
+                                help_text=_("Username; empty: you. Managers and admins may name someone else."))
+
+    def clean_performer(self):
+        from core.models import User
+
+        username = (self.cleaned_data.get("performer") or "").strip()
+        if not username:
+            return None
+        user = User.objects.filter(username=username, is_active=True).first()
+        if user is None:
+            raise forms.ValidationError(_("Unknown user: '%(value)s'.") % {"value": username})
+        return user

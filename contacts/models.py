@@ -39,6 +39,12 @@ class Touch(models.Model):
     performer = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="touches"
     )
+    # Who submitted the touch, when not the performer's own doing is the question (docs/permissions.md, touches):
+    # the signed-in user of the page or API, the importing user of an import (null when none, source tells).
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="touches_recorded",
+        verbose_name=_("recorded by"),
+    )
     # The performer's role when the touch was recorded: later role changes do not rewrite history.
     performer_role = models.CharField(_("performer role"), max_length=20, choices=Role.choices)
     source = models.CharField(_("source"), max_length=10, choices=TouchSource.choices, default=TouchSource.MANUAL)

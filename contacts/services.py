@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Account
 from core.choices import Channel, ContentStage, Role, TouchKind, TouchSource
 from core.models import AuditEntry, BusinessSettings, User
+from core.permissions import MANAGERS
 from core.timeutil import as_business_aware, business_date
 from engine.models import Alert
 from engine.services import recompute_accounts
@@ -64,14 +65,44 @@ def _audit_touches(actor: User | None, touches: Sequence[Touch]) -> None:
     AuditEntry.objects.bulk_create([
         AuditEntry(actor=actor, action="touch.log", object_type="touch", object_id=str(t.pk),
                    after={"account": t.account.external_id, "kind": t.kind, "occurred_at": t.occurred_at.isoformat(),
-                          "performer_role": t.performer_role, "source": t.source})
+                          "performer": t.performer.username if t.performer else None,
+                          "performer_role": t.performer_role, "source": t.source,
+                          "recorded_by": t.recorded_by.username if t.recorded_by else None})
         for t in touches
     ])
+
+
+def may_record_for_others(user: User | None) -> bool:
+    """Managers and admins record touches performed by someone else; so do imports (no user: the system)."""
+    return user is None or user.role in MANAGERS
+
+
+def _refusal(recorded_by: User | None, performer: User | None, performer_role: str | None) -> str | None:
+    """Why `recorded_by` may not record this touch, or None (docs/permissions.md, touches): a rep records only the
+    touches they performed — named as performer, or, without a performer, of their own role."""
+    if may_record_for_others(recorded_by):
+        return None
+    if performer is not None and performer.pk != recorded_by.pk:
+        return _("Only managers and admins may record a touch performed by someone else (%(performer)s).") % {
+            "performer": performer.username}
+    if performer is None and performer_role and performer_role != recorded_by.role:
+        return _("Only managers and admins may record a touch of another role (%(role)s) without a performer.") % {
+            "role": performer_role}
+    return None
+
+
+def _role_mismatch(performer: User | None, performer_role: str | None) -> dict[str, str]:
+    """A performer's role is theirs (docs/api.md §5): a different performer_role beside a performer is refused."""
+    if performer is not None and performer_role and performer_role != performer.role:
+        return {"performer_role": _("The performer's role is %(role)s; leave performer_role empty or give that role.")
+                % {"role": performer.role}}
+    return {}
 
 
 def _build_touch(
     *, account: Account, kind: str, occurred_at: dt.datetime | None, channel: str, content_stage: str, note: str,
     performer: User | None, performer_role: str | None, external_id: str | None, source: str, zone,
+    recorded_by: User | None = None,
 ) -> Touch:
     errors: dict[str, str] = {}
     errors |= _validate_choice("kind", kind, TouchKind, required=True)
@@ -90,7 +121,7 @@ def _build_touch(
     return Touch(
         account=account, external_id=external_id, occurred_at=occurred_at, occurred_on=business_date(occurred_at, zone),
         kind=kind, channel=channel, content_stage=content_stage, note=note, performer=performer,
-        performer_role=role, source=source,
+        performer_role=role, source=source, recorded_by=recorded_by,
         natural_key=None if external_id else touch_natural_key(
             account.id, occurred_at, kind, channel, performer.username if performer else None
         ),
@@ -104,27 +135,41 @@ def _existing(touch: Touch) -> Touch | None:
 
 
 def touch_log(
-    *, actor: User, account: Account, kind: str, occurred_at: dt.datetime | None = None, channel: str = "",
-    content_stage: str = "", note: str = "", performer: User | None = None, performer_role: str | None = None,
-    external_id: str | None = None, source: str = TouchSource.MANUAL,
+    *, recorded_by: User | None = None, actor: User | None = None, account: Account, kind: str,
+    occurred_at: dt.datetime | None = None, channel: str = "", content_stage: str = "", note: str = "",
+    performer: User | None = None, performer_role: str | None = None, external_id: str | None = None,
+    source: str = TouchSource.MANUAL,
 ) -> TouchLogged:
     """Store one touch (once, audited) and re-evaluate its account at once, in the same transaction.
 
-    The performer defaults to the actor; the performer's role is recorded as it is now, so later role
-    changes do not rewrite history. Returns the touch, whether it was stored now, and the alerts it closed.
+    ``recorded_by`` is who submits it (``actor``, the name earlier callers use, means the same); it is stored on the
+    touch, apart from the performer, who defaults to them. A rep records only touches they performed
+    (PermissionDenied otherwise, nothing stored); managers and admins record for anyone (docs/permissions.md,
+    touches). The performer's role is recorded as it is now, so later role changes do not rewrite history; a
+    different ``performer_role`` beside a performer is refused.
+    Returns the touch, whether it was stored now, and the alerts it closed.
     """
+    recorded_by = recorded_by if recorded_by is not None else actor
     zone = BusinessSettings.load().zone
+    if performer is None and not performer_role:
+        performer = recorded_by
+    refusal = _refusal(recorded_by, performer, performer_role)
+    if refusal:
+        raise PermissionDenied(refusal)
+    mismatch = _role_mismatch(performer, performer_role)
+    if mismatch:
+        raise ValidationError(mismatch)
     touch = _build_touch(
         account=account, kind=kind, occurred_at=occurred_at, channel=channel, content_stage=content_stage, note=note,
-        performer=performer if performer is not None else actor, performer_role=performer_role,
-        external_id=external_id, source=source, zone=zone,
+        performer=performer, performer_role=performer_role, external_id=external_id, source=source, zone=zone,
+        recorded_by=recorded_by,
     )
     with transaction.atomic():
         existing = _existing(touch)
         if existing is not None:
             return TouchLogged(touch=existing, created=False)
         touch.save()
-        _audit_touches(actor, [touch])
+        _audit_touches(recorded_by, [touch])
         closed = _recompute_now([account.id])
     return TouchLogged(touch=touch, created=True, closed_alerts=closed)
 
@@ -137,13 +182,24 @@ class TouchBatchInvalid(ValidationError):
         super().__init__([f"item {i}, {field}: {msg}" for i, fields in errors_by_index.items() for field, msg in fields.items()])
 
 
-def _build_touches(*, actor: User, items: Sequence[dict], source: str) -> list[Touch]:
-    """The items as unsaved touches, or TouchBatchInvalid naming every bad item and field."""
+class TouchBatchRefused(PermissionDenied):
+    """Some items of a touch list record a touch for someone else, which the submitter may not do;
+    `refused_by_index` maps item index -> reason. Nothing is stored."""
+
+    def __init__(self, refused_by_index: dict[int, str]):
+        self.refused_by_index = refused_by_index
+        super().__init__("; ".join(f"item {i}: {reason}" for i, reason in refused_by_index.items()))
+
+
+def _build_touches(*, actor: User | None, items: Sequence[dict], source: str) -> list[Touch]:
+    """The items as unsaved touches, or TouchBatchInvalid naming every bad item and field, or (when every item is
+    valid) TouchBatchRefused naming the items the submitter may not record."""
     zone = BusinessSettings.load().zone
     accounts = Account.objects.in_bulk([i.get("account_external_id") for i in items if i.get("account_external_id")],
                                        field_name="external_id")
     users = User.objects.in_bulk([i.get("performer") for i in items if i.get("performer")], field_name="username")
     errors: dict[int, dict[str, str]] = {}
+    refused: dict[int, str] = {}
     touches: list[Touch] = []
     for index, item in enumerate(items):
         item_errors: dict[str, str] = {}
@@ -160,27 +216,42 @@ def _build_touches(*, actor: User, items: Sequence[dict], source: str) -> list[T
         if item_errors:
             errors[index] = item_errors
             continue
+        refusal = _refusal(actor, performer, item.get("performer_role") or None)
+        if refusal:
+            refused[index] = refusal
+        mismatch = _role_mismatch(performer, item.get("performer_role") or None)
+        if mismatch:
+            errors[index] = mismatch
+            continue
         try:
             touches.append(_build_touch(
                 account=account, kind=item.get("kind") or "", occurred_at=item.get("occurred_at"),
                 channel=item.get("channel") or "", content_stage=item.get("content_stage") or "",
                 note=item.get("note") or "", performer=performer, performer_role=item.get("performer_role") or None,
-                external_id=item.get("external_id"), source=source, zone=zone,
+                external_id=item.get("external_id"), source=source, zone=zone, recorded_by=actor,
             ))
         except ValidationError as exc:
             errors[index] = {k: " ".join(v) for k, v in exc.message_dict.items()}
     if errors:
         raise TouchBatchInvalid(errors)
+    if refused:
+        raise TouchBatchRefused(refused)
     return touches
 
 
-def touch_log_many(*, actor: User, items: Sequence[dict], source: str = TouchSource.API) -> TouchesLogged:
+def touch_log_many(
+    *, recorded_by: User | None = None, actor: User | None = None, items: Sequence[dict],
+    source: str = TouchSource.API,
+) -> TouchesLogged:
     """Store a list of touches all-or-nothing (each stored one audited) and re-evaluate their accounts at once;
     errors name the item index and field.
 
     Items carry the touches CSV fields: account_external_id, occurred_at (datetime), kind, channel, content_stage,
-    performer (username), performer_role, note, external_id.
+    performer (username), performer_role, note, external_id. ``recorded_by`` (or ``actor``, the same) is stored on
+    each touch; an item recording someone else's touch by a rep refuses the whole list (TouchBatchRefused, a
+    PermissionDenied; docs/permissions.md, touches).
     """
+    actor = recorded_by if recorded_by is not None else actor
     touches = _build_touches(actor=actor, items=items, source=source)
     results: list[tuple[Touch, bool]] = []
     with transaction.atomic():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -60,10 +60,13 @@ def touch_log_view(request: HttpRequest, account_id: int) -> HttpResponse:
     if form.is_valid():
         try:
             logged = touch_log(
-                actor=request.user, account=account, kind=form.cleaned_data["kind"],
+                recorded_by=request.user, account=account, kind=form.cleaned_data["kind"],
                 channel=form.cleaned_data["channel"], content_stage=form.cleaned_data["content_stage"],
-                note=form.cleaned_data["note"], performer=request.user,
+                note=form.cleaned_data["note"], performer=form.cleaned_data["performer"] or request.user,
             )
+        except PermissionDenied as exc:
+            # A rep naming someone else as the performer: refused, nothing stored (docs/permissions.md, touches).
+            form.add_error("performer", str(exc))
         except ValidationError as exc:
             _add_service_errors(form, exc)
     default_next = reverse("accounts:detail", args=[account.pk])

@@ -37,6 +37,8 @@ class BusinessSettings(models.Model):
     # ISO weekday numbers (Mon=1 … Sun=7) that are working days.
     working_weekdays = models.JSONField(_("working weekdays"), default=list)
     japanese_holidays_off = models.BooleanField(_("Japanese public holidays are off"), default=True)
+    # Raised by one on every save, compare-and-set against the version the editor read (save(); docs/api.md §5).
+    version = models.PositiveIntegerField(default=1, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -45,10 +47,24 @@ class BusinessSettings(models.Model):
         constraints = [models.CheckConstraint(condition=models.Q(id=1), name="business_settings_singleton")]
 
     def save(self, *args, **kwargs):
+        """Compare-and-set: a row read at version N saves only while the stored row is still at N, and makes N + 1
+        (core.versioning.StaleVersion otherwise: an editor read it before someone else's save; docs/api.md §5)."""
+        from django.db import transaction
+
+        from .versioning import check_version
+
         self.id = 1
         if not self.working_weekdays:
             self.working_weekdays = [1, 2, 3, 4, 5]
-        super().save(*args, **kwargs)
+        with transaction.atomic():
+            current = (type(self).objects.select_for_update().filter(pk=1)
+                       .values_list("version", flat=True).first())
+            if current is not None:
+                if not self._state.adding:  # a new instance replaces the row as a whole: nothing was read
+                    check_version(current=current, expected=self.version, label=str(_("Business settings")),
+                                  object_type="business_settings", object_id="1")
+                self.version = current + 1
+            super().save(*args, **kwargs)
 
     @classmethod
     def load(cls) -> BusinessSettings:

@@ -31,6 +31,8 @@ class HandoffRule(models.Model):
     model = models.CharField(max_length=20, choices=HandoffModel.choices, default=HandoffModel.BATON)
     sla_business_hours = models.PositiveIntegerField(default=24, validators=bounded(*SLA_BUSINESS_HOURS))
     active = models.BooleanField(default=True)
+    # Raised by one on every save (handoffs.services, compare-and-set; docs/api.md §5).
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["order", "id"]

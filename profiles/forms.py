@@ -83,6 +83,8 @@ class ProfileForm(forms.Form):
     tier_a = forms.IntegerField(label=_("Tier A from fit"), min_value=MIN_TIER, max_value=MAX_TIER, initial=80)
     tier_b = forms.IntegerField(label=_("Tier B from fit"), min_value=MIN_TIER, max_value=MAX_TIER, initial=50)
     comment = forms.CharField(label=_("Comment for the version history"), max_length=MAX_COMMENT_LENGTH, required=False)
+    # The version number the editor was opened at: the save is checked against it (profiles.services.profile_save).
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
 
     def __init__(self, *args, profile: IcpProfile | None = None, **kwargs):
         super().__init__(*args, **kwargs)

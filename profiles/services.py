@@ -16,6 +16,7 @@ from accounts.models import Account
 from core.bulk import bulk_update_values
 from core.models import AuditEntry, User
 from core.timeutil import business_today
+from core.versioning import check_version
 from dashboards.selectors import latest_run_as_of
 
 # tasks imports this module too: read as tasks.<name> when called, the cycle resolves in either import order.
@@ -34,33 +35,45 @@ logger = logging.getLogger(__name__)
 def profile_save(
     *, name: str, criteria: Sequence[Mapping], description: str = "", active: bool = True,
     tiers: Mapping[str, int] | None = None, actor: User | None = None, comment: str = "", rescore: bool = True,
-    reason: str = "save",
+    reason: str = "save", expected_version: int | None = None,
 ) -> IcpProfileVersion:
     """Create a profile, or add a new version to the one with this name, and (unless ``rescore`` is False) queue
-    the rescoring of every account for when the transaction commits. Checked by validation.profile_input."""
+    the rescoring of every account for when the transaction commits. Checked by validation.profile_input.
+
+    ``expected_version``: the version number the editor started from; a profile saved by someone else since is
+    refused (core.versioning.StaleVersion), nothing written (docs/api.md §5, "Versions and conflicts")."""
     criteria = list(criteria) if isinstance(criteria, (list, tuple)) else criteria
     clean = profile_input({"name": name, "description": description, "active": active, "tiers": tiers,
                            "criteria": criteria}, comment=comment)
-    return _version_save(clean, actor=actor, rescore=rescore, reason=reason)
+    return _version_save(clean, actor=actor, rescore=rescore, reason=reason, expected_version=expected_version)
 
 
 def profile_save_json(
     *, data: Any, actor: User | None = None, name: str | None = None, comment: str = "", reason: str = "save",
+    expected_version: int | None = None,
 ) -> IcpProfileVersion:
     """profile_save of the JSON of docs/api.md §3 (the API, the import page, import_icp): ``tiers`` and ``active``
     may be left out; ``name`` (the API's PUT) replaces the JSON's. Every field is checked, wrong types included."""
     if name is not None and isinstance(data, Mapping):
         data = {**data, "name": name}
-    return _version_save(profile_input(data, comment=comment), actor=actor, rescore=True, reason=reason)
+    return _version_save(profile_input(data, comment=comment), actor=actor, rescore=True, reason=reason,
+                         expected_version=expected_version)
 
 
-def _version_save(clean: ProfileInput, *, actor: User | None, rescore: bool, reason: str) -> IcpProfileVersion:
+def _version_save(
+    clean: ProfileInput, *, actor: User | None, rescore: bool, reason: str, expected_version: int | None = None,
+) -> IcpProfileVersion:
     with transaction.atomic():
         profile, created = IcpProfile.objects.select_for_update().get_or_create(
             name=clean.name, defaults={"description": clean.description, "active": clean.active}
         )
         if not created:
             profile.description, profile.active = clean.description, clean.active
+            # Compare-and-set under the row lock: the version the editor started from must still be current.
+            current = (IcpProfileVersion.objects.filter(pk=profile.current_version_id)
+                       .values_list("number", flat=True).first() or 0)
+            check_version(current=current, expected=expected_version, label=f"ICP profile {profile.name!r}",
+                          object_type="icp_profile", object_id=str(profile.id))
         number = (profile.versions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
         version = IcpProfileVersion.objects.create(
             profile=profile, number=number, description=clean.description, tiers=clean.tiers,

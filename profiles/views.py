@@ -18,6 +18,7 @@ from django.views import View
 
 from core.choices import Role
 from core.permissions import EVERYONE, MANAGERS, RoleRequiredMixin, has_role
+from core.versioning import StaleVersion, conflict_message
 
 from .forms import OPERATOR_LABELS, CriterionFormSet, ImportForm, ProfileForm, attribute_label, criterion_initial
 from .models import IcpProfile, RescoreRun
@@ -76,7 +77,7 @@ class ProfileEditView(RoleRequiredMixin, View):
         version = profile.current_version if profile else None
         form = ProfileForm(profile=profile, initial={
             "name": profile.name, "description": profile.description,
-            "tier_a": version.tiers.get("A", 80), "tier_b": version.tiers.get("B", 50),
+            "tier_a": version.tiers.get("A", 80), "tier_b": version.tiers.get("B", 50), "version": version.number,
         } if profile and version else None)
         formset = CriterionFormSet(prefix="criteria",
                                    initial=[criterion_initial(c) for c in version.criteria] if version else None)
@@ -93,7 +94,12 @@ class ProfileEditView(RoleRequiredMixin, View):
                     name=profile.name if profile else form.cleaned_data["name"],
                     description=form.cleaned_data["description"], active=profile.active if profile else True,
                     tiers=form.tiers(), criteria=formset.criteria(), actor=request.user,
-                    comment=form.cleaned_data["comment"])
+                    comment=form.cleaned_data["comment"],
+                    expected_version=form.cleaned_data["version"] if profile else None)
+            except StaleVersion as exc:
+                # Saved by someone else since this editor was opened: nothing saved, the input shown again.
+                messages.error(request, conflict_message(exc))
+                return self._render(request, profile, form, formset, status=409)
             except ValidationError as exc:
                 self._add_service_errors(exc, form, formset)
             else:

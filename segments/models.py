@@ -59,6 +59,8 @@ class StateThresholds(models.Model):
                                                           validators=bounded(*PERCENT))
     high_potential_min_fit = models.PositiveSmallIntegerField(_("high-potential lead: minimum ICP fit"), default=70,
                                                               validators=bounded(*PERCENT))
+    # Raised by one on every save that changes a threshold (segments.services, compare-and-set; docs/api.md §5).
+    version = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 

@@ -4,8 +4,10 @@ from collections.abc import Mapping
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from core.models import AuditEntry, User
+from core.versioning import check_version
 
 from .models import StateThresholds
 
@@ -13,8 +15,14 @@ THRESHOLD_FIELDS = ("churn_after_days", "onboarding_days", "loyal_min_tenure_day
                     "hot_lead_min_score", "high_potential_min_fit")
 
 
-def thresholds_update(*, changes: Mapping[str, object], actor: User | None) -> StateThresholds:
-    """Change the state rules' thresholds; the next recompute reads them."""
+def thresholds_update(
+    *, changes: Mapping[str, object], actor: User | None, expected_version: int | None = None,
+) -> StateThresholds:
+    """Change the state rules' thresholds; the next recompute reads them.
+
+    Compare-and-set under the row lock: a save that changes something raises the version by one; with
+    ``expected_version`` (what the page or API client read) a row saved by someone else since is refused with
+    core.versioning.StaleVersion and nothing is written (docs/api.md §5, "Versions and conflicts")."""
     errors = {}
     clean = {}
     for field, value in changes.items():
@@ -29,14 +37,19 @@ def thresholds_update(*, changes: Mapping[str, object], actor: User | None) -> S
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        thresholds = StateThresholds.load()
+        StateThresholds.load()
+        thresholds = StateThresholds.objects.select_for_update().get(pk=1)
+        check_version(current=thresholds.version, expected=expected_version, label=str(_("The state thresholds")),
+                      object_type="state_thresholds", object_id="1")
         before = {f: getattr(thresholds, f) for f in THRESHOLD_FIELDS}
         for field, number in clean.items():
             setattr(thresholds, field, number)
-        thresholds.updated_by = actor
-        thresholds.save()
         after = {f: getattr(thresholds, f) for f in THRESHOLD_FIELDS}
         if after != before:
+            thresholds.version += 1
+            thresholds.updated_by = actor
+            thresholds.save()
             AuditEntry.objects.create(actor=actor, action="thresholds.update", object_type="state_thresholds",
-                                      object_id="1", before=before, after=after)
+                                      object_id="1", before={**before, "version": thresholds.version - 1},
+                                      after={**after, "version": thresholds.version})
     return thresholds

@@ -9,6 +9,7 @@ from django.views import View
 
 from core.models import AuditEntry
 from core.permissions import MANAGERS, RoleRequiredMixin
+from core.versioning import StaleVersion, conflict_message
 from engine.domain import Thresholds
 from engine.preview import preview_tomorrow
 
@@ -30,7 +31,12 @@ class StateSettingsView(RoleRequiredMixin, View):
             return self._render(request, form, status=400)
         values = {f: form.cleaned_data[f] for f in THRESHOLD_FIELDS}
         if request.POST.get("action") == "save":
-            thresholds_update(changes=values, actor=request.user)
+            try:
+                thresholds_update(changes=values, actor=request.user, expected_version=form.cleaned_data["version"])
+            except StaleVersion as exc:
+                # Saved by someone else since this page was opened: nothing saved, the input shown again.
+                messages.error(request, conflict_message(exc))
+                return self._render(request, form, status=409)
             messages.success(request, _("Saved: the next recompute uses the new thresholds."))
             return redirect("segments:settings")
         return self._render(request, form, preview=preview_tomorrow(thresholds=Thresholds(**values)))

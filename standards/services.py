@@ -6,9 +6,11 @@ from collections.abc import Mapping, Sequence
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from core.choices import Role, TouchKind
 from core.models import AuditEntry, User
+from core.versioning import StaleVersion, StaleVersions, check_version
 from engine.domain import RequirementSpec
 from engine.preview import Preview, preview_tomorrow
 
@@ -65,16 +67,26 @@ def validate_requirements(requirements: Sequence[Mapping]) -> list[dict]:
     return clean
 
 
+def _standard_label(standard: Standard) -> str:
+    return _("The standard of %(state)s") % {"state": standard.get_state_display()}
+
+
 def standard_update(
     *, standard: Standard, requirements: Sequence[Mapping], actor: User | None, purpose: str | None = None,
-    owner_role: str | None = None, comment: str = "",
+    owner_role: str | None = None, comment: str = "", expected_version: int | None = None,
 ) -> Standard:
-    """Replace a standard's requirements as a whole; a new version with before/after in the history."""
+    """Replace a standard's requirements as a whole; a new version with before/after in the history.
+
+    Compare-and-set under the row lock: with ``expected_version`` (the version the editor or API client read) a
+    standard saved by someone else since is refused with core.versioning.StaleVersion and nothing is written;
+    without it the save is not checked (docs/api.md §5, "Versions and conflicts")."""
     clean = validate_requirements(requirements)
     if owner_role and owner_role not in Role.values:
         raise ValidationError({"owner_role": f"unknown role {owner_role!r}"})
     with transaction.atomic():
         standard = Standard.objects.select_for_update().get(pk=standard.pk)
+        check_version(current=standard.version, expected=expected_version, label=_standard_label(standard),
+                      object_type="standard", object_id=standard.state)
         before = standard_snapshot(standard)
         if purpose is not None:
             standard.purpose = purpose
@@ -98,22 +110,64 @@ def standard_update(
         StandardChange.objects.create(standard=standard, version=standard.version, changed_by=actor, before=before,
                                       after=after, comment=comment)
         AuditEntry.objects.create(actor=actor, action="standard.update", object_type="standard", object_id=standard.state,
-                                  before=before, after=after)
+                                  before={**before, "version": standard.version - 1},
+                                  after={**after, "version": standard.version})
     return standard
+
+
+def standard_as_of_version(*, standard: Standard, version: int) -> dict | None:
+    """The standard's snapshot (`standard_snapshot`) as it was at ``version``, from its history; None when the
+    history does not say."""
+    change = StandardChange.objects.filter(standard=standard, version=version).order_by("-id").first()
+    if change is not None:
+        return change.after
+    change = StandardChange.objects.filter(standard=standard, version=version + 1).order_by("-id").first()
+    return change.before if change is not None else None
 
 
 def standard_set_save(
     *, requirements_by_state: Mapping[str, Sequence[Mapping]], actor: User | None, comment: str = "",
+    expected_versions: Mapping[str, int] | None = None,
 ) -> int:
     """Save the standards editor as a whole: each named state's requirements replaced, all or none (one
     transaction); each standard that changed gets a new version, its history row and its audit entry
-    (`standard_update`). Returns how many standards changed."""
+    (`standard_update`). Returns how many standards changed.
+
+    ``expected_versions`` are the versions the editor was opened at, per state; the check is per state (docs/api.md
+    §5): a state saved by someone else since is left as it is when this editor did not change it (its rows are
+    still those of the version it read), and refuses the whole save when it did (StaleVersions naming every such
+    state; nothing written).
+    """
+    expected_versions = expected_versions or {}
     changed = 0
     with transaction.atomic():
-        for standard in Standard.objects.filter(state__in=list(requirements_by_state)).order_by("id"):
+        standards = list(Standard.objects.select_for_update().filter(state__in=list(requirements_by_state))
+                         .order_by("id"))
+        conflicts: list[StaleVersion] = []
+        to_save: list[Standard] = []
+        for standard in standards:
+            expected = expected_versions.get(standard.state)
+            if expected is not None and expected != standard.version:
+                proposed = validate_requirements(requirements_by_state[standard.state])
+                read = standard_as_of_version(standard=standard, version=expected)
+                if read is not None and read["requirements"] == proposed:
+                    continue  # untouched here: someone else's newer rows stay
+                if standard_snapshot(standard)["requirements"] == proposed:
+                    continue  # already what this editor asks for: nothing to write, nothing lost
+                try:
+                    check_version(current=standard.version, expected=expected, label=_standard_label(standard),
+                                  object_type="standard", object_id=standard.state)
+                except StaleVersion as exc:
+                    conflicts.append(exc)
+                continue
+            to_save.append(standard)
+        if conflicts:
+            raise StaleVersions(conflicts)
+        for standard in to_save:
             before = standard.version
             updated = standard_update(standard=standard, requirements=requirements_by_state[standard.state],
-                                      actor=actor, comment=comment[:COMMENT_LENGTH])
+                                      actor=actor, comment=comment[:COMMENT_LENGTH],
+                                      expected_version=expected_versions.get(standard.state))
             changed += updated.version != before
     return changed
 

@@ -7,11 +7,13 @@ from core.api.serializers import model_field
 class TouchSerializer(serializers.ModelSerializer):
     account_external_id = serializers.CharField(source="account.external_id", read_only=True)
     performer = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    # Who submitted the touch (page, API, import), apart from who performed it; null for an import without a user.
+    recorded_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = Touch
         fields = ["id", "external_id", "account_external_id", "occurred_at", "occurred_on", "kind", "channel",
-                  "content_stage", "performer", "performer_role", "source", "note"]
+                  "content_stage", "performer", "performer_role", "source", "note", "recorded_by"]
 
 
 class TouchInputSerializer(serializers.Serializer):

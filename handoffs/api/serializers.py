@@ -9,7 +9,10 @@ class HandoffRuleSerializer(ModelRulesMixin, serializers.ModelSerializer):
 
     class Meta:
         model = HandoffRule
-        fields = ["id", "order", "name", "to_state", "from_states", "from_role", "to_role", "model", "sla_business_hours", "active"]
+        fields = ["id", "order", "name", "to_state", "from_states", "from_role", "to_role", "model", "sla_business_hours",
+                  "active", "version"]
+        # The version is the service's to raise; a write may send the one it read (docs/api.md §5).
+        read_only_fields = ["version"]
 
 
 class HandoffSerializer(serializers.ModelSerializer):

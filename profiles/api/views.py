@@ -5,7 +5,9 @@ from rest_framework.response import Response
 from accounts.models import Account
 from core.api.pagination import DefaultCursorPagination
 from core.choices import Role
+from core.api.versioning import expected_version, precondition_failed, with_etag
 from core.permissions import EVERYONE, HasRole
+from core.versioning import StaleVersion
 from profiles.models import IcpProfile
 from profiles.selectors import profile_to_json
 from profiles.services import profile_save_json
@@ -36,16 +38,32 @@ class IcpProfileViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
     pagination_class = None
     http_method_names = ["get", "post", "put", "head", "options"]
 
-    def _save(self, request, *, name=None):
-        version = profile_save_json(data=request.data, name=name, actor=request.user)
-        return ProfileSerializer(self.get_queryset().get(pk=version.profile_id)).data
+    def _save(self, request, *, name=None, expected=None):
+        data = request.data
+        if isinstance(data, dict) and "version" in data:  # the version read, not part of the profile (§3)
+            data = {k: v for k, v in data.items() if k != "version"}
+        version = profile_save_json(data=data, name=name, actor=request.user, expected_version=expected)
+        return ProfileSerializer(self.get_queryset().get(pk=version.profile_id)).data, version.number
+
+    def retrieve(self, request, *args, **kwargs):
+        profile = self.get_object()
+        data = self.get_serializer(profile).data
+        return with_etag(Response(data), data["version"])
 
     def create(self, request, *args, **kwargs):
-        return Response(self._save(request), status=status.HTTP_201_CREATED)
+        data, number = self._save(request)
+        return with_etag(Response(data, status=status.HTTP_201_CREATED), number)
 
     def update(self, request, *args, **kwargs):
+        """A new version; with a stale If-Match or `version` (the number read) 412, nothing written (§5)."""
         profile = self.get_object()
-        return Response(self._save(request, name=profile.name))
+        current = profile.current_version.number if profile.current_version else 0
+        try:
+            data, number = self._save(request, name=profile.name,
+                                      expected=expected_version(request, current=current))
+        except StaleVersion as exc:
+            return precondition_failed(exc)
+        return with_etag(Response(data), number)
 
     @action(detail=True, methods=["get"])
     def versions(self, request, pk=None):

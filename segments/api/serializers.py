@@ -16,4 +16,6 @@ class ThresholdsSerializer(ModelRulesMixin, serializers.ModelSerializer):
 
     class Meta:
         model = StateThresholds
-        fields = list(THRESHOLD_FIELDS) + ["updated_at"]
+        fields = list(THRESHOLD_FIELDS) + ["version", "updated_at"]
+        # The version is the service's to raise; a PATCH may send the one it read (docs/api.md §5).
+        read_only_fields = ["version", "updated_at"]

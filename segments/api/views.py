@@ -2,7 +2,9 @@ from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from core.api.versioning import expected_version, precondition_failed, with_etag
 from core.permissions import EVERYONE, MANAGERS, HasRole
+from core.versioning import StaleVersion
 from segments.models import Segment, StateThresholds
 from segments.services import thresholds_update
 
@@ -20,9 +22,18 @@ class SegmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
     @action(detail=False, methods=["get", "patch"], serializer_class=ThresholdsSerializer)
     def thresholds(self, request):
+        """GET answers the version as an ETag; a PATCH with a stale If-Match or `version` answers 412 and writes
+        nothing (docs/api.md §5, "Versions and conflicts")."""
         if request.method == "PATCH":
             # The serializer answers 400 for a value outside its field's range; the service refuses unknown names.
-            serializer = ThresholdsSerializer(StateThresholds.load(), data=request.data, partial=True)
+            current = StateThresholds.load()
+            serializer = ThresholdsSerializer(current, data=request.data, partial=True)
             serializer.is_valid(raise_exception=True)
-            thresholds_update(changes={**request.data, **serializer.validated_data}, actor=request.user)
-        return Response(ThresholdsSerializer(StateThresholds.load()).data)
+            changes = {k: v for k, v in {**request.data, **serializer.validated_data}.items() if k != "version"}
+            try:
+                thresholds_update(changes=changes, actor=request.user,
+                                  expected_version=expected_version(request, current=current.version))
+            except StaleVersion as exc:
+                return precondition_failed(exc)
+        thresholds = StateThresholds.load()
+        return with_etag(Response(ThresholdsSerializer(thresholds).data), thresholds.version)

@@ -50,8 +50,9 @@ def test_logging_a_touch_writes_an_audit_row_and_returns_the_alerts_it_closed(sa
     assert AuditEntry.objects.filter(action="touch.log").count() == 1  # nothing stored, nothing audited
 
 
-def test_a_touch_that_closes_nothing_returns_no_alerts_but_is_audited(sales):
-    logged = touch_log(actor=sales, account=AccountFactory(), kind="digital", performer_role="marketing")
+def test_a_touch_that_closes_nothing_returns_no_alerts_but_is_audited(marketer):
+    # A marketer's campaign touch, without a performer: their own role (a sales rep may not record it: test_recorded_by).
+    logged = touch_log(actor=marketer, account=AccountFactory(), kind="digital", performer_role="marketing")
     assert logged.created and logged.closed_alerts == ()
     assert AuditEntry.objects.filter(action="touch.log", object_id=str(logged.touch.pk)).exists()
 
@@ -63,7 +64,7 @@ def test_a_list_of_touches_is_audited_touch_by_touch_and_returns_what_it_closed(
     alert = Alert.objects.get(account=account, status=Alert.Status.OPEN)
     at = dt.datetime.combine(business_today(), dt.time(10), tzinfo=ZoneInfo("Asia/Tokyo"))
     items = [{"account_external_id": "ACC-9", "occurred_at": at, "kind": "human", "channel": "visit"},
-             {"account_external_id": "ACC-9", "occurred_at": at, "kind": "digital", "performer_role": "marketing"}]
+             {"account_external_id": "ACC-9", "occurred_at": at, "kind": "digital", "performer_role": "sales"}]
     logged = touch_log_many(actor=sales, items=items)
     assert [created for _touch, created in logged.results] == [True, True]
     assert [a.pk for a in logged.closed_alerts] == [alert.pk]
