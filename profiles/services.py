@@ -11,6 +11,7 @@ from django.db import connection, transaction
 from django.db.models import F, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import Account
 from core.bulk import bulk_update_values
@@ -72,7 +73,8 @@ def _version_save(
             # Compare-and-set under the row lock: the version the editor started from must still be current.
             current = (IcpProfileVersion.objects.filter(pk=profile.current_version_id)
                        .values_list("number", flat=True).first() or 0)
-            check_version(current=current, expected=expected_version, label=f"ICP profile {profile.name!r}",
+            check_version(current=current, expected=expected_version,
+                          label=_("The ICP profile %(name)s") % {"name": profile.name},
                           object_type="icp_profile", object_id=str(profile.id))
         number = (profile.versions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
         version = IcpProfileVersion.objects.create(
