@@ -92,3 +92,16 @@ def wipe() -> None:
     RecomputeRun.objects.all().delete()
     DailySnapshot.objects.all().delete()
     fold_changes()
+
+
+def change(*, on: dt.date, every: int = 3) -> None:
+    """Data written between two nights, the same on every build: a touch for every `every`-th account and a hot
+    lead for the one after it."""
+    for n, account in enumerate(Account.objects.order_by("external_id")):
+        if n % every == 0:
+            Touch.objects.create(account=account, external_id=f"{account.external_id}-C{on}", kind="human",
+                                 performer_role=Role.SALES, occurred_on=on,
+                                 occurred_at=dt.datetime.combine(on, dt.time(3), tzinfo=dt.timezone.utc))
+        elif n % every == 1:
+            Lead.objects.create(external_id=f"{account.external_id}-CL{on}", account=account, created_on=on,
+                                status="open", score=90)

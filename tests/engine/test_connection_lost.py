@@ -1,0 +1,67 @@
+"""The database connection dropped in the middle of a night (PostgreSQL): the run fails visibly, with the error,
+and a rerun for the same date leaves exactly what an undisturbed night leaves on the same data."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import psycopg
+import pytest
+from django.db import InterfaceError, OperationalError, connection
+
+from engine import statements
+from engine.models import RecomputeRun
+from engine.services import recompute_all
+from tests.conftest import IN_CI
+from tests.engine import nights
+from tests.engine.nights import D
+
+NEXT_NIGHT = D + dt.timedelta(days=10)
+
+
+def _terminate_backend_of(victim) -> None:
+    """End `victim`'s server process from another connection, as an administrator (or a failover) would, and
+    wait until it has ended."""
+    pid = victim.connection.info.backend_pid
+    with psycopg.connect(**victim.get_connection_params(), autocommit=True) as other:
+        other.execute("SELECT pg_terminate_backend(%s, 5000)", [pid])
+
+
+# Decided at collection, as tests/engine/test_one_run_at_a_time.py does: on SQLite the serialized rollback would
+# fail in set-up before require_postgres could skip.
+@pytest.mark.skipif(connection.vendor != "postgresql" and not IN_CI, reason="PostgreSQL is not configured (set DATABASE_URL)")
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_night_whose_connection_drops_fails_visibly_and_its_rerun_ends_as_an_undisturbed_night(
+        require_postgres, monkeypatch):
+    nights.build()
+    recompute_all(as_of=D, chunk_size=5)
+    nights.change(on=NEXT_NIGHT - dt.timedelta(days=2))
+    night = recompute_all(as_of=NEXT_NIGHT, chunk_size=3)
+    assert night.mode == RecomputeRun.Mode.INCREMENTAL and night.chunks_total >= 3
+    undisturbed = nights.snapshot()
+    assert undisturbed["alerts"] and undisturbed["transitions"] and undisturbed["coverage"]
+
+    nights.wipe()
+    nights.build()
+    recompute_all(as_of=D, chunk_size=5)
+    nights.change(on=NEXT_NIGHT - dt.timedelta(days=2))
+    read_accounts, calls = statements.read_accounts, []
+
+    def dropping_on_the_second_chunk(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            _terminate_backend_of(connection)
+        return read_accounts(*args, **kwargs)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(statements, "read_accounts", dropping_on_the_second_chunk)
+        with pytest.raises((OperationalError, InterfaceError)):
+            recompute_all(as_of=NEXT_NIGHT, chunk_size=3)
+    failed = RecomputeRun.objects.get(as_of=NEXT_NIGHT)
+    assert failed.status == RecomputeRun.Status.FAILED and failed.finished_at is not None
+    assert "terminating connection due to administrator command" in failed.error
+    assert failed.chunks.filter(done=True).count() == 1  # the first chunk's work stays; the second's was rolled back
+
+    rerun = recompute_all(as_of=NEXT_NIGHT, chunk_size=3)
+    assert rerun.status == RecomputeRun.Status.COMPLETED
+    assert nights.snapshot() == undisturbed
