@@ -1,7 +1,11 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
 
 from .models import AuditEntry, BusinessSettings, ImportMappingPreset, ImportRun, User
+from .settings_services import SETTINGS_FIELDS, business_settings_update
+from .versioning import StaleVersion, check_version, conflict_message
 
 
 @admin.register(User)
@@ -19,7 +23,44 @@ class ImportRunAdmin(admin.ModelAdmin):
     readonly_fields = [f.name for f in ImportRun._meta.fields]
 
 
-admin.site.register(BusinessSettings)
+class BusinessSettingsForm(forms.ModelForm):
+    """The admin's business settings form, with the version it was opened at (hidden): a save from a stale form is
+    refused with who changed what since (core.versioning; docs/api.md §5)."""
+
+    opened_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = BusinessSettings
+        fields = list(SETTINGS_FIELDS)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound and self.instance.pk:
+            self.initial["opened_version"] = self.instance.version
+
+    def clean(self):
+        data = super().clean()
+        opened = data.get("opened_version")
+        if self.instance.pk and opened is not None:
+            current = BusinessSettings.objects.filter(pk=self.instance.pk).values_list("version", flat=True).first()
+            try:
+                check_version(current=current or 0, expected=opened, label=_("Business settings"),
+                              object_type="business_settings", object_id="1")
+            except StaleVersion as exc:
+                raise forms.ValidationError(conflict_message(exc)) from exc
+        return data
+
+
+@admin.register(BusinessSettings)
+class BusinessSettingsAdmin(admin.ModelAdmin):
+    form = BusinessSettingsForm
+    readonly_fields = ("version", "updated_at")
+
+    def save_model(self, request, obj, form, change):
+        changes = {f: form.cleaned_data[f] for f in SETTINGS_FIELDS if f in form.cleaned_data}
+        saved = business_settings_update(actor=request.user, changes=changes,
+                                         expected_version=form.cleaned_data.get("opened_version"))
+        obj.pk, obj.version = saved.pk, saved.version
 
 
 @admin.register(AuditEntry)
