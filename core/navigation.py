@@ -27,6 +27,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("segments:settings", _("State settings"), MANAGERS),
     NavItem("profiles:list", _("ICP profiles"), EVERYONE),
     NavItem("dashboards:coverage", _("Dashboards"), EVERYONE),
+    NavItem("engine:runs", _("Nightly runs"), MANAGERS),
     NavItem("core:imports", _("Imports"), (Role.ADMIN,)),
     NavItem("core:users", _("Users"), (Role.ADMIN,)),
 )

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from django.db.models import QuerySet
 
-from .models import Alert, CoverageRow
+from .models import Alert, CoverageRow, RecomputeFailure, RecomputeRun
 
 COVERAGE_COLUMNS = (
     "account_external_id", "state", "requirement", "kind", "min_count", "window_days", "counted", "gap", "status",
@@ -33,3 +33,20 @@ def alert_export_rows(queryset: QuerySet[Alert] | None = None) -> Iterator[tuple
         "account__external_id", "state", "requirement", "status", "opened_on", "resolved_on", "resolution",
         "responsible_role", "assignee__username", "gap",
     ).iterator(chunk_size=5000)
+
+
+# --- recompute runs (the runs page) --------------------------------------------------------------------------------
+
+# Newest first. A table of one row per night, read a page at a time: no index of its own.
+RUN_KEYS = (("as_of", True), ("id", True))
+FAILURES_SHOWN = 200
+
+
+def run_list() -> QuerySet[RecomputeRun]:
+    """Every recompute run, without its chunks' planned ids or anything else but what the list shows."""
+    return RecomputeRun.objects.defer("config_fingerprint", "counts_by_state")
+
+
+def run_failures(run: RecomputeRun) -> list[RecomputeFailure]:
+    """The first FAILURES_SHOWN accounts that failed in `run`, by account id (recompute_failure_once_per_run)."""
+    return list(run.failures.order_by("account_id")[:FAILURES_SHOWN])

@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import mark_safe
@@ -31,8 +31,8 @@ from .access import access_alert, may_act_on_alert
 from .alerts import alert_acknowledge, alert_reassign, alert_snooze
 from .filtersets import AlertFilterSet
 from .forms import ReassignForm, SnoozeForm
-from .models import Alert
-from .selectors import ALERT_COLUMNS, alert_export_rows
+from .models import Alert, RecomputeRun
+from .selectors import ALERT_COLUMNS, FAILURES_SHOWN, RUN_KEYS, alert_export_rows, run_failures, run_list
 
 
 class ItemFields:
@@ -206,3 +206,41 @@ class AlertExportView(RoleRequiredMixin, View):
         response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="alerts.csv"'
         return response
+
+
+def run_duration(run: RecomputeRun) -> str:
+    """How long a finished run took, as H:MM:SS ("" while it runs)."""
+    if run.finished_at is None or run.started_at is None:
+        return ""
+    seconds = max(0, int((run.finished_at - run.started_at).total_seconds()))
+    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+
+
+class RunListView(RoleRequiredMixin, View):
+    """Admins and managers: the nightly runs, newest first — their mode, status, figures, duration and how many
+    accounts failed (engine.RecomputeFailure; the list is on each run's page)."""
+
+    allowed_roles = MANAGERS
+    page_size = 50
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        page = page_of(order_by_keys(run_list(), RUN_KEYS), keys=RUN_KEYS, cursor=request.GET.get("after"),
+                       size=self.page_size)
+        return render(request, "engine/runs.html", {
+            "runs": [(run, run_duration(run)) for run in page.items], "next_cursor": page.next_cursor,
+            "first_page": not request.GET.get("after"),
+        })
+
+
+class RunDetailView(RoleRequiredMixin, View):
+    """One run: its figures, its error when it failed, and the accounts whose evaluation failed, with their errors."""
+
+    allowed_roles = MANAGERS
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        run = get_object_or_404(RecomputeRun, pk=pk)
+        return render(request, "engine/run_detail.html", {
+            "run": run, "duration": run_duration(run), "failures": run_failures(run),
+            "failures_not_shown": max(0, run.failed_accounts - FAILURES_SHOWN),
+            "by_state": sorted(run.counts_by_state.items()),
+        })
