@@ -2,11 +2,11 @@
 bench database as `make bench` left it (docs/benchmarks.md, "bench-load").
 
 1. **Reps**: 50 users of rep roles (20 field sales, 15 inside sales, 15 customer success), `load-rep-00` … `49`,
-   created if missing, one password for all (new each run). Rep k owns the 4,000 accounts whose id % 250 is 2k + 1
-   in its role's owner column (a fifth of a million accounts owned, the rest unowned prospects; never an id the
-   `pages` section gives its rep), and the open alerts of those accounts for its role are assigned to it, as the
-   night assigns them. Idempotent: a second run changes no row. The owner changes are recorded for the next
-   night, as after an import of owners.
+   created if missing, one password for all (new each run). Rep k owns, in its role's owner column, the accounts
+   whose hashed id is k modulo 250: about 3,900 each, a fifth of a million accounts owned, the rest unowned
+   prospects (never an id the `pages` section gives its rep). The open alerts of those accounts for the rep's role
+   are assigned to it, as the night assigns them. Idempotent: a second run changes no row. The owner changes are
+   recorded for the next night, as after an import of owners.
 2. **Server**: `gunicorn coverage_console.wsgi` (docker-compose.yml's web command) on 127.0.0.1, debug off, with the
    production settings (a throwaway secret key; plain http on loopback, so no TLS redirect and no secure-only
    cookies). Workers × threads are chosen for two cores (`--workers`, `--threads`; docs/benchmarks.md says why).
@@ -39,7 +39,10 @@ ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 
 REP_ROLES = ["sales"] * 20 + ["inside_sales"] * 15 + ["csm"] * 15
-SHARE_MODULUS = 250  # rep k owns id % 250 == 2k + 1: 4,000 accounts of a million
+# Rep k owns the accounts whose scrambled id is k modulo 250 (about 3,900 of a million each). Scrambled: the
+# recompute section derives states, deals and leads from id modulo small numbers, so a plain modulo would give
+# one rep only deals and another none. Never an id divisible by 50: the `pages` section's rep owns those.
+SHARE = "CASE WHEN {id} %% 50 <> 0 THEN abs(hashint8({id})) %% 250 END"
 TARGET_P95_MS = 200.0
 # Mean seconds between a rep's actions for the ceiling runs (each run waits 0.5×–1.5× the mean).
 SWEEP_MEANS = (10, 5, 3, 2, 1.5, 1, 0.7, 0.5, 0.35, 0.25, 0.15, 0.1, 0.05, 0)
@@ -67,7 +70,7 @@ def prepare_reps(n: int, password: str, *, touch_accounts: int = 60) -> list[dic
         user, _ = User.objects.get_or_create(username=rep_username(k), defaults={"role": REP_ROLES[k]})
         user.role, user.full_name, user.is_active, user.password = REP_ROLES[k], f"Load Rep {k:02d}", True, hashed
         user.save(update_fields=["role", "full_name", "is_active", "password"])
-        reps.append({"username": user.username, "user_id": user.id, "role": REP_ROLES[k], "residue": 2 * k + 1})
+        reps.append({"username": user.username, "user_id": user.id, "role": REP_ROLES[k], "residue": k})
     for rep in reps:  # a lock left by an earlier, failed attempt
         axes_reset(username=rep["username"])
 
@@ -78,30 +81,36 @@ def prepare_reps(n: int, password: str, *, touch_accounts: int = 60) -> list[dic
             values = [(r["residue"], r["user_id"]) for r in reps if r["role"] == role]
             rows = ", ".join(["(%s, %s)"] * len(values))
             params = [p for pair in values for p in pair]
+            column = f"owner_{role}_id"
+            # An account leaves a rep's book when it is no longer in its share (an earlier share rule), then each
+            # rep gets its share.
             c.execute(f"""
-                UPDATE accounts_account a SET owner_{role}_id = m.user_id
-                FROM (VALUES {rows}) m(residue, user_id)
-                WHERE a.id %% {SHARE_MODULUS} = m.residue AND a.owner_{role}_id IS DISTINCT FROM m.user_id""", params)
+                UPDATE accounts_account a SET {column} = NULL FROM (VALUES {rows}) m(residue, user_id)
+                WHERE a.{column} = m.user_id AND {SHARE.format(id="a.id")} IS DISTINCT FROM m.residue""", params)
+            changed += c.rowcount
+            c.execute(f"""
+                UPDATE accounts_account a SET {column} = m.user_id FROM (VALUES {rows}) m(residue, user_id)
+                WHERE {SHARE.format(id="a.id")} = m.residue AND a.{column} IS DISTINCT FROM m.user_id""", params)
             changed += c.rowcount
             # As the night assigns an alert: to the account's owner of the alert's responsible role.
+            ids = [u for _, u in values]
             c.execute(f"""
-                UPDATE engine_alert al SET assignee_id = a.owner_{role}_id
-                FROM accounts_account a
+                UPDATE engine_alert al SET assignee_id = a.{column} FROM accounts_account a
                 WHERE al.account_id = a.id AND al.status = 'open' AND al.responsible_role = %s
-                  AND a.id %% {SHARE_MODULUS} = ANY(%s) AND a.owner_{role}_id = ANY(%s)
-                  AND al.assignee_id IS DISTINCT FROM a.owner_{role}_id""",
-                      [role, [r for r, _ in values], [u for _, u in values]])
+                  AND (al.assignee_id = ANY(%s) OR a.{column} = ANY(%s))
+                  AND al.assignee_id IS DISTINCT FROM a.{column}""", [role, ids, ids])
             assigned += c.rowcount
     if changed or assigned:
         with connection.cursor() as c:
             for table in ("accounts_account", "engine_alert"):
                 c.execute(f"VACUUM ANALYZE {table}")
     print(f"   {n} reps ({', '.join(f'{REP_ROLES[:n].count(r)} {r}' for r in dict.fromkeys(REP_ROLES[:n]))}); "
-          f"owners set on {changed:,} accounts, {assigned:,} open alerts assigned "
+          f"owner columns changed on {changed:,} accounts, {assigned:,} open alerts (re)assigned "
           f"({time.perf_counter() - started:.0f} s)", flush=True)
 
     with connection.cursor() as c:
         for rep in reps:
+            rep_column = f"owner_{rep['role']}_id"
             c.execute("SELECT count(*) FROM engine_alert WHERE status = 'open' AND assignee_id = %s", [rep["user_id"]])
             rep["open_alerts"] = c.fetchone()[0]
             # The accounts a rep logs touches on: those with its open alerts first, then others of its share.
@@ -109,9 +118,9 @@ def prepare_reps(n: int, password: str, *, touch_accounts: int = 60) -> list[dic
                 (SELECT a.external_id, a.name FROM engine_alert al JOIN accounts_account a ON a.id = al.account_id
                  WHERE al.status = 'open' AND al.assignee_id = %s ORDER BY al.id LIMIT %s)
                 UNION
-                (SELECT external_id, name FROM accounts_account WHERE id %% {SHARE_MODULUS} = %s
+                (SELECT external_id, name FROM accounts_account WHERE {rep_column} = %s
                  ORDER BY md5(id::text) LIMIT %s)""",
-                      [rep["user_id"], touch_accounts // 2, rep["residue"], touch_accounts // 2])
+                      [rep["user_id"], touch_accounts // 2, rep["user_id"], touch_accounts // 2])
             rows = c.fetchall()
             rep["accounts"] = [r[0] for r in rows]
             rep["names"] = [r[1] for r in rows[:10]]
