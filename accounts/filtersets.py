@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import django_filters
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
+from core.api.filters import IdChoiceFilter, IdFilter, StrictBooleanFilter
 from core.choices import State
 from core.models import User
 from engine.models import Alert, CoverageRow, CoverageStatus
 
-from .models import Account
+from .models import Account, Lead, Opportunity
 
 OWNER_COLUMNS = ("owner_csm", "owner_sales", "owner_inside_sales", "owner_marketing", "owner_executive")
 TIERS = (("A", "A"), ("B", "B"), ("C", "C"))
@@ -23,14 +22,13 @@ class AccountFilterSet(django_filters.FilterSet):
     state = django_filters.ChoiceFilter(choices=State.choices, label=_("State"))
     status = django_filters.ChoiceFilter(choices=CoverageStatus.choices, method="filter_status", label=_("Coverage status"))
     # A user id, matched against every owner column.
-    owner = extend_schema_field(OpenApiTypes.INT)(django_filters.ModelChoiceFilter(
-        queryset=User.objects.filter(is_active=True).order_by("username"), method="filter_owner", label=_("Owner")
-    ))
+    owner = IdChoiceFilter(queryset=User.objects.filter(is_active=True).order_by("username"), method="filter_owner",
+                           label=_("Owner"))
     icp_tier = django_filters.ChoiceFilter(choices=TIERS, label=_("ICP tier"))
     industry = django_filters.CharFilter(field_name="industry", lookup_expr="iexact", label=_("Industry"))
     region = django_filters.CharFilter(method="filter_region", label=_("Region"))
     prefecture = django_filters.CharFilter(field_name="prefecture", lookup_expr="exact", label=_("Prefecture"))
-    under_covered = django_filters.BooleanFilter(method="filter_under_covered", label=_("Under-covered"))
+    under_covered = StrictBooleanFilter(method="filter_under_covered", label=_("Under-covered"))
 
     class Meta:
         model = Account
@@ -61,3 +59,20 @@ class AccountFilterSet(django_filters.FilterSet):
         if value is None:
             return queryset
         return queryset.filter(Exists(open_alerts)) if value else queryset.exclude(Exists(open_alerts))
+
+
+class LeadFilterSet(django_filters.FilterSet):
+    account = IdFilter(field_name="account_id")
+
+    class Meta:
+        model = Lead
+        fields = ["account", "status"]
+
+
+class OpportunityFilterSet(django_filters.FilterSet):
+    account = IdFilter(field_name="account_id")
+    owner = IdFilter(field_name="owner_id")
+
+    class Meta:
+        model = Opportunity
+        fields = ["account", "status", "owner"]

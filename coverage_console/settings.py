@@ -226,7 +226,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.OrderingFilter",
+        # Refuses an unknown ordering field with 400 instead of dropping it (docs/api.md §5).
+        "core.api.filters.StrictOrderingFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "core.api.pagination.DefaultCursorPagination",
     "DEFAULT_PARSER_CLASSES": [
@@ -235,7 +236,8 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Documents the common error answers (400/401/403/404) of every operation (core/api/schema.py).
+    "DEFAULT_SCHEMA_CLASS": "core.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exceptions.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
@@ -248,6 +250,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # One schema component per choice set the API shares (states and roles appear in many fields).
     "ENUM_NAME_OVERRIDES": {"State": "core.choices.State", "Role": "core.choices.Role"},
+    # What a write takes and what it answers are separate components (read-only fields, non-blank text).
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 # Celery: with REDIS_URL a real broker, without it tasks run in-process.

@@ -19,6 +19,9 @@ api_patterns = [
     path("", include("dashboards.api.urls")),
 ]
 
+# A path under /api/ that matches nothing answers 404 in JSON, as the API's other errors do.
+handler404 = "core.api.views.page_not_found"
+
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("today/", engine_views.TodayView.as_view(), name="today"),

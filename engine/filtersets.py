@@ -7,7 +7,9 @@ from collections.abc import Sequence
 import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 
+from core.api.filters import IdChoiceFilter, IdFilter, StrictBooleanFilter
 from core.choices import Role, State
 from core.models import User
 
@@ -17,7 +19,8 @@ ALL = ("", _("All"))
 
 
 class MineFilterMixin(django_filters.FilterSet):
-    mine = django_filters.BooleanFilter(method="filter_mine")
+    account = IdFilter(field_name="account_id")
+    mine = StrictBooleanFilter(method="filter_mine")
 
     def filter_mine(self, queryset, name, value):
         return queryset.filter(assignee=self.request.user) if value else queryset
@@ -25,6 +28,7 @@ class MineFilterMixin(django_filters.FilterSet):
 
 class CoverageFilterSet(MineFilterMixin):
     account_external_id = django_filters.CharFilter(field_name="account__external_id")
+    assignee = IdFilter(field_name="assignee_id")
 
     class Meta:
         model = CoverageRow
@@ -42,8 +46,9 @@ class AlertFilterSet(MineFilterMixin):
     responsible_role = django_filters.ChoiceFilter(choices=Role.choices)
     role = django_filters.ChoiceFilter(field_name="responsible_role", choices=Role.choices, label=_("Responsible role"),
                                        empty_label=ALL[1])
-    assignee = django_filters.ModelChoiceFilter(queryset=User.objects.all(), null_value="none",
-                                                null_label=_("Unassigned"), label=_("Owner / assignee"))
+    # A user id, or `none` for the unassigned alerts.
+    assignee = extend_schema_field({"type": "string", "pattern": r"^([0-9]{1,18}|none)$"})(IdChoiceFilter(
+        queryset=User.objects.all(), null_value="none", null_label=_("Unassigned"), label=_("Owner / assignee")))
     state = django_filters.ChoiceFilter(choices=State.choices, label=_("State"), empty_label=ALL[1])
 
     # The fields the managers' page shows, in its order.

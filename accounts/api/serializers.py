@@ -5,12 +5,14 @@ from core.api.serializers import ModelRulesMixin
 
 
 class AccountSerializer(ModelRulesMixin, serializers.ModelSerializer):
-    owner_csm = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    owner_sales = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    owner_inside_sales = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    owner_marketing = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    owner_executive = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    icp_profile = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    owner_csm = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    owner_sales = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    owner_inside_sales = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    owner_marketing = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    owner_executive = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    icp_profile = serializers.SlugRelatedField(slug_field="name", read_only=True, allow_null=True)
+    # Blank until the first night evaluates the account (DRF drops allow_blank from a read-only model field).
+    state = serializers.ChoiceField(choices=Account._meta.get_field("state").choices, read_only=True, allow_blank=True)
 
     class Meta:
         model = Account
@@ -34,7 +36,7 @@ class LeadSerializer(ModelRulesMixin, serializers.ModelSerializer):
 
 class OpportunitySerializer(ModelRulesMixin, serializers.ModelSerializer):
     account_external_id = serializers.CharField(source="account.external_id", read_only=True)
-    owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    owner = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = Opportunity

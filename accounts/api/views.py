@@ -1,6 +1,6 @@
 from rest_framework import viewsets
 
-from accounts.filtersets import AccountFilterSet
+from accounts.filtersets import AccountFilterSet, LeadFilterSet, OpportunityFilterSet
 from accounts.models import Account, Lead, Opportunity
 from accounts.services import account_create, account_delete, account_update
 from core.permissions import EVERYONE, MANAGERS, HasRole
@@ -37,7 +37,7 @@ class LeadViewSet(viewsets.ModelViewSet):
     serializer_class = LeadSerializer
     permission_classes = [HasRole]
     read_roles, write_roles = EVERYONE, MANAGERS
-    filterset_fields = ["account", "status"]
+    filterset_class = LeadFilterSet
     ordering_fields = ["created_on", "score", "id"]
 
 
@@ -46,5 +46,5 @@ class OpportunityViewSet(viewsets.ModelViewSet):
     serializer_class = OpportunitySerializer
     permission_classes = [HasRole]
     read_roles, write_roles = EVERYONE, MANAGERS
-    filterset_fields = ["account", "status", "owner"]
+    filterset_class = OpportunityFilterSet
     ordering_fields = ["opened_on", "amount", "id"]

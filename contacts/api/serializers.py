@@ -1,12 +1,12 @@
 from rest_framework import serializers
 
 from contacts.models import Touch
-from core.api.serializers import model_field
+from core.api.serializers import StrictJsonTypesMixin, model_field
 
 
 class TouchSerializer(serializers.ModelSerializer):
     account_external_id = serializers.CharField(source="account.external_id", read_only=True)
-    performer = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    performer = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     # Who submitted the touch (page, API, import), apart from who performed it; null for an import without a user.
     recorded_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
@@ -16,7 +16,7 @@ class TouchSerializer(serializers.ModelSerializer):
                   "content_stage", "performer", "performer_role", "source", "note", "recorded_by"]
 
 
-class TouchInputSerializer(serializers.Serializer):
+class TouchInputSerializer(StrictJsonTypesMixin, serializers.Serializer):
     """The fields of the touches CSV (docs/api.md §2), as JSON; each field's rules (choices, lengths) are the
     Touch model field's."""
 

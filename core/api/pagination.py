@@ -1,3 +1,4 @@
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import CursorPagination
@@ -21,3 +22,28 @@ class DefaultCursorPagination(CursorPagination):
             raise ValidationError({self.page_size_query_param: [
                 _("Give a whole number from 1 to %(max)d.") % {"max": self.max_page_size}]})
         return int(asked)
+
+    def paginate_queryset(self, queryset, request, view=None):
+        """A cursor that is not one of ours answers 400 naming the parameter (DRF answers 404, or 500 when it
+        decodes to a position of the wrong type)."""
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except (ValueError, TypeError, DjangoValidationError) as exc:
+            raise self.invalid_cursor() from exc
+
+    def decode_cursor(self, request):
+        try:
+            return super().decode_cursor(request)
+        except Exception as exc:  # DRF's NotFound for a cursor it cannot decode
+            raise self.invalid_cursor() from exc
+
+    def invalid_cursor(self) -> ValidationError:
+        return ValidationError({self.cursor_query_param: [
+            _("Not a cursor of this list: follow the `next` or `previous` link of an answer.")]})
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"] = {"type": "integer", "minimum": 1, "maximum": self.max_page_size}
+        return parameters

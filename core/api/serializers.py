@@ -9,16 +9,58 @@ derivation from the model field."""
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
+from django.http import QueryDict
 from rest_framework import serializers
 from rest_framework.fields import get_error_detail
 
 
-class ModelRulesMixin:
-    """For a ModelSerializer: validate the would-be row with the model's clean() and CheckConstraints."""
+# The JSON type each kind of field takes, as the schema documents it. DRF itself is lenient (a number for a text
+# field, "1" for a whole number, "yes" for a boolean); the API takes what it documents and refuses the rest.
+JSON_TYPES: tuple[tuple[type[serializers.Field], tuple[type, ...], str], ...] = (
+    (serializers.BooleanField, (bool,), "true or false"),
+    (serializers.IntegerField, (int,), "a whole number"),
+    (serializers.CharField, (str,), "text"),
+    (serializers.ChoiceField, (str,), "one of the choices, as text"),
+    (serializers.DateField, (str,), "a date, as text (YYYY-MM-DD)"),
+)
+
+
+def refuse_other_json_types(serializer: serializers.Serializer, data: Any) -> None:
+    """400 for a writable field given a JSON value of another type than its own (null stays for the field to
+    judge)."""
+    if not isinstance(data, Mapping) or isinstance(data, QueryDict):  # a form's values are all text
+        return
+    errors = {}
+    for name, field in serializer.fields.items():
+        if field.read_only or name not in data or data[name] is None:
+            continue
+        value = data[name]
+        for field_class, types, wanted in JSON_TYPES:
+            if isinstance(field, field_class):
+                whole = isinstance(value, float) and value.is_integer() and int in types  # JSON's 5.0 is 5
+                if not (isinstance(value, types) or whole) or (bool not in types and isinstance(value, bool)):
+                    errors[name] = [f"Give {wanted}."]
+                break
+    if errors:
+        raise serializers.ValidationError(errors)
+
+
+class StrictJsonTypesMixin:
+    """For any Serializer: each field takes only the JSON type the schema gives it (refuse_other_json_types)."""
+
+    def to_internal_value(self, data):
+        refuse_other_json_types(self, data)
+        return super().to_internal_value(data)
+
+
+class ModelRulesMixin(StrictJsonTypesMixin):
+    """For a ModelSerializer: validate the would-be row with the model's clean() and CheckConstraints (and take
+    only the documented JSON types, StrictJsonTypesMixin)."""
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         attrs = super().validate(attrs)

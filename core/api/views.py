@@ -1,4 +1,7 @@
+from django.http import JsonResponse
+from django.views import defaults
 from drf_spectacular.utils import extend_schema
+from rest_framework.exceptions import NotFound
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -31,3 +34,12 @@ class MeView(APIView):
         request.user.language = serializer.validated_data.get("language", request.user.language)
         request.user.save(update_fields=["language"])
         return Response(MeSerializer(request.user).data)
+
+
+def page_not_found(request, exception=None):
+    """settings.ROOT_URLCONF's handler404: a path under /api/ that matches no endpoint (an id that is not one, a
+    path the API does not have) answers 404 in JSON as every other API error does (docs/api.md §5); pages keep
+    Django's page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": str(NotFound.default_detail)}, status=404)
+    return defaults.page_not_found(request, exception)

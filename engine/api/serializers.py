@@ -10,7 +10,7 @@ from engine.models import Alert, CoverageRow
 
 class CoverageRowSerializer(serializers.ModelSerializer):
     account_external_id = serializers.CharField(source="account.external_id")
-    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = CoverageRow
@@ -21,7 +21,7 @@ class CoverageRowSerializer(serializers.ModelSerializer):
 class AlertSerializer(serializers.ModelSerializer):
     account_external_id = serializers.CharField(source="account.external_id")
     account_name = serializers.CharField(source="account.name")
-    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = Alert

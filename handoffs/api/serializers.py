@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from core.api.serializers import ModelRulesMixin
+from core.api.serializers import ModelRulesMixin, StrictJsonTypesMixin
 from handoffs.models import Handoff, HandoffRule
 
 
@@ -17,7 +17,7 @@ class HandoffRuleSerializer(ModelRulesMixin, serializers.ModelSerializer):
 
 class HandoffSerializer(serializers.ModelSerializer):
     account_external_id = serializers.CharField(source="account.external_id", read_only=True)
-    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = Handoff
@@ -25,6 +25,6 @@ class HandoffSerializer(serializers.ModelSerializer):
                   "model", "created_on", "status", "assignee", "due_at", "sla_breached", "reason", "comment", "decided_at"]
 
 
-class RejectSerializer(serializers.Serializer):
+class RejectSerializer(StrictJsonTypesMixin, serializers.Serializer):
     reason = serializers.ChoiceField(choices=Handoff._meta.get_field("reason").choices)
     comment = serializers.CharField(required=False, allow_blank=True)

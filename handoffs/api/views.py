@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from core.api.versioning import expected_version, precondition_failed, with_etag
 from core.permissions import EVERYONE, MANAGERS, HasRole
 from core.versioning import StaleVersion
+from handoffs.filtersets import HandoffFilterSet
 from handoffs.models import Handoff, HandoffRule
 from handoffs.services import (
     handoff_accept, handoff_reject, handoff_rule_create, handoff_rule_delete, handoff_rule_update,
@@ -63,7 +64,7 @@ class HandoffViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     serializer_class = HandoffSerializer
     permission_classes = [HasRole]
     read_roles, write_roles = EVERYONE, EVERYONE
-    filterset_fields = ["status", "assignee", "to_role", "to_state"]
+    filterset_class = HandoffFilterSet
     ordering_fields = ["created_on", "due_at", "id"]
 
     def get_queryset(self):

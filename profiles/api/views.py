@@ -1,4 +1,5 @@
-from rest_framework import mixins, serializers, status, viewsets
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -9,24 +10,11 @@ from core.api.versioning import expected_version, precondition_failed, with_etag
 from core.permissions import EVERYONE, HasRole
 from core.versioning import StaleVersion
 from profiles.models import IcpProfile
-from profiles.selectors import profile_to_json
 from profiles.services import profile_save_json
 
+from .serializers import FitScorePageSerializer, ProfileSerializer, ProfileVersionSerializer
+
 EDITORS = (Role.MARKETING, Role.MANAGER, Role.ADMIN)
-
-
-class ProfileSerializer(serializers.ModelSerializer):
-    """The JSON of docs/api.md §3, plus id and version."""
-
-    version = serializers.IntegerField(source="current_version.number", read_only=True)
-
-    class Meta:
-        model = IcpProfile
-        fields = ["id", "name", "version"]
-
-    def to_representation(self, instance):
-        return {"id": instance.id, "version": instance.current_version.number if instance.current_version else None,
-                **profile_to_json(instance)}
 
 
 class IcpProfileViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
@@ -65,15 +53,18 @@ class IcpProfileViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
             return precondition_failed(exc)
         return with_etag(Response(data), number)
 
+    @extend_schema(responses=ProfileVersionSerializer(many=True))
     @action(detail=True, methods=["get"])
     def versions(self, request, pk=None):
         profile = self.get_object()
-        return Response([
-            {"number": v.number, "created_at": v.created_at, "created_by": v.created_by.username if v.created_by else None,
-             "tiers": v.tiers, "criteria": v.criteria}
-            for v in profile.versions.select_related("created_by").order_by("-number")
-        ])
+        return Response(ProfileVersionSerializer(
+            profile.versions.select_related("created_by").order_by("-number"), many=True).data)
 
+    @extend_schema(responses=FitScorePageSerializer, parameters=[
+        OpenApiParameter("cursor", str, description="The `next` or `previous` link's cursor of an answer."),
+        OpenApiParameter("page_size", {"type": "integer", "minimum": 1, "maximum": DefaultCursorPagination.max_page_size},
+                         description="Accounts per page (default 50)."),
+    ])
     @action(detail=True, methods=["get"], url_path="fit-scores")
     def fit_scores(self, request, pk=None):
         profile = self.get_object()
