@@ -2,6 +2,7 @@ from pathlib import Path
 
 from celery import shared_task
 
+from .dispatch import dispatch_sweep
 from .models import ImportRun
 from .services import import_file
 
@@ -18,3 +19,9 @@ def import_file_task(run_id: int, encoding: str | None, mapping: dict, skip_inva
                       user=run.created_by, encoding=encoding, mapping=mapping, skip_invalid=skip_invalid,
                       errors_out=errors_path(run), run=run)
     return run.status
+
+
+@shared_task(name="core.dispatch_sweep", ignore_result=True)
+def dispatch_sweep_task() -> int:
+    """Every minute (beat): publish recorded work a broker outage left undispatched (core.dispatch)."""
+    return dispatch_sweep()

@@ -274,11 +274,23 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
     "unacked_restore_interval": min(10, CELERY_RESTORE_SCAN_SECONDS),
     "unacked_restore_throttle": max(1, CELERY_RESTORE_SCAN_SECONDS // 10),
+    # A broker that does not answer is given up in a second, not the OS's minutes (a host down, not refusing).
+    "socket_connect_timeout": 1,
 }
+# Publishing fails fast when the broker is down: a request that queued work answers anyway, the work stays
+# recorded as pending and the dispatch sweep sends it later (core.dispatch). One retry, half a second apart: a
+# stopped Redis costs under a second, an unreachable host about two.
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5}
 # A recompute run still "running" this long after it started was left by a dead process: the next start ends it
 # as failed instead of waiting for it forever (engine.services.abandon_stale_runs).
 RECOMPUTE_RUN_STALE_HOURS = int(os.environ.get("RECOMPUTE_RUN_STALE_HOURS", "12"))
-CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
+# The Redis result store's reconnection at publish is bounded too (its default, 20 retries a second apart, made a
+# publish with Redis down take 19 s); core.dispatch publishes without subscribing to a result at all.
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    "retry_policy": {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5},
+}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "Asia/Tokyo"
@@ -297,6 +309,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "handoffs.sla_sweep",
         "schedule": crontab(minute=5),
         "options": {"expires": 3000},
+    },
+    # Work recorded but not handed to the broker (it was down at the time) is sent within two minutes of its
+    # recording (core.dispatch). Expires before the next one is due: a backlog of sweeps is one sweep.
+    "dispatch-sweep": {
+        "task": "core.dispatch_sweep",
+        "schedule": 60.0,
+        "options": {"expires": 55},
     },
 }
 

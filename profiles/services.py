@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Account
 from core.bulk import bulk_update_values
+from core.dispatch import dispatch_on_commit
 from core.models import AuditEntry, User
 from core.timeutil import business_today
 from core.versioning import check_version
@@ -121,7 +122,7 @@ def rescore_queue(*, profile: IcpProfile | None, actor: User | None, reason: str
     """Record a rescoring job and start it when the surrounding transaction commits (never in the request
     when a broker is configured; in-process when Celery runs eagerly)."""
     run = RescoreRun.objects.create(profile=profile, created_by=actor, reason=reason)
-    transaction.on_commit(lambda: tasks.rescore_accounts_task.delay(run.id))
+    dispatch_on_commit(tasks.rescore_accounts_task, run.id)  # a broker down leaves it pending: core.dispatch
     return run
 
 
@@ -228,7 +229,7 @@ def analysis_refresh_queue(
     """
     run, created = analysis_refresh_record(actor=actor, reason=reason, version=version, reuse_running=reuse_running)
     if created:
-        transaction.on_commit(lambda: tasks.analysis_refresh_task.delay(run.id))
+        dispatch_on_commit(tasks.analysis_refresh_task, run.id)
     return run
 
 
