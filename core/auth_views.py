@@ -24,6 +24,8 @@ class TokenView(ObtainAuthToken):
     """POST username and password, get the user's API token. A locked-out username answers 429 with a message,
     whatever the password."""
 
+    schema_error_statuses = {429: _("This username is locked after too many failed sign-ins (settings.AXES_*).")}
+
     def post(self, request: Request, *args, **kwargs) -> Response:
         serializer = self.get_serializer(data=request.data)
         if not serializer.is_valid():

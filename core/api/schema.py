@@ -2,9 +2,11 @@
 
 drf-spectacular documents the answer a view gives when all goes well; the errors every view may answer come from
 DRF itself (docs/api.md §5, "Errors"), so they are documented here once for all, with one shared `Error`
-component: 400 where the request carries input (a body, query filters or pagination), 401 and 403 where the view
-needs a signed-in user, 404 where the path names an object. A view documents any other status (429, 412 …) on
-its own, with `extend_schema(responses=…)`, and may use `ERROR` for its body.
+component: 400 where the request carries input (a body, query filters or pagination), 401 wherever credentials
+are read (a bad token is refused even where no sign-in is needed), 403 where the view needs a signed-in user with
+a role, 404 where the path names an object, 412 (and the `If-Match` header) on the writes of an object that
+carries a `version` (core/api/versioning.py), 415 on writes. A view names any other error it answers in
+`schema_error_statuses` (say, 429 on the token endpoint), documented with the same component.
 
 Filters and pagination belong to the GET of a list: a POST answering a list (`POST touches/`) takes neither.
 Request bodies are documented as JSON, the API's one documented body format (docs/api.md §5). A text field says
@@ -16,6 +18,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
@@ -54,10 +57,6 @@ class AutoSchema(SpectacularAutoSchema):
         self.registry.register_on_missing(component)
         return component.ref
 
-    def error_response(self, code: str) -> dict:
-        return {"content": {"application/json": {"schema": self.error_ref()}},
-                "description": str(ERROR_DESCRIPTIONS.get(code, ""))}
-
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         if direction != "response":
@@ -73,15 +72,33 @@ class AutoSchema(SpectacularAutoSchema):
                                                              or self._get_pagination_parameters() or query)
         if takes_input:
             codes.append("400")
+        if self.view.get_authenticators():
+            codes.append("401")
         if not all(isinstance(p, AllowAny) for p in self.view.get_permissions()):
-            codes += ["401", "403"]
+            codes.append("403")
         if "{" in self.path:
             codes.append("404")
-        if self.method in ("PUT", "PATCH", "DELETE") and self.carries_a_version():
+        if self.is_versioned_write():
             codes.append("412")
-        if self.method in WRITE_METHODS:
+        if self.method in WRITE_METHODS and self.get_request_serializer() is not None:
             codes.append("415")
-        return codes
+        codes += [str(code) for code in getattr(self.view, "schema_error_statuses", {})]
+        return sorted(codes)
+
+    def error_response(self, code: str) -> dict:
+        description = getattr(self.view, "schema_error_statuses", {}).get(int(code)) or ERROR_DESCRIPTIONS.get(code, "")
+        return {"content": {"application/json": {"schema": self.error_ref()}}, "description": str(description)}
+
+    def is_versioned_write(self) -> bool:
+        return self.method in ("PUT", "PATCH", "DELETE") and self.carries_a_version()
+
+    def get_override_parameters(self):
+        parameters = super().get_override_parameters()
+        if self.is_versioned_write():
+            parameters = [*parameters, OpenApiParameter(
+                "If-Match", str, OpenApiParameter.HEADER,
+                description="The ETag of the version this write was made from; a stale one answers 412.")]
+        return parameters
 
     def carries_a_version(self) -> bool:
         """An object answered with its `version` refuses a write naming a stale one (core/api/versioning.py)."""
@@ -107,6 +124,13 @@ class AutoSchema(SpectacularAutoSchema):
             if parameter["in"] == "query" and parameter["name"] != "ordering":
                 parameter["schema"] = {"anyOf": [parameter["schema"], {"type": "string", "maxLength": 0}]}
         return parameters
+
+    def get_auth(self):
+        auths = super().get_auth()
+        # Where no sign-in is needed (the token endpoint), a request without credentials is documented too.
+        if all(isinstance(p, AllowAny) for p in self.view.get_permissions()) and {} not in auths:
+            auths.append({})
+        return auths
 
     def get_filter_backends(self):
         return super().get_filter_backends() if self.method == "GET" else []

@@ -49,9 +49,11 @@ schema = schemathesis.openapi.from_dict(served_schema(), config=schemathesis.Con
     "operations": [{
         # A write the schema allows may still be refused for what only the database knows: an account id or
         # external id that does not exist, an external id already taken, a rule across fields (a deal closing
-        # before it opens, criteria that contradict). Those answer 400 naming the field; a read never may.
-        "include-method": ["POST", "PUT", "PATCH"],
-        "checks": {"positive_data_acceptance": {"expected-statuses": ["2xx", "400", "401", "403", "404", "409"]}},
+        # before it opens, criteria that contradict) answer 400 naming the field; an If-Match that is not the
+        # current version answers 412. A read never may refuse what its schema allows.
+        "include-method": ["POST", "PUT", "PATCH", "DELETE"],
+        "checks": {"positive_data_acceptance": {
+            "expected-statuses": ["2xx", "400", "401", "403", "404", "409", "412"]}},
     }],
 }))
 schema.app = get_wsgi_application()
