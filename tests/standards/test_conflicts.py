@@ -1,11 +1,15 @@
 """Two managers saving the coverage standards (docs/api.md §5, "Versions and conflicts"): through the editor the
 check is per state; through the API a stale If-Match or `version` answers 412 and writes nothing."""
 
+import threading
+
 import pytest
+from django.db import connection
 from rest_framework.test import APIClient
 
 from core.models import AuditEntry
 from standards.models import Requirement, Standard
+from tests.conftest import IN_CI
 from tests.web.test_editors import editor_post
 
 pytestmark = pytest.mark.django_db
@@ -102,3 +106,36 @@ def test_a_stale_version_is_refused_by_the_service_too(manager):
         standard_update(standard=standard, requirements=[dict(reqs[0], min_count=5)], actor=manager,
                         expected_version=1)
     assert min_count("ACTIVE") == 2
+
+
+# Decided at collection: on SQLite the serialized rollback would fail in set-up before require_postgres could skip.
+@pytest.mark.skipif(connection.vendor != "postgresql" and not IN_CI, reason="PostgreSQL is not configured (set DATABASE_URL)")
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_saves_from_the_same_version_at_the_same_moment_one_wins_and_one_is_refused(require_postgres):
+    """The row lock makes the check and the write one step: both read version 1, exactly one writes version 2."""
+    from core.versioning import StaleVersion
+    from standards.services import standard_update
+
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def save(count: int) -> None:
+        try:
+            barrier.wait()
+            standard_update(standard=Standard.objects.get(state="ACTIVE"), actor=None, expected_version=1,
+                            requirements=[{"code": "human", "kind": "human", "min_count": count, "window_days": 30,
+                                           "responsible_role": "sales"}])
+            outcomes.append(f"saved {count}")
+        except StaleVersion:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=save, args=(count,)) for count in (2, 3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(outcomes)[0] == "refused" and sorted(outcomes)[1].startswith("saved")
+    assert Standard.objects.get(state="ACTIVE").version == 2
+    assert min_count("ACTIVE") == int(next(o for o in outcomes if o.startswith("saved")).split()[1])
