@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 
-from rest_framework import status
+from drf_spectacular.utils import OpenApiParameter
+from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.response import Response
 
@@ -65,3 +66,36 @@ def precondition_failed(exc: StaleVersion) -> Response:
          "version": exc.current, "changes": [c.as_json() for c in exc.changes]},
         status=status.HTTP_412_PRECONDITION_FAILED)
     return with_etag(response, exc.current)
+
+
+# --- the schema: what a versioned write may send and answer ---------------------------------------------------
+
+class ChangeSerializer(serializers.Serializer):
+    by = serializers.CharField()
+    at = serializers.DateTimeField()
+    version = serializers.IntegerField(allow_null=True)
+    fields = serializers.ListField(child=serializers.CharField())
+
+
+class PreconditionFailedSerializer(serializers.Serializer):
+    """The 412 answer: the current version and the audited writes since the one the client read."""
+
+    detail = serializers.CharField()
+    version = serializers.IntegerField()
+    changes = ChangeSerializer(many=True)
+
+
+IF_MATCH = OpenApiParameter(
+    name="If-Match", type=str, location=OpenApiParameter.HEADER, required=False,
+    description='The ETag read (W/"<version>"): a stale one answers 412 and writes nothing; '
+                "without it (and without `version` in the body) the write is not checked (docs/api.md §5).")
+
+
+def versioned_write(answer, *, request=None) -> dict:
+    """extend_schema arguments for a write checked against If-Match / `version`."""
+    responses = {412: PreconditionFailedSerializer}
+    if answer is not None:
+        responses = {200: answer, **responses}
+    else:
+        responses = {204: None, **responses}
+    return {"parameters": [IF_MATCH], "responses": responses, **({"request": request} if request else {})}

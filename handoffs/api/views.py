@@ -1,10 +1,10 @@
 from django.db.models import Q
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from core.api.versioning import expected_version, precondition_failed, with_etag
+from core.api.versioning import expected_version, precondition_failed, versioned_write, with_etag
 from core.permissions import EVERYONE, MANAGERS, HasRole
 from core.versioning import StaleVersion
 from handoffs.filtersets import HandoffFilterSet
@@ -16,6 +16,9 @@ from handoffs.services import (
 from .serializers import HandoffRuleSerializer, HandoffSerializer, RejectSerializer
 
 
+@extend_schema_view(update=extend_schema(**versioned_write(HandoffRuleSerializer)),
+                    partial_update=extend_schema(**versioned_write(HandoffRuleSerializer)),
+                    destroy=extend_schema(**versioned_write(None)))
 class HandoffRuleViewSet(viewsets.ModelViewSet):
     """Handoff rules, written through handoffs.services (versioned, audited). GET of one rule answers its version
     as an ETag; a PUT, PATCH or DELETE with a stale If-Match or `version` answers 412 and writes nothing

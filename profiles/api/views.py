@@ -6,7 +6,7 @@ from rest_framework.response import Response
 from accounts.models import Account
 from core.api.pagination import DefaultCursorPagination
 from core.choices import Role
-from core.api.versioning import expected_version, precondition_failed, with_etag
+from core.api.versioning import expected_version, precondition_failed, versioned_write, with_etag
 from core.permissions import EVERYONE, HasRole
 from core.versioning import StaleVersion
 from profiles.models import IcpProfile
@@ -42,6 +42,7 @@ class IcpProfileViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
         data, number = self._save(request)
         return with_etag(Response(data, status=status.HTTP_201_CREATED), number)
 
+    @extend_schema(**versioned_write(ProfileSerializer))
     def update(self, request, *args, **kwargs):
         """A new version; with a stale If-Match or `version` (the number read) 412, nothing written (§5)."""
         profile = self.get_object()

@@ -1,8 +1,9 @@
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from core.api.versioning import expected_version, precondition_failed, with_etag
+from core.api.versioning import expected_version, precondition_failed, versioned_write, with_etag
 from core.permissions import EVERYONE, MANAGERS, HasRole
 from core.versioning import StaleVersion
 from segments.models import Segment, StateThresholds
@@ -20,6 +21,7 @@ class SegmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     read_roles, write_roles = EVERYONE, MANAGERS
     pagination_class = None
 
+    @extend_schema(methods=["PATCH"], **versioned_write(ThresholdsSerializer))
     @action(detail=False, methods=["get", "patch"], serializer_class=ThresholdsSerializer)
     def thresholds(self, request):
         """GET answers the version as an ETag; a PATCH with a stale If-Match or `version` answers 412 and writes

@@ -1,8 +1,9 @@
 from django.db.models import Prefetch
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.response import Response
 
-from core.api.versioning import expected_version, precondition_failed, with_etag
+from core.api.versioning import expected_version, precondition_failed, versioned_write, with_etag
 from core.permissions import EVERYONE, MANAGERS, HasRole
 from core.versioning import StaleVersion
 from standards.models import Requirement, Standard
@@ -29,6 +30,7 @@ class StandardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.U
         standard = self.get_object()
         return with_etag(Response(self.get_serializer(standard).data), standard.version)
 
+    @extend_schema(**versioned_write(StandardSerializer))
     def update(self, request, *args, **kwargs):
         standard = self.get_object()
         serializer = self.get_serializer(standard, data=request.data)
