@@ -5,9 +5,14 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
 from decimal import Decimal
 from typing import Any, TextIO
+
+# Excel opens a UTF-8 file as UTF-8 only when it starts with a byte order mark (else as CP932: mojibake).
+BOM = "\ufeff"
 
 # OWASP: a text cell starting with one of these is a formula to a spreadsheet.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -47,6 +52,23 @@ def write_csv(rows: Iterable[Sequence[Any]], header: Sequence[str], output: str)
         return write_rows(sys.stdout, header, rows)
     with open(output, "w", encoding="utf-8", newline="") as stream:
         return write_rows(stream, header, rows)
+
+
+@contextmanager
+def csv_file(path: Path, header: Sequence[str], *, bom: bool) -> Iterator[Callable[[Sequence[Any]], None]]:
+    """A CSV file written a row at a time, cells as format_cell writes them (formula-safe); with `bom` for Excel
+    (a download from a page or the API, as the pages' exports), without for the commands' files (as their
+    exports). Yields the function that writes one row."""
+    with open(path, "w", encoding="utf-8", newline="") as stream:
+        if bom:
+            stream.write(BOM)
+        writer = csv.writer(stream, lineterminator="\r\n")
+        writer.writerow(header)
+
+        def write_row(row: Sequence[Any]) -> None:
+            writer.writerow([format_cell(v) for v in row])
+
+        yield write_row
 
 
 class Echo:

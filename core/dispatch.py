@@ -80,11 +80,16 @@ class PendingWork:
     status_field: str = "status"
     pending: str = "pending"
     recorded_field: str = "created_at"
+    # Further lookups a pending row must match, when not every pending row is queued work (an ImportRun is
+    # pending from its upload; only the runs with a job were queued).
+    where: tuple[tuple[str, object], ...] = ()
 
 
 PENDING_WORK: tuple[PendingWork, ...] = (
     PendingWork("profiles.RescoreRun", "profiles.tasks.rescore_accounts_task"),
     PendingWork("profiles.AnalysisRefresh", "profiles.tasks.analysis_refresh_task"),
+    PendingWork("core.ImportRun", "core.tasks.import_file_task", recorded_field="started_at",
+                where=(("options__has_key", "job"),)),
 )
 
 
@@ -96,7 +101,8 @@ def dispatch_sweep(*, now: dt.datetime | None = None, kinds: tuple[PendingWork, 
     published = 0
     for work in PENDING_WORK if kinds is None else kinds:
         model, task = apps.get_model(work.model), import_string(work.task)
-        rows = model.objects.filter(**{work.status_field: work.pending, f"{work.recorded_field}__lt": cutoff})
+        rows = model.objects.filter(**{work.status_field: work.pending, f"{work.recorded_field}__lt": cutoff},
+                                    **dict(work.where))
         for row in rows.order_by("pk")[:SWEEP_BATCH]:
             if not dispatch(task, *work.args(row), expires=SWEEP_MESSAGE_EXPIRES):
                 return published

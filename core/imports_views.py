@@ -1,14 +1,13 @@
-"""Imports for admins: upload, detected encoding and column mapping, dry run, background commit with progress."""
+"""Imports for admins: upload, detected encoding and column mapping, then a dry run or a commit — both queued in
+the background (core.services.import_queue) with their progress shown here."""
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -16,23 +15,14 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from .choices import Role
-from .importing import ImportAborted, mapping_for, sniff
+from .importing import ALLOWED_ENCODINGS, EncodingRefused, ImportAborted, allowed_encoding, mapping_for, sniff
 from .models import ImportMappingPreset, ImportRun
 from .permissions import RoleRequiredMixin
-from .services import IMPORT_KINDS, import_file, import_specs
-from .tasks import import_file_task
+from .services import IMPORT_KINDS, errors_path, import_queue, import_specs, import_store_upload, upload_dir
 
 ADMINS = (Role.ADMIN,)
 
-
-def upload_dir() -> Path:
-    path = Path(settings.MEDIA_ROOT) / "imports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def errors_path(run: ImportRun) -> Path:
-    return upload_dir() / f"run-{run.id}-errors.csv"
+__all__ = ["ImportDetailView", "ImportErrorsView", "ImportListView", "errors_path", "upload_dir"]
 
 
 class UploadForm(forms.Form):
@@ -46,6 +36,19 @@ class UploadForm(forms.Form):
         return f
 
 
+def clean_encoding(value: str | None) -> str | None:
+    """An encoding entered on the page or in the API: empty (detect), else one of ALLOWED_ENCODINGS."""
+    if not value:
+        return None
+    try:
+        return allowed_encoding(value)
+    except EncodingRefused:
+        raise forms.ValidationError(
+            _("%(encoding)s is not a text encoding for CSV files; use one of: %(allowed)s")
+            % {"encoding": str(value)[:40], "allowed": ", ".join(ALLOWED_ENCODINGS)}
+        ) from None
+
+
 class ImportListView(RoleRequiredMixin, View):
     allowed_roles = ADMINS
 
@@ -57,11 +60,8 @@ class ImportListView(RoleRequiredMixin, View):
         if not form.is_valid():
             return self._render(request, form, status=400)
         upload = form.cleaned_data["file"]
-        stored = upload_dir() / f"{uuid.uuid4().hex}{Path(upload.name).suffix.lower() or '.csv'}"
-        with open(stored, "wb") as out:
-            for chunk in upload.chunks():
-                out.write(chunk)
-        run = ImportRun.objects.create(kind=form.cleaned_data["kind"], file_name=upload.name, file_sha256="",
+        stored = import_store_upload(upload=upload)
+        run = ImportRun.objects.create(kind=form.cleaned_data["kind"], file_name=upload.name[:255], file_sha256="",
                                        file_size=upload.size, created_by=request.user, status=ImportRun.Status.PENDING,
                                        options={"stored_path": str(stored)})
         return redirect("core:import-detail", pk=run.pk)
@@ -79,7 +79,7 @@ def _stored(run: ImportRun) -> Path:
 
 
 class ImportDetailView(RoleRequiredMixin, View):
-    """The detected encoding and mapping (editable); dry run here, commit in the background."""
+    """The detected encoding and mapping (editable); a dry run or a commit, queued in the background."""
 
     allowed_roles = ADMINS
 
@@ -91,19 +91,19 @@ class ImportDetailView(RoleRequiredMixin, View):
         run = get_object_or_404(ImportRun, pk=pk)
         path = _stored(run)
         spec = import_specs()[run.kind]
-        encoding = request.POST.get("encoding") or None
         mapping = {key[4:]: value for key, value in request.POST.items() if key.startswith("map:") and value}
         ignored = [key[4:] for key, value in request.POST.items() if key.startswith("map:") and not value]
         mapping.update({source: f"__ignored__{i}" for i, source in enumerate(ignored)})
         valid_fields = {c.name for c in spec.columns}
         mapping = {k: v for k, v in mapping.items() if v in valid_fields or v.startswith("__ignored__")}
-        if request.POST.get("action") == "apply_preset":
+        action = request.POST.get("action")
+        if action == "apply_preset":
             preset = get_object_or_404(ImportMappingPreset, pk=request.POST.get("preset") or 0, kind=run.kind)
             run.options = {**run.options, "mapping": preset.mapping}
             run.save(update_fields=["options"])
             messages.info(request, _("Mapping preset applied: %(name)s") % {"name": preset.name})
             return redirect("core:import-detail", pk=run.pk)
-        if request.POST.get("action") == "save_preset":
+        if action == "save_preset":
             name = (request.POST.get("preset_name") or "").strip()[:100]
             if not name:
                 messages.error(request, _("Name the preset."))
@@ -114,39 +114,34 @@ class ImportDetailView(RoleRequiredMixin, View):
                 run.save(update_fields=["options"])
                 messages.success(request, _("Mapping saved as preset: %(name)s") % {"name": name})
             return redirect("core:import-detail", pk=run.pk)
-        if request.POST.get("action") == "commit":
-            target = ImportRun.objects.create(kind=run.kind, file_name=run.file_name, file_sha256="", created_by=request.user,
-                                              options={"stored_path": str(path)}, status=ImportRun.Status.PENDING,
-                                              rows_total=_count_rows(path))
-            transaction.on_commit(lambda: import_file_task.delay(target.id, encoding, mapping,
-                                                                 bool(request.POST.get("skip_invalid"))))
-            messages.info(request, _("Import started."))
-            return redirect("core:import-detail", pk=target.pk)
-        run.rows_total = _count_rows(path)
-        run.save(update_fields=["rows_total"])
-        result = import_file(kind=run.kind, path=path, file_name=run.file_name, user=request.user, dry_run=True,
-                             encoding=encoding, mapping=mapping, errors_out=errors_path(run), run=run)
-        return self._render(request, result)
+        if action not in ("dry_run", "commit"):
+            return self._render(request, run, error=_("Choose a dry run or an import."), status=400)
+        try:
+            encoding = clean_encoding(request.POST.get("encoding"))
+        except forms.ValidationError as exc:
+            return self._render(request, run, error=" ".join(exc.messages), status=400)
+        target = import_queue(kind=run.kind, path=path, file_name=run.file_name, user=request.user,
+                              dry_run=action == "dry_run", skip_invalid=bool(request.POST.get("skip_invalid")),
+                              encoding=encoding, mapping=mapping)
+        messages.info(request, _("Dry run queued.") if action == "dry_run" else _("Import queued."))
+        return redirect("core:import-detail", pk=target.pk)
 
-    def _render(self, request, run: ImportRun):
-        context = {"run": run, "has_errors_file": errors_path(run).is_file()}
+    def _render(self, request, run: ImportRun, *, error: str = "", status: int = 200):
+        context = {"run": run, "has_errors_file": errors_path(run).is_file(), "form_error": error,
+                   "encodings": list(ALLOWED_ENCODINGS.items()), "evaluation": run.options.get("evaluation"),
+                   "queued": run.status == ImportRun.Status.PENDING and "job" in run.options}
         path = Path(run.options.get("stored_path", ""))
         if path.is_file():
             spec = import_specs()[run.kind]
             try:
-                encoding, header, _delimiter = sniff(path, run.encoding or None)
+                encoding, header, _delimiter = sniff(path, run.encoding or run.options.get("encoding") or None)
                 context.update(encoding=encoding, mapping=list(mapping_for(spec, header, run.options.get("mapping"))
                                                                .items()), fields=[c.name for c in spec.columns],
                                presets=ImportMappingPreset.objects.filter(kind=run.kind))
-            except ImportAborted as exc:
-                context["read_error"] = exc.message
+            except (ImportAborted, OSError) as exc:
+                context["read_error"] = getattr(exc, "message", str(exc))
         template = "core/partials/import_status.html" if request.htmx else "core/import_detail.html"
-        return render(request, template, context)
-
-
-def _count_rows(path: Path) -> int:
-    with open(path, "rb") as f:
-        return max(0, sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b"")) - 1)
+        return render(request, template, context, status=status)
 
 
 class ImportErrorsView(RoleRequiredMixin, View):

@@ -13,7 +13,7 @@
 from core.validators import corporate_number_check_digit  # the rule's one home, re-exported for callers of old
 
 from .cells import CellError, normalise, parse_datetime, unescape_text
-from .reading import detect_encoding, sniff
+from .reading import ALLOWED_ENCODINGS, EncodingRefused, allowed_encoding, detect_encoding, sniff
 from .run import run_import
 from .specs import (
     ACCOUNT, BOOL, CHOICE, CORPORATE_NUMBER, DATE, DATETIME, DECIMAL, EMAIL, INT, LIST, TEXT, USER, Column,
@@ -21,8 +21,8 @@ from .specs import (
 )
 
 __all__ = [
-    "ACCOUNT", "BOOL", "CHOICE", "CORPORATE_NUMBER", "DATE", "DATETIME", "DECIMAL", "EMAIL", "INT", "LIST", "TEXT",
-    "USER", "CellError", "Column", "ImportAborted", "ImportContext", "ImportResult", "KindSpec", "RowError",
-    "corporate_number_check_digit", "detect_encoding", "disagreements", "mapping_for", "normalise",
+    "ALLOWED_ENCODINGS", "ACCOUNT", "BOOL", "CHOICE", "CORPORATE_NUMBER", "DATE", "DATETIME", "DECIMAL", "EMAIL", "INT", "LIST", "TEXT",
+    "USER", "CellError", "Column", "EncodingRefused", "ImportAborted", "ImportContext", "ImportResult", "KindSpec", "RowError",
+    "allowed_encoding", "corporate_number_check_digit", "detect_encoding", "disagreements", "mapping_for", "normalise",
     "parse_datetime", "run_import", "sniff", "unescape_text",
 ]

@@ -94,7 +94,9 @@ class Importer:
                 if name in values and values[name] not in accounts:
                     errors.append(RowError(row.line, name, row.raw[name], f"unknown account '{values[name]}'"))
             key = values.get(key_name)
-            if key is not None and not errors:
+            if key is not None:
+                # A key is taken by the first row that gives it, valid or not: a later row with the same key is
+                # an error (interfaces.md §2), never written in place of the earlier one.
                 if key in seen:
                     errors.append(RowError(row.line, key_name, row.raw.get(key_name, ""),
                                            f"duplicate {key_name} '{key}' in this file (first given on an earlier line)"))

@@ -2,6 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from core.importing import EncodingRefused, allowed_encoding
 from core.models import ImportRun, User
 from core.services import IMPORT_KINDS, import_file
 
@@ -16,7 +17,8 @@ class Command(BaseCommand):
         parser.add_argument("file")
         parser.add_argument("--dry-run", action="store_true", help="validate and report, write nothing")
         parser.add_argument("--skip-invalid", action="store_true", help="write the valid rows, report the rest")
-        parser.add_argument("--encoding", help="default: detect UTF-8, UTF-8 with BOM, CP932/Shift_JIS")
+        parser.add_argument("--encoding", help="default: detect UTF-8, UTF-8 with BOM, CP932/Shift_JIS; "
+                            "else one of utf-8, utf-8-sig, cp932, shift_jis, euc-jp, iso-2022-jp, latin-1, cp1252")
         parser.add_argument("--map", action="append", default=[], metavar="SOURCE=FIELD", help="map a header to a field")
         parser.add_argument("--errors-out", help="write the error report as CSV (line, column, value, message)")
         parser.add_argument("--blank-clears", action="store_true", help="an empty cell clears the stored value")
@@ -29,6 +31,11 @@ class Command(BaseCommand):
             if not sep or not source.strip() or not target.strip():
                 raise CommandError(f"--map needs SOURCE=FIELD, got {item!r}", returncode=2)
             mapping[source.strip()] = target.strip()
+        if encoding:
+            try:
+                encoding = allowed_encoding(encoding)
+            except EncodingRefused as exc:
+                raise CommandError(f"--encoding: {exc.message}", returncode=2) from None
         path = Path(file)
         if not path.is_file():
             raise CommandError(f"{file}: no such file", returncode=1)
