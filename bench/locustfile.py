@@ -21,6 +21,7 @@ import json
 import os
 import random
 
+import gevent
 from locust import FastHttpUser, between, task
 
 with open(os.environ.get("LOAD_REPS", "bench-data/load/reps.json"), encoding="utf-8") as _f:
@@ -39,6 +40,8 @@ class Rep(FastHttpUser):
         self.rep = REPS[next(_next_rep) % len(REPS)]
         self.rng = random.Random(self.rep["user_id"])
         self.cookie = f"sessionid={self.rep['sessionid']}; csrftoken={self.rep['csrftoken']}"
+        # Reps do not all act in the same second: each starts somewhere within its first wait.
+        gevent.sleep(self.rng.uniform(0, self.wait_time()))
 
     def _get(self, url: str, name: str) -> None:
         with self.client.get(url, name=name, headers={"Cookie": self.cookie}, allow_redirects=False,

@@ -121,7 +121,8 @@ def today_alerts(*, user: User, today: dt.date, queue: bool = False) -> QuerySet
         qs = qs.filter(assignee__isnull=True, responsible_role=user.role)
     else:
         qs = qs.filter(assignee=user)
-    qs = qs.select_related("account")
+    # Of the account, an item shows the name only: its other columns (JSON lists among them) are not loaded.
+    qs = qs.select_related("account").only(*(f.name for f in Alert._meta.concrete_fields), "account__name")
     return order_by_priority(annotate_priority(qs, today=today))
 
 
