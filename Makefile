@@ -6,7 +6,7 @@ DEV_ENV := DJANGO_DEBUG=1
 # The port `make run` serves on: `make run PORT=8001`.
 PORT ?= 8000
 
-.PHONY: install run test bench migrate demo messages clean
+.PHONY: install run test bench bench-load migrate demo messages clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
@@ -35,6 +35,12 @@ test: install
 
 bench: install
 	$(PY) -m bench $(BENCH_ARGS)
+
+# 50 signed-in reps at once (locust) on the production web command (gunicorn, debug off) over loopback, on the bench
+# database as `make bench` left it: p50/p95/p99 per request kind, errors, the highest rate with p95 < 200 ms.
+# Needs DATABASE_URL (PostgreSQL); `make bench-load LOAD_ARGS="--no-ceiling"`. docs/benchmarks.md, "bench-load".
+bench-load: install
+	$(PY) -m bench.load $(LOAD_ARGS)
 
 # Japanese catalogue: collect new messages (needs GNU gettext), translate the empty and fuzzy ones in
 # locale/ja/LC_MESSAGES/django.po, then `make messages` again to compile. tests/core/test_translations.py checks.
