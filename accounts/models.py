@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from core.choices import State
+from core.choices import Role, State
 from core.validators import CORPORATE_NUMBER_PATTERN, bounded, range_condition, validate_corporate_number
 
 User = settings.AUTH_USER_MODEL
@@ -41,6 +41,11 @@ class Account(models.Model):
     owner_inside_sales = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("inside sales"))
     owner_marketing = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("marketing"))
     owner_executive = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("executive"))
+    # Set when a handoff is accepted (docs/rules.md §8): the role that leads the account now and, under the
+    # three-legged model, the sender who stays on as support until the account's next accepted handoff.
+    lead_role = models.CharField(_("lead role"), max_length=20, choices=Role.choices, blank=True, db_default="")
+    supporting_owner = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                         verbose_name=_("supporting owner"))
 
     # Derived by the nightly pipeline (docs/rules.md §3, §6); empty until the first recompute.
     state = models.CharField(_("state"), max_length=20, choices=State.choices, blank=True)

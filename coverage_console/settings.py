@@ -304,11 +304,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=2, minute=0),  # 02:00 business time (CELERY_TIMEZONE)
         "options": {"expires": 6 * 3600},
     },
-    # Breached handoff SLAs become visible to their receivers within the hour.
+    # A handoff's SLA alert and its escalation reach their people within 15 minutes of the time (docs/rules.md §8);
+    # a sweep still queued when the next one is due is dropped (the next one does its work).
     "handoff-sla-sweep": {
         "task": "handoffs.sla_sweep",
-        "schedule": crontab(minute=5),
-        "options": {"expires": 3000},
+        "schedule": crontab(minute="*/15"),
+        "options": {"expires": 14 * 60},
     },
     # Work recorded but not handed to the broker (it was down at the time) is sent within two minutes of its
     # recording (core.dispatch). Expires before the next one is due: a backlog of sweeps is one sweep.

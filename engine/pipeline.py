@@ -21,13 +21,16 @@ from dataclasses import dataclass, field
 
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.transaction import TransactionManagementError
+from django.utils import timezone
 
 from accounts.models import Account
 from core.bulk import bulk_insert_copy, bulk_insert_rows, bulk_update_rows, cyclic_gc_paused
 from core.choices import owner_field_for_role
-from handoffs.calendar import BusinessCalendar, sla_due_at
+from handoffs.calendar import BusinessCalendar, escalation_time, sla_due_at
 from handoffs.domain import RuleSpec, load_rule_specs, pick_rule
 from handoffs.models import Handoff
+from handoffs.selectors import handoff_lead_sources
+from handoffs.services import resolve_alerts_of_earlier_handoffs
 from profiles.scoring import (
     ProfileSpec, account_attributes, attribute_fields_read_by, best_fit, load_active_profile_specs, matched_unchanged,
 )
@@ -359,12 +362,19 @@ def _new_handoff(row: AccountRow, state: str, *, config: EngineConfig, as_of: dt
     rule = pick_rule(config.rules, row.state, state)
     if rule is None:
         return None
-    owner_field = owner_field_for_role(rule.to_role)
+    owner_field, sender_field = owner_field_for_role(rule.to_role), owner_field_for_role(rule.from_role)
     return Handoff(
         account_id=row.id, rule_id=rule.id, rule_name=rule.name, from_state=row.state, to_state=state,
         from_role=rule.from_role, to_role=rule.to_role, model=rule.model, created_on=as_of,
         status=Handoff.Status.PENDING, assignee_id=getattr(row, f"{owner_field}_id") if owner_field else None,
         due_at=sla_due_at(start=as_of, business_hours=rule.sla_business_hours, calendar=config.calendar),
+        sla_business_hours=rule.sla_business_hours,
+        escalate_at=escalation_time(created_on=as_of, sla_business_hours=rule.sla_business_hours,
+                                    calendar=config.calendar),
+        # What the feedback figures group by, as of D (docs/rules.md §8); the lead source is added in _write_states.
+        sender_id=getattr(row, f"{sender_field}_id") if sender_field else None,
+        icp_fit=row.new_fit, icp_profile_id=row.new_profile_id, icp_tier=row.new_tier or "",
+        icp_profile_name=next((p.name for p in config.profiles if p.profile_id == row.new_profile_id), ""),
     )
 
 
@@ -377,9 +387,14 @@ def _write_states(decided: StateDecisions) -> int:
         bulk_insert_copy(StateTransition, decided.transitions)
     if not decided.handoffs:
         return 0
-    Handoff.objects.filter(
-        account_id__in=[h.account_id for h in decided.handoffs], status=Handoff.Status.PENDING
-    ).update(status=Handoff.Status.SUPERSEDED)
+    account_ids = [h.account_id for h in decided.handoffs]
+    Handoff.objects.filter(account_id__in=account_ids, status=Handoff.Status.PENDING).update(
+        status=Handoff.Status.SUPERSEDED)
+    # A newer handoff resolves the accounts' returned alerts and the superseded ones' SLA alerts (rules §8).
+    resolve_alerts_of_earlier_handoffs(account_ids=account_ids, now=timezone.now())
+    sources = handoff_lead_sources(account_ids=account_ids, as_of=decided.handoffs[0].created_on)
+    for handoff in decided.handoffs:
+        handoff.lead_source = sources.get(handoff.account_id, "")
     Handoff.objects.bulk_create(decided.handoffs, batch_size=1000)
     return len(decided.handoffs)
 

@@ -67,3 +67,28 @@ def sla_due_at(*, start: dt.date, business_hours: int, calendar: BusinessCalenda
             remaining -= per_day
         day += dt.timedelta(days=1)
     raise ValueError("no business day found within 20 years")
+
+
+def escalation_time(*, created_on: dt.date, sla_business_hours: int, calendar: BusinessCalendar) -> dt.datetime:
+    """When a pending handoff escalates: twice its SLA, in business hours from the same start as due_at
+    (docs/rules.md §8)."""
+    return sla_due_at(start=created_on, business_hours=2 * sla_business_hours, calendar=calendar)
+
+
+def business_hours_between(*, start: dt.datetime, end: dt.datetime, calendar: BusinessCalendar) -> float:
+    """The business hours from `start` to `end` (0 when `end` is not after `start`): the working time of each
+    business day that falls between them, in hours. The feedback figures' time to decision (docs/rules.md §8)."""
+    if end <= start:
+        return 0.0
+    start, end = start.astimezone(calendar.zone), end.astimezone(calendar.zone)
+    total = dt.timedelta(0)
+    day = start.date()
+    while day <= end.date():
+        if calendar.is_business_day(day):
+            opening = dt.datetime.combine(day, calendar.workday_start, tzinfo=calendar.zone)
+            closing = dt.datetime.combine(day, calendar.workday_end, tzinfo=calendar.zone)
+            low, high = max(opening, start), min(closing, end)
+            if high > low:
+                total += high - low
+        day += dt.timedelta(days=1)
+    return total.total_seconds() / 3600

@@ -57,10 +57,14 @@ class Handoff(models.Model):
         SUPERSEDED = "superseded", _("Superseded")
 
     class RejectReason(models.TextChoices):
-        NOT_READY = "not_ready", _("Not ready")
+        # docs/rules.md §8, "Deciding a handoff" (the former `not_ready` is `bad_timing`: migration 0005).
+        NOT_ICP = "not_icp", _("Not our ideal customer")
+        NO_BUDGET = "no_budget", _("No budget")
+        NO_NEED = "no_need", _("No need")
+        BAD_TIMING = "bad_timing", _("Bad timing")
+        WRONG_CONTACT = "wrong_contact", _("Wrong contact")
         WRONG_OWNER = "wrong_owner", _("Wrong owner")
         BAD_DATA = "bad_data", _("Bad data")
-        NO_BUDGET = "no_budget", _("No budget")
         OTHER = "other", _("Other")
 
     account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="handoffs")
@@ -80,10 +84,92 @@ class Handoff(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     sla_breached = models.BooleanField(default=False)
+    # The SLA the rule gave and the time past which the handoff escalates: twice the SLA in business hours from the
+    # same start (docs/rules.md §8). Empty on handoffs made before they were kept: the SLA sweep fills them in.
+    sla_business_hours = models.PositiveIntegerField(null=True, blank=True)
+    escalate_at = models.DateTimeField(null=True, blank=True)
+    escalated = models.BooleanField(default=False, db_default=False)
+    # What the feedback figures group by, as it was when the night made the handoff (docs/rules.md §8): the
+    # sender (the account's owner for from_role), the account's ICP fit, profile and tier, and the lead source.
+    sender = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                               related_name="+")
+    icp_fit = models.PositiveSmallIntegerField(null=True, blank=True)
+    icp_profile = models.ForeignKey("profiles.IcpProfile", null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    icp_profile_name = models.CharField(max_length=200, blank=True, db_default="")  # kept when the profile is deleted
+    icp_tier = models.CharField(max_length=1, blank=True, db_default="")
+    lead_source = models.CharField(max_length=100, blank=True, db_default="")
 
     class Meta:
         ordering = ["-created_on", "-id"]
         indexes = [
             # Receiver's inbox and the SLA sweep: pending handoffs by due time.
             models.Index(fields=["status", "due_at"], name="handoff_status_due_idx"),
+            # The SLA sweep's escalation step: pending handoffs not escalated yet, by escalation time.
+            models.Index(fields=["status", "escalate_at"], name="handoff_status_escalate_idx",
+                         condition=models.Q(escalated=False)),
+            # The feedback figures: handoffs created in a period (handoffs.selectors.handoff_feedback).
+            models.Index(fields=["created_on"], name="handoff_created_on_idx"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.rule_name or self.to_state} #{self.pk}"
+
+
+class HandoffAlert(models.Model):
+    """A returned, SLA or escalation alert about a handoff (docs/rules.md §8). Not a coverage alert (§5): not counted
+    in the coverage figures (§9), not exported by export_alerts.
+
+    To a person (`recipient`) or, when the handoff had nobody to address it to, to a role's queue (`recipient_role`
+    with no recipient). A returned alert resolves when acknowledged or when a newer handoff of the account is
+    created; an SLA or escalation alert when its handoff is no longer pending (acknowledging it only marks it seen).
+    """
+
+    class Kind(models.TextChoices):
+        RETURNED = "returned", _("Handoff returned")
+        SLA = "sla", _("Handoff SLA breached")
+        ESCALATION = "escalation", _("Handoff escalated")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+        RESOLVED = "resolved", _("Resolved")
+
+    handoff = models.ForeignKey(Handoff, on_delete=models.CASCADE, related_name="alerts")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
+                                  related_name="handoff_alerts")
+    recipient_role = models.CharField(max_length=20, choices=Role.choices)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+    opened_at = models.DateTimeField()
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    # A returned alert's rejection reason code and comment; empty for the others.
+    reason = models.CharField(max_length=20, choices=Handoff.RejectReason.choices, blank=True)
+    comment = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        indexes = [
+            # A person's open handoff alerts, newest first.
+            models.Index(fields=["recipient", "status", "opened_at"], name="handoff_alert_recipient_idx"),
+            # A role's queue of open handoff alerts (no recipient).
+            models.Index(fields=["recipient_role", "status"], name="handoff_alert_queue_idx",
+                         condition=models.Q(recipient__isnull=True)),
+        ]
+        constraints = [
+            # A handoff raises each kind of alert once per recipient, whatever its status since: a sweep run again
+            # (or two at once) cannot raise it twice.
+            models.UniqueConstraint(fields=["handoff", "kind", "recipient"], name="handoff_alert_once_per_recipient",
+                                    condition=models.Q(recipient__isnull=False)),
+            models.UniqueConstraint(fields=["handoff", "kind"], name="handoff_alert_once_per_queue",
+                                    condition=models.Q(recipient__isnull=True)),
+            models.CheckConstraint(
+                condition=models.Q(status="resolved", resolved_at__isnull=False)
+                | (~models.Q(status="resolved") & models.Q(resolved_at__isnull=True)),
+                name="handoff_alert_resolved_at_iff_resolved",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} alert on handoff {self.handoff_id}"

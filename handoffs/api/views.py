@@ -80,12 +80,12 @@ class HandoffViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     @extend_schema(request=None, responses=HandoffSerializer)
     @action(detail=True, methods=["post"], serializer_class=serializers.Serializer)
     def accept(self, request, pk=None):
-        return Response(HandoffSerializer(handoff_accept(handoff=self.get_object(), actor=request.user)).data)
+        return Response(HandoffSerializer(handoff_accept(handoff_id=pk, actor=request.user)).data)
 
     @extend_schema(request=RejectSerializer, responses=HandoffSerializer)
     @action(detail=True, methods=["post"], serializer_class=RejectSerializer)
     def reject(self, request, pk=None):
         data = RejectSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        handoff = handoff_reject(handoff=self.get_object(), actor=request.user, **data.validated_data)
+        handoff = handoff_reject(handoff_id=pk, actor=request.user, **data.validated_data)
         return Response(HandoffSerializer(handoff).data)

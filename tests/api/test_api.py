@@ -149,7 +149,7 @@ def test_handoffs_are_accepted_by_their_receiver_only(api, sales, csm, world):
     api.force_authenticate(csm)
     assert api.post(f"/api/v1/handoffs/{handoff.id}/accept/").status_code == 404  # not visible to others
     api.force_authenticate(sales)
-    assert api.post(f"/api/v1/handoffs/{handoff.id}/reject/", {"reason": "not_ready", "comment": "no budget yet"},
+    assert api.post(f"/api/v1/handoffs/{handoff.id}/reject/", {"reason": "bad_timing", "comment": "no budget yet"},
                     format="json").json()["status"] == "rejected"
     assert api.post(f"/api/v1/handoffs/{handoff.id}/accept/").status_code == 400
 

@@ -61,6 +61,6 @@ def test_breached_pending_handoffs_are_flagged_for_their_receiver():
     late = Handoff.objects.create(account=account, from_state="LEAD", to_state="HOT_LEAD", from_role="marketing",
                                   to_role="inside_sales", model="baton", created_on=dt.date(2026, 7, 1),
                                   due_at=at(2026, 7, 2, 10))
-    assert handoff_sla_sweep(now=at(2026, 7, 2, 11)) == 1
+    assert handoff_sla_sweep(now=at(2026, 7, 2, 11)).sla_alerts == 1
     late.refresh_from_db()
     assert late.sla_breached
