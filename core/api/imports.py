@@ -138,7 +138,7 @@ class ImportRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     def errors(self, request, pk=None):
         run = self.get_object()
         path = errors_path(run)
-        if not path.is_file():
+        if not run.errors or not path.is_file():
             raise NotFound(_("This import has no error report."))
         return FileResponse(open(path, "rb"), as_attachment=True, filename=f"import-{run.id}-errors.csv",  # noqa: SIM115
                             content_type="text/csv; charset=utf-8")
