@@ -10,14 +10,31 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import psycopg
 from django.db import connection, models
+from django.db.models.expressions import DatabaseDefault
+from django.db.models.sql import Query
 
 from .orm import _cleared_value
-from .specs import ACCOUNT, LIST, Column, KindSpec
+from .specs import LIST, Column, KindSpec
+
+
+TRY_NEW_ROWS = """
+CREATE OR REPLACE FUNCTION pg_temp.import_try_new_rows(statement text) RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE inserted bigint;
+BEGIN
+    EXECUTE statement;
+    GET DIAGNOSTICS inserted = ROW_COUNT;
+    RETURN inserted;
+EXCEPTION WHEN unique_violation THEN
+    RETURN NULL;  -- a row exists: nothing of the statement is left
+END $$"""
 
 
 class StagedMerge:
     """The two statements that apply a staging table (text cells, NULL = empty cell) to a model's table."""
+
+    WORK_MEM = "64MB"  # the new rows of a chunk of 200k touches, as a statement trigger sees them: about 30 MB
 
     def __init__(self, *, spec: KindSpec, present: Sequence[Column], stage: str, blank_clears: bool, zone: str,
                  defaults: dict[str, Any]):
@@ -35,6 +52,12 @@ class StagedMerge:
         quoted_zone = "'" + zone.replace("'", "''") + "'"
         self.derived = {col: sql.replace("{zone}", quoted_zone) for col, sql in (spec.sql_derived or {}).items()}
         self.update_sql, self.insert_sql = self._update_sql(), self._insert_sql()
+        self.unprobed_sql = self._insert_sql(probed=False)
+        # Per INSERT: whether its rows have all been new so far (a first load), so the next chunk may skip the probes.
+        self.all_new = [True] * len(self.insert_sql)
+        # Each try is a subtransaction. Past 64 in one transaction, PostgreSQL's per-backend cache of them overflows
+        # and every other session's snapshot checks slow down until the import commits: stay well below.
+        self.tries_left = 48
 
     def _cast(self, expr: str, field: models.Field, column: Column | None = None) -> str:
         if column is not None and column.kind == LIST:
@@ -42,6 +65,12 @@ class StagedMerge:
         return f"({expr})::{field.db_type(connection)}"
 
     def _param(self, field: models.Field, value: Any, params: list) -> str:
+        if isinstance(value, DatabaseDefault):  # the field's db_default: its SQL, as an INSERT would write it
+            query, default = Query(self.spec.model), field.db_default
+            expression = default if hasattr(default, "resolve_expression") else models.Value(default)
+            sql, sql_params = query.get_compiler(connection=connection).compile(expression.resolve_expression(query))
+            params.extend(sql_params)
+            return self._cast(sql, field)
         params.append(field.get_db_prep_save(value, connection))
         return self._cast("%s", field)
 
@@ -92,29 +121,52 @@ class StagedMerge:
         where a hash join would read the whole table once per chunk.
         """
         updated = created = 0
-        cursor.execute("SET enable_hashjoin = off")
-        cursor.execute("SET enable_mergejoin = off")
-        cursor.execute("SET jit = off")  # compiling costs more than a chunk's statements run
+        # jit: compiling costs more than a chunk's statements run. work_mem: room for the new rows the tables'
+        # statement triggers see (a transition table spills to disk beyond it).
+        cursor.execute(f"SET enable_hashjoin = off; SET enable_mergejoin = off; SET jit = off; SET work_mem = '{self.WORK_MEM}'")
         try:
             # New rows first: when every keyed row of the chunk was new (a first load), there is nothing to update
             # and the UPDATE's probes are saved. Otherwise the UPDATE also meets the rows just inserted, finds them
             # equal (IS DISTINCT FROM) and leaves them alone.
             created_by_key = 0
-            for i, sql in enumerate(self.insert_sql):
-                cursor.execute(*sql)
-                created += cursor.rowcount
+            for i in range(len(self.insert_sql)):
+                inserted = self._insert(cursor, i)
+                created += inserted
                 if i == 0 and self.key_stage:  # the first INSERT is the one by key (see _insert_sql)
-                    created_by_key = cursor.rowcount
+                    created_by_key = inserted
             if self.update_sql:
                 cursor.execute(f"SELECT count(*) FROM {self.stage} s WHERE {self.key_stage} IS NOT NULL")
                 if cursor.fetchone()[0] > created_by_key:
                     cursor.execute(*self.update_sql)
                     updated = cursor.rowcount
         finally:
-            cursor.execute("RESET enable_hashjoin")
-            cursor.execute("RESET enable_mergejoin")
-            cursor.execute("RESET jit")
+            cursor.execute("RESET enable_hashjoin; RESET enable_mergejoin; RESET jit; RESET work_mem")
         return updated, created
+
+    def _insert(self, cursor, i: int) -> int:
+        """Run the i-th INSERT; the rows it added.
+
+        While every row so far was new (a first load), a chunk is first tried without the anti-join: one index
+        probe per row saved. The key's unique index refuses a row that exists; the try is then undone and that
+        INSERT probes from then on (a re-import loses one statement refused at its first row). The try runs in
+        TRY_NEW_ROWS, whose exception block undoes it inside the one statement: the importing thread may use the
+        connection between two of this thread's statements, and must never meet an aborted transaction."""
+        if self.all_new[i] and self.tries_left > 0:
+            self.tries_left -= 1
+            cursor.execute("SELECT pg_temp.import_try_new_rows(%s)", [self._unprobed_text(cursor, i)])
+            inserted = cursor.fetchone()[0]
+            if inserted is not None:
+                return inserted
+            self.all_new[i] = False
+        cursor.execute(*self.insert_sql[i])
+        return cursor.rowcount
+
+    def _unprobed_text(self, cursor, i: int) -> str:
+        """The i-th unprobed INSERT with its parameters inlined (EXECUTE takes one text)."""
+        sql, params = self.unprobed_sql[i]
+        if params is not None:
+            self.unprobed_sql[i] = (psycopg.ClientCursor(cursor.connection).mogrify(sql, params), None)
+        return self.unprobed_sql[i][0]
 
     def _update_sql(self) -> tuple[str, list] | None:
         q = self.q
@@ -137,34 +189,38 @@ class StagedMerge:
             params,
         )
 
-    def _insert_sql(self) -> list[tuple[str, list]]:
+    def _insert_sql(self, *, probed: bool = True) -> list[tuple[str, list]]:
         """One INSERT per way of telling a new row (key, natural key): each an anti-join, never an OR of two.
 
         ``OFFSET 0`` keeps each NOT EXISTS a probe of the key's unique index per staged row. Pulled up into a join,
         it was planned from the table's statistics, which a first load into an emptied table does not have yet:
         the planner took the table for one row and compared every staged row with every row of the table, chunk
-        after chunk (150k touches took four and a half minutes instead of two seconds)."""
+        after chunk (150k touches took four and a half minutes instead of two seconds).
+
+        Not ``probed``: the same INSERTs without the anti-join, for chunks that hold only new rows (see run).
+
+        Rows go in in the order they were staged, which is the order of the account they belong to (else of their
+        key; staged.py sorts each chunk): the foreign key checks and the index entries of one account then hit the
+        same pages one after the other, and the database has no sort to do."""
         q = self.q
         new_rows = []
         if self.key_stage:
-            new_rows.append(f"{self.key_stage} IS NOT NULL AND NOT EXISTS "
-                            f"(SELECT 1 FROM {self.table} t0 WHERE t0.{q(self.key_column)} = {self.key_stage} "
-                            f"AND t0.{q(self.key_column)} IS NOT NULL OFFSET 0)")
+            new_rows.append((f"{self.key_stage} IS NOT NULL",
+                             f"(SELECT 1 FROM {self.table} t0 WHERE t0.{q(self.key_column)} = {self.key_stage} "
+                             f"AND t0.{q(self.key_column)} IS NOT NULL OFFSET 0)"))
         if self.spec.natural_key:
-            new_rows.append("s.nk IS NOT NULL AND NOT EXISTS "
-                            f"(SELECT 1 FROM {self.table} t0 WHERE t0.natural_key = s.nk AND t0.natural_key IS NOT NULL "
-                            f"OFFSET 0)")
-        # Rows go in in the order of the account they belong to (else of their key): the foreign key checks and
-        # the index entries of one account then hit the same pages one after the other.
-        order = next((col for col, (_, column) in self.staged.items() if column.kind == ACCOUNT), self.key_column)
+            new_rows.append(("s.nk IS NOT NULL",
+                             f"(SELECT 1 FROM {self.table} t0 WHERE t0.natural_key = s.nk AND t0.natural_key IS NOT NULL "
+                             f"OFFSET 0)"))
         statements = []
-        for condition in new_rows:
+        for has_key, probe in new_rows:
+            condition = f"{has_key} AND NOT EXISTS {probe}" if probed else has_key
             params: list = []
             level1 = self._level1(creating=True, params=params)
             statements.append((
                 f"INSERT INTO {self.table} ({', '.join(q(f.column) for f in self.fields)}) "
                 f"SELECT {', '.join(self._level2())} FROM ("
-                f"SELECT {', '.join(level1)} FROM {self.stage} s WHERE {condition}) n1 ORDER BY n1.{q(order)}",
+                f"SELECT {', '.join(level1)} FROM {self.stage} s WHERE {condition}) n1",
                 params,
             ))
         return statements

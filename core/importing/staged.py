@@ -10,14 +10,15 @@ from __future__ import annotations
 import itertools
 import queue
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from django.db import connection
 
 from core.bulk import analyze_if_stale
 
 from .columnwise import AccountCache, column_converter, copy_cell, copy_column, stage_text
-from .merge import StagedMerge
+from .merge import TRY_NEW_ROWS, StagedMerge
 from .orm import Importer, _RollBack
 from .reading import Block
 from .rows import ParsedRow, RowParser
@@ -40,21 +41,26 @@ class StagedImporter(Importer):
 
     STAGE = "import_stage"
     BLOCK_ROWS = 10_000
-    CHUNK_ROWS = 50_000
+    # Rows merged at a time: the first chunk small, so the database starts early, then doubling up to CHUNK_ROWS.
+    # Each chunk goes into the table's indexes in account order, one sweep over them per chunk: on a table larger
+    # than shared_buffers, fewer and larger sweeps are what keeps a big file near the speed of a small one.
+    FIRST_CHUNK_ROWS = 50_000
+    CHUNK_ROWS = 200_000
 
     def __init__(self, *, resolved: dict[int, Column], write_despite_errors: bool, **kwargs):
         super().__init__(**kwargs)
         index_of = {c.name: i for i, c in resolved.items()}
         self.present = [c for c in self.spec.columns if c.name in index_of]
         self.write_despite_errors = write_despite_errors  # dry run or --skip-invalid: errors do not stop writing
-        self.pending: list[str] = []  # COPY text blocks
-        self.pending_rows = 0
+        self.pending: list[str] = []  # COPY text lines of the next chunk
+        self.chunk_rows = min(self.FIRST_CHUNK_ROWS, self.CHUNK_ROWS)
         self.width = max(index_of.values()) + 1  # records shorter than this take the row-by-row path
         self.accounts = AccountCache(self.context)
         # Column-wise conversion of a block (the fast path): (column, its cell index, converter), staging order.
         self.converters = [(c, index_of[c.name], column_converter(c, self.context, self.accounts)) for c in self.present]
         self.plan = [(c.name, stage_text(c, self.context)) for c in self.present]
         defaults = self.spec.create_defaults(self.context) if self.spec.create_defaults else {}
+        self.order_key = self._order_key()
         self.merge = StagedMerge(spec=self.spec, present=self.present, stage=self.STAGE, blank_clears=self.blank_clears,
                                  zone=str(self.context.zone), defaults=defaults)
         self._create_stage()
@@ -64,6 +70,14 @@ class StagedImporter(Importer):
 
     def resolve_accounts(self, refs: set[str]) -> None:
         self.accounts.resolve(refs)
+
+    def _order_key(self) -> Callable[[str], Any]:
+        """A staged line's place in its chunk: its account id, else its key (cell 0 of a line is the natural key)."""
+        kinds = [c.kind for c in self.present]
+        position = 1 + (kinds.index(ACCOUNT) if ACCOUNT in kinds else [c.name for c in self.present].index(self.spec.key))
+        if ACCOUNT in kinds:
+            return lambda line: int(line.split("\t", position + 1)[position])
+        return lambda line: line.split("\t", position + 1)[position]
 
     # -- staging
 
@@ -76,6 +90,7 @@ class StagedImporter(Importer):
                 cursor.execute("SET temp_buffers = '64MB'")
             cursor.execute(f"DROP TABLE IF EXISTS {self.STAGE}")
             cursor.execute(f"CREATE TEMPORARY TABLE {self.STAGE} (nk text, {columns})")
+            cursor.execute(TRY_NEW_ROWS)
             analyze_if_stale(self.spec.model._meta.db_table)
             # Foreign keys are checked after each merge statement (in the worker, while parsing goes on) rather
             # than all at commit; restored in finish().
@@ -130,15 +145,21 @@ class StagedImporter(Importer):
                 columns = [[column[i] for i in keep] for column in columns]
             if not keep:
                 return True
-        self._stage("\n".join(map("\t".join, zip(natural, *columns))) + "\n", len(columns[0]))
+        self._stage(list(map("\t".join, zip(natural, *columns))))
         return True
 
-    def _stage(self, text: str, rows: int) -> None:
-        self.pending.append(text)
-        self.pending_rows += rows
-        if self.pending_rows >= self.CHUNK_ROWS:
-            self.worker.submit((self.pending, self.pending_rows))
-            self.pending, self.pending_rows = [], 0
+    def _stage(self, lines: list[str]) -> None:
+        self.pending += lines
+        if len(self.pending) >= self.chunk_rows:
+            self.worker.submit(self._chunk())
+            self.chunk_rows = min(2 * self.chunk_rows, self.CHUNK_ROWS)
+
+    def _chunk(self) -> tuple[list[str], int]:
+        """The pending lines as one COPY text, in the order the merge inserts them (merge.py: by account, else by
+        key): sorted here, where there is time to spare while the database merges the previous chunk."""
+        lines, self.pending = self.pending, []
+        lines.sort(key=self.order_key)
+        return ["\n".join(lines) + "\n"], len(lines)
 
     def _write(self, rows: list[ParsedRow]) -> None:
         if self.result.errors and not self.write_despite_errors:
@@ -158,13 +179,13 @@ class StagedImporter(Importer):
             lines.append("\t".join(map(copy_cell, [nk] + [None if (v := values.get(name)) is None else text(v)
                                                            for name, text in plan])))
         if lines:
-            self._stage("\n".join(lines) + "\n", len(lines))
+            self._stage(lines)
 
     def finish(self, *, write: bool) -> None:
         try:
             if write and self.pending:
-                self.worker.submit((self.pending, self.pending_rows))
-            self.pending, self.pending_rows = [], 0
+                self.worker.submit(self._chunk())
+            self.pending = []
             self.worker.close()
         finally:
             self.worker.stop()
