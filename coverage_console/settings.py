@@ -249,7 +249,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # One schema component per choice set the API shares (states and roles appear in many fields).
-    "ENUM_NAME_OVERRIDES": {"State": "core.choices.State", "Role": "core.choices.Role"},
+    # Two choice sets answer to "kind" (a touch's, a handoff alert's): each named here, the touch's as it was.
+    "ENUM_NAME_OVERRIDES": {"State": "core.choices.State", "Role": "core.choices.Role",
+                            "KindEnum": "core.choices.TouchKind",
+                            "HandoffAlertKind": "handoffs.models.HandoffAlert.Kind"},
     # What a write takes and what it answers are separate components (read-only fields, non-blank text).
     "COMPONENT_SPLIT_REQUEST": True,
 }

@@ -1,7 +1,11 @@
+import datetime as dt
+
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from core.api.serializers import ModelRulesMixin, StrictJsonTypesMixin
-from handoffs.models import Handoff, HandoffRule
+from core.timeutil import business_today
+from handoffs.models import Handoff, HandoffAlert, HandoffRule
 
 
 class HandoffRuleSerializer(ModelRulesMixin, serializers.ModelSerializer):
@@ -18,13 +22,99 @@ class HandoffRuleSerializer(ModelRulesMixin, serializers.ModelSerializer):
 class HandoffSerializer(serializers.ModelSerializer):
     account_external_id = serializers.CharField(source="account.external_id", read_only=True)
     assignee = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    sender = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = Handoff
         fields = ["id", "account", "account_external_id", "rule_name", "from_state", "to_state", "from_role", "to_role",
-                  "model", "created_on", "status", "assignee", "due_at", "sla_breached", "reason", "comment", "decided_at"]
+                  "model", "created_on", "status", "assignee", "due_at", "sla_breached", "escalate_at", "escalated",
+                  "reason", "comment", "decided_at", "decided_by", "sender", "icp_fit", "icp_profile_name", "icp_tier",
+                  "lead_source"]
 
 
 class RejectSerializer(StrictJsonTypesMixin, serializers.Serializer):
-    reason = serializers.ChoiceField(choices=Handoff._meta.get_field("reason").choices)
-    comment = serializers.CharField(required=False, allow_blank=True)
+    """A rejection: one of the reason codes of docs/rules.md §8 and a comment."""
+
+    reason = serializers.ChoiceField(choices=Handoff.RejectReason.choices)
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class HandoffAlertSerializer(serializers.ModelSerializer):
+    """A returned, SLA or escalation alert about a handoff (docs/rules.md §8): not a coverage alert."""
+
+    recipient = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    account = serializers.IntegerField(source="handoff.account_id", read_only=True)
+
+    class Meta:
+        model = HandoffAlert
+        fields = ["id", "handoff", "account", "kind", "recipient", "recipient_role", "status", "opened_at",
+                  "acknowledged_at", "resolved_at", "reason", "comment"]
+
+
+class FeedbackQuerySerializer(StrictJsonTypesMixin, serializers.Serializer):
+    """The period of the feedback figures: handoffs created from `start` to `end`, both included (without them, the
+    30 days to today)."""
+
+    start = serializers.DateField(required=False, help_text="default: 29 days before `end`")
+    end = serializers.DateField(required=False, help_text="default: today (business date)")
+
+    def validate(self, attrs):
+        attrs.setdefault("end", business_today())
+        attrs.setdefault("start", attrs["end"] - dt.timedelta(days=29))
+        if attrs["start"] > attrs["end"]:
+            raise serializers.ValidationError({"end": _("The end must not be before the start.")})
+        if (attrs["end"] - attrs["start"]).days > MAX_FEEDBACK_DAYS:
+            raise serializers.ValidationError({"end": _("A period of at most %(days)s days.") % {
+                "days": MAX_FEEDBACK_DAYS}})
+        return attrs
+
+
+# The longest period the feedback figures are read over (about three years).
+MAX_FEEDBACK_DAYS = 1100
+
+
+class RejectionReasonsSerializer(serializers.Serializer):
+    """Rejections by reason code, every code present (zeros included)."""
+
+    not_icp = serializers.IntegerField()
+    no_budget = serializers.IntegerField()
+    no_need = serializers.IntegerField()
+    bad_timing = serializers.IntegerField()
+    wrong_contact = serializers.IntegerField()
+    wrong_owner = serializers.IntegerField()
+    bad_data = serializers.IntegerField()
+    other = serializers.IntegerField()
+
+
+class FeedbackFiguresSerializer(serializers.Serializer):
+    handoffs = serializers.IntegerField()
+    accepted = serializers.IntegerField()
+    rejected = serializers.IntegerField()
+    pending = serializers.IntegerField()
+    superseded = serializers.IntegerField()
+    decided = serializers.IntegerField(help_text="accepted + rejected")
+    acceptance_rate = serializers.FloatField(allow_null=True, help_text="accepted / decided; null when none decided")
+    median_business_hours_to_decision = serializers.FloatField(
+        allow_null=True, help_text="from the handoff's start (created_on 00:00 business time) to its decision")
+    breached = serializers.IntegerField()
+    breached_share = serializers.FloatField(allow_null=True, help_text="breached / handoffs; null when none")
+    rejection_reasons = RejectionReasonsSerializer()
+
+
+class FeedbackGroupSerializer(FeedbackFiguresSerializer):
+    key = serializers.CharField(allow_null=True, help_text="the group's value; null when the handoff has none")
+
+
+class FeedbackSerializer(serializers.Serializer):
+    """docs/rules.md §8, "Handoff feedback": overall and grouped figures of the handoffs created in the period."""
+
+    start = serializers.DateField()
+    end = serializers.DateField()
+    overall = FeedbackFiguresSerializer()
+    by_rule = FeedbackGroupSerializer(many=True)
+    by_sender = FeedbackGroupSerializer(many=True)
+    by_receiver = FeedbackGroupSerializer(many=True)
+    by_icp_profile = FeedbackGroupSerializer(many=True)
+    by_icp_tier = FeedbackGroupSerializer(many=True)
+    by_lead_source = FeedbackGroupSerializer(many=True)

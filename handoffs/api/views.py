@@ -1,4 +1,3 @@
-from django.db.models import Q
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -7,13 +6,19 @@ from rest_framework.response import Response
 from core.api.versioning import expected_version, precondition_failed, versioned_write, with_etag
 from core.permissions import EVERYONE, MANAGERS, HasRole
 from core.versioning import StaleVersion
+from handoffs.access import visible_handoff_alerts, visible_handoffs
 from handoffs.filtersets import HandoffFilterSet
-from handoffs.models import Handoff, HandoffRule
+from handoffs.models import Handoff, HandoffAlert, HandoffRule
+from handoffs.selectors import handoff_feedback
 from handoffs.services import (
-    handoff_accept, handoff_reject, handoff_rule_create, handoff_rule_delete, handoff_rule_update,
+    handoff_accept, handoff_alert_acknowledge, handoff_reject, handoff_rule_create, handoff_rule_delete,
+    handoff_rule_update,
 )
 
-from .serializers import HandoffRuleSerializer, HandoffSerializer, RejectSerializer
+from .serializers import (
+    FeedbackQuerySerializer, FeedbackSerializer, HandoffAlertSerializer, HandoffRuleSerializer, HandoffSerializer,
+    RejectSerializer,
+)
 
 
 @extend_schema_view(update=extend_schema(**versioned_write(HandoffRuleSerializer)),
@@ -71,21 +76,60 @@ class HandoffViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     ordering_fields = ["created_on", "due_at", "id"]
 
     def get_queryset(self):
-        qs = Handoff.objects.select_related("account", "assignee")
-        user = self.request.user
-        if getattr(self, "swagger_fake_view", False) or user.role in MANAGERS:  # the schema reads the model
-            return qs
-        return qs.filter(Q(assignee=user) | Q(assignee__isnull=True, to_role=user.role))
+        if getattr(self, "swagger_fake_view", False):  # the schema reads the model
+            return Handoff.objects.none()
+        return visible_handoffs(self.request.user).select_related("account", "assignee", "decided_by", "sender")
 
-    @extend_schema(request=None, responses=HandoffSerializer)
+    @extend_schema(request=None, responses=HandoffSerializer, description=(
+        "Accept a pending handoff (docs/rules.md §8): you become the account's owner for `to_role`, its lead role is "
+        "`to_role` and, three-legged, the sender becomes its supporting owner. The assignee, anyone of `to_role` when "
+        "it is unassigned, or a manager; anyone else: 404. 400 when it is no longer pending."))
     @action(detail=True, methods=["post"], serializer_class=serializers.Serializer)
     def accept(self, request, pk=None):
         return Response(HandoffSerializer(handoff_accept(handoff_id=pk, actor=request.user)).data)
 
-    @extend_schema(request=RejectSerializer, responses=HandoffSerializer)
+    @extend_schema(request=RejectSerializer, responses=HandoffSerializer, description=(
+        "Reject a pending handoff with a reason code and a comment (docs/rules.md §8): owners do not change; the "
+        "account's owner for `from_role` gets a returned alert. Who may: as accept. 400 naming `reason` for an "
+        "unknown code; 400 when it is no longer pending."))
     @action(detail=True, methods=["post"], serializer_class=RejectSerializer)
     def reject(self, request, pk=None):
         data = RejectSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         handoff = handoff_reject(handoff_id=pk, actor=request.user, **data.validated_data)
         return Response(HandoffSerializer(handoff).data)
+
+    @extend_schema(parameters=[FeedbackQuerySerializer], responses=FeedbackSerializer, description=(
+        "The feedback figures of the handoffs created from `start` to `end` (both included): acceptance rate, median "
+        "business hours to decision, breached share and rejections by reason, overall and by rule, sender, receiver, "
+        "ICP profile, ICP tier and lead source (docs/rules.md §8, \"Handoff feedback\")."))
+    @action(detail=False, methods=["get"], serializer_class=FeedbackSerializer, filter_backends=[],
+            pagination_class=None)
+    def feedback(self, request):
+        query = FeedbackQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        return Response(handoff_feedback(**query.validated_data))
+
+
+class HandoffAlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Handoff alerts (returned, SLA, escalation; docs/rules.md §8) addressed to you or to your role's queue;
+    managers see all. Not coverage alerts: `alerts/` does not list them."""
+
+    serializer_class = HandoffAlertSerializer
+    permission_classes = [HasRole]
+    read_roles, write_roles = EVERYONE, EVERYONE
+    filterset_fields = ["status", "kind"]
+    ordering_fields = ["opened_at", "id"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return HandoffAlert.objects.none()
+        return visible_handoff_alerts(self.request.user).select_related("handoff", "recipient")
+
+    @extend_schema(request=None, responses=HandoffAlertSerializer, description=(
+        "Acknowledge an open handoff alert: a returned alert resolves; an SLA or escalation alert is marked seen and "
+        "resolves when its handoff is decided or superseded. Its recipient, anyone of its queue's role, or a manager; "
+        "anyone else: 404. 400 when it is not open."))
+    @action(detail=True, methods=["post"], serializer_class=serializers.Serializer)
+    def acknowledge(self, request, pk=None):
+        return Response(HandoffAlertSerializer(handoff_alert_acknowledge(alert_id=pk, actor=request.user)).data)
