@@ -9,6 +9,7 @@ from core.models import ImportRun
 from tests.web.access import assert_page_access
 
 pytestmark = pytest.mark.django_db
+QUEUED = "待機中"  # "Queued": the admin persona reads the pages in Japanese
 
 
 @pytest.fixture(autouse=True)
@@ -98,7 +99,7 @@ def test_an_encoding_that_is_not_a_csv_text_encoding_is_refused_with_400_and_not
         response = client.post(f"/imports/{run.pk}/", {"action": "commit", "encoding": encoding,
                                                         "map:external_id": "external_id", "map:name": "name"})
     assert response.status_code == 400
-    assert "is not a text encoding for CSV files" in response.content.decode()
+    assert "は CSV ファイルのテキストエンコーディングではありません" in response.content.decode()  # in the admin's Japanese
     assert callbacks == [] and ImportRun.objects.count() == 1 and Account.objects.count() == 0
     assert client.get(f"/imports/{run.pk}/").status_code == 200  # and the page still works
 
@@ -143,7 +144,7 @@ def test_a_dry_run_is_queued_in_the_background_with_progress_and_writes_nothing(
     assert response.status_code == 302 and response["Location"] == f"/imports/{queued.pk}/"
     assert (queued.status, queued.dry_run, queued.rows_done) == ("pending", True, 0)  # nothing ran in the request
     page = client.get(f"/imports/{queued.pk}/").content.decode()
-    assert "Queued" in page and 'hx-trigger="every 1s"' in page
+    assert QUEUED in page and 'hx-trigger="every 1s"' in page
     for callback in callbacks:
         callback()
     queued.refresh_from_db()
@@ -213,7 +214,7 @@ def test_a_commit_from_the_page_evaluates_the_accounts_it_changed_as_of_the_late
     for account in Account.objects.filter(external_id__startswith="NEW-"):
         assert account.state != "" and AccountEvaluation.objects.filter(account=account).exists()
     assert RecomputeRun.objects.count() == runs  # no new run
-    assert "2 accounts evaluated" in client.get(f"/imports/{done.pk}/").content.decode()
+    assert f"2 社を評価しました（{night.isoformat()} 時点）" in client.get(f"/imports/{done.pk}/").content.decode()
     assert AccountEvaluation.objects.count() == 3  # each account once
 
     # import_csv leaves its accounts to the next night, as before.
@@ -236,8 +237,8 @@ def test_a_queued_import_shows_queued_and_the_sweep_runs_it_once(client, admin_u
     # The request's transaction never publishes (as with the broker down): the run stays queued.
     client.post(f"/imports/{run.pk}/", {"action": "commit", "map:external_id": "external_id", "map:name": "name"})
     queued = ImportRun.objects.order_by("-id").first()
-    assert queued.status == "pending" and "Queued" in client.get(f"/imports/{queued.pk}/").content.decode()
-    assert "Queued" in client.get("/imports/").content.decode()
+    assert queued.status == "pending" and QUEUED in client.get(f"/imports/{queued.pk}/").content.decode()
+    assert QUEUED in client.get("/imports/").content.decode()
     imports = tuple(w for w in PENDING_WORK if w.model == "core.ImportRun")
     later = timezone.now() + dt.timedelta(minutes=2)
     assert dispatch_sweep(now=later, kinds=imports) == 1  # the queued run, not the upload (pending, no job)
