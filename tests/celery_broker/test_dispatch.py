@@ -121,7 +121,9 @@ def test_a_rep_logging_a_touch_with_the_broker_down_gets_200_and_the_touch_is_st
 def test_every_kind_of_recorded_work_is_swept_every_minute_by_one_beat_entry_that_expires():
     entry = django_settings.CELERY_BEAT_SCHEDULE["dispatch-sweep"]
     assert entry["task"] == "core.dispatch_sweep" and entry["options"]["expires"] <= entry["schedule"] <= 60
-    assert "core.dispatch_sweep" in app.tasks
+    from core.tasks import dispatch_sweep_task
+
+    assert dispatch_sweep_task.name == entry["task"] and entry["task"] in app.tasks
     assert {work.model for work in PENDING_WORK} >= {"profiles.RescoreRun", "profiles.AnalysisRefresh"}
 
 

@@ -22,6 +22,18 @@ D = dt.date(2026, 7, 20)
 MARKED_WON_ON = dt.date(2026, 7, 3)
 
 
+def seed_configuration() -> None:
+    """The default states, standards and handoff rules the migrations load, loaded again (each get_or_create): a
+    transactional test cannot count on them, a flush by an earlier one removes them."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    for module in ("segments.migrations.0002_default_segments", "standards.migrations.0002_default_standards",
+                   "handoffs.migrations.0002_default_rules"):
+        import_module(module).load(apps, None)
+
+
 def owners() -> dict[str, object]:
     return {"owner_sales": UserFactory(username="night-sales", role=Role.SALES),
             "owner_csm": UserFactory(username="night-csm", role=Role.CSM),

@@ -10,7 +10,7 @@ from tests.engine.migrating import migrate_to, migrate_to_latest
 D = dt.date(2026, 7, 20)
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_the_figures_of_accounts_classified_before_the_migration_are_kept():
     apps = migrate_to("engine", "0005_pending_account_triggers")
     Account = apps.get_model("accounts", "Account")
@@ -36,7 +36,7 @@ def test_the_figures_of_accounts_classified_before_the_migration_are_kept():
     migrate_to_latest()
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_evaluations_made_by_a_logged_touch_before_engine_0013_are_flagged_as_after_the_night():
     apps = migrate_to("engine", "0012_nightly_updates_in_place")
     Account = apps.get_model("accounts", "Account")
