@@ -119,3 +119,15 @@ def test_accounts_looked_up_per_batch_when_there_are_too_many_to_preload(tmp_pat
                          "--skip-invalid")
     assert (code, out) == (0, "created=7 updated=0 unchanged=0 errors=1")
     assert "line 9, column account_external_id: unknown account 'A9'" in err
+
+
+def test_a_file_whose_later_chunks_meet_stored_rows_counts_them_as_before(tmp_path, sora):
+    """The first chunks of a file that are all new go in without the per-row "is it new?" probe; the first chunk
+    that meets a stored row is refused whole by the unique index, undone, and merged the probing way."""
+    run("accounts", accounts_file(tmp_path, [f"S{i},Stored {i},{i},,," for i in range(4)]))
+    new = [f"N{i},New {i},{i},,," for i in range(7)]
+    stored = [f"S{i},Stored {i},{i + (i % 2)},,," for i in range(4)]  # S1 and S3 change
+    assert run("accounts", accounts_file(tmp_path, new + stored + ["N9,New 9,9,,,"], "b.csv"))[1] == (
+        "created=8 updated=2 unchanged=2 errors=0")
+    assert sorted(Account.objects.filter(external_id__startswith="S").values_list("employees", flat=True)) == [0, 2, 2, 4]
+    assert Account.objects.count() == 12
