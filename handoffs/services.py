@@ -120,11 +120,18 @@ def _username(user_id: int | None) -> str | None:
     return User.objects.filter(pk=user_id).values_list("username", flat=True).first() if user_id else None
 
 
-def handoff_accept(*, handoff_id: int, actor: User) -> Handoff:
+def _handoff_id(handoff_id: int | str | None, handoff: Handoff | None) -> int | str:
+    """The handoff named by id or, as callers did before, by the object."""
+    if handoff_id is None and handoff is None:
+        raise TypeError("name the handoff: handoff_id=… (or handoff=…)")
+    return handoff_id if handoff_id is not None else handoff.pk
+
+
+def handoff_accept(*, actor: User, handoff_id: int | str | None = None, handoff: Handoff | None = None) -> Handoff:
     """Accept a pending handoff: `actor` becomes the account's owner for to_role and the account's lead role is
     to_role; under three_legged the sender — the account's owner for from_role now — becomes its supporting owner,
     under baton it has none (docs/rules.md §8). Who may: see handoffs.access (anyone else: 404)."""
-    handoff = access_handoff(user=actor, handoff_id=handoff_id)
+    handoff = access_handoff(user=actor, handoff_id=_handoff_id(handoff_id, handoff))
     to_field, from_field = owner_field_for_role(handoff.to_role), owner_field_for_role(handoff.from_role)
     with transaction.atomic():
         # The account first, then the handoff: the night writes them in that order too.
@@ -154,14 +161,15 @@ def _account_audit(values: dict) -> dict:
             for name, value in values.items()}
 
 
-def handoff_reject(*, handoff_id: int, actor: User, reason: str, comment: str = "") -> Handoff:
+def handoff_reject(*, actor: User, reason: str, comment: str = "", handoff_id: int | str | None = None,
+                   handoff: Handoff | None = None) -> Handoff:
     """Reject a pending handoff with a reason code and a comment: ownership does not change; the account's owner for
     from_role (now) gets a returned alert carrying both — the from_role queue's when the account has none
     (docs/rules.md §8). Who may: see handoffs.access (anyone else: 404)."""
     if reason not in Handoff.RejectReason.values:
         raise ValidationError({"reason": _("Choose one of: %(reasons)s.") % {
             "reasons": ", ".join(Handoff.RejectReason.values)}})
-    handoff = access_handoff(user=actor, handoff_id=handoff_id)
+    handoff = access_handoff(user=actor, handoff_id=_handoff_id(handoff_id, handoff))
     from_field = owner_field_for_role(handoff.from_role)
     with transaction.atomic():
         now = _claim_decision(handoff=handoff, actor=actor, status=Handoff.Status.REJECTED, reason=reason,

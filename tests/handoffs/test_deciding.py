@@ -151,3 +151,10 @@ def test_deciding_resolves_the_handoffs_sla_alerts():
                                 opened_at=handoff.due_at)
     handoff_accept(handoff_id=handoff.id, actor=sales2)
     assert HandoffAlert.objects.get().status == "resolved"
+
+
+def test_the_services_also_take_the_handoff_itself():
+    sales2 = person("sales2", Role.SALES)
+    first, second = make_handoff(rule=2, assignee=sales2), make_handoff(rule=2, assignee=sales2)
+    assert handoff_accept(handoff=first, actor=sales2).status == "accepted"
+    assert handoff_reject(handoff=second, actor=sales2, reason="other", comment="x").status == "rejected"
