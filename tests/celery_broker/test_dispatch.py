@@ -63,6 +63,10 @@ def test_saving_a_profile_with_the_broker_down_answers_201_at_once_and_leaves_it
     run = RescoreRun.objects.get()
     assert run.status == RescoreRun.Status.PENDING and run.started_at is None
     assert "could not queue profiles.rescore_accounts" in caplog.text
+    marketer.language = "en"
+    marketer.save()
+    page = client.get(reverse("profiles:rescore-run", args=[run.pk])).content.decode()
+    assert '<span class="badge">Queued</span>' in page
 
 
 def test_the_sweep_sends_queued_work_once_the_broker_is_back_and_only_work_left_a_minute(
