@@ -9,12 +9,11 @@ changed (`import_evaluate_accounts`), as a logged touch does; the command leaves
 from __future__ import annotations
 
 import hashlib
+import logging
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-
-import logging
-import uuid
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -117,10 +116,15 @@ def import_run_job(*, run_id: int, legacy: tuple = ()) -> str:
         return run.status
     ImportRun.objects.filter(id=run.id).update(rows_total=_count_rows(path))
     run.refresh_from_db(fields=["rows_total"])
-    run = import_file(kind=run.kind, path=path, file_name=run.file_name, user=run.created_by,
-                      dry_run=job["dry_run"], skip_invalid=job["skip_invalid"], encoding=job["encoding"],
-                      mapping=job["mapping"], blank_clears=job["blank_clears"], errors_out=errors_path(run), run=run,
-                      errors_for_excel=True)
+    try:
+        run = import_file(kind=run.kind, path=path, file_name=run.file_name, user=run.created_by,
+                          dry_run=job["dry_run"], skip_invalid=job["skip_invalid"], encoding=job["encoding"],
+                          mapping=job["mapping"], blank_clears=job["blank_clears"], errors_out=errors_path(run),
+                          run=run, errors_for_excel=True)
+    except Exception as exc:  # its transaction is rolled back; the run must not stay running for ever
+        logger.exception("import run %s failed", run_id)
+        _fail(run, f"the import stopped: {exc.__class__.__name__}: {str(exc)[:500]}")
+        return run.status
     if job.get("evaluate") and run.status == ImportRun.Status.SUCCEEDED and (run.created or run.updated):
         import_evaluate_accounts(run=run, path=path, mapping=job["mapping"])
     return run.status
@@ -142,49 +146,52 @@ def import_evaluate_accounts(*, run: ImportRun, path: Path, mapping: dict[str, s
     the first one), so that nothing is dated later than it.
 
     The accounts are those the file names — its external_id (accounts) or account_external_id column — that are
-    marked changed (PostgreSQL, where triggers mark them; SQLite has no marks: all of them); EVALUATE_CHUNK at a
-    time, one transaction each. The run shows it as running, its progress in options["evaluation"] (rows of the
+    marked changed (PostgreSQL, where triggers mark them; SQLite has no marks: all of them); read a block of the
+    file at a time, evaluated EVALUATE_CHUNK or more at a time, one transaction each. The run shows it as running, its progress in options["evaluation"] (rows of the
     file read, accounts evaluated). A failure is logged and left to the next night: the import stays succeeded.
     Returns the number of accounts evaluated."""
     spec = import_specs()[run.kind]
-    resolved, _warnings, blocks = read_rows(path, run.encoding or detect_encoding(path), spec, mapping)
-    positions = [i for i, c in resolved.items() if (run.kind == "accounts" and c.name == spec.key) or c.kind == ACCOUNT]
-    if not positions:
+    columns = [c for c in spec.columns if (run.kind == "accounts" and c.name == spec.key) or c.kind == ACCOUNT]
+    if not columns:
         return 0  # users name no account
-    index = positions[0]
     as_of = latest_completed_as_of() or business_today()
     marked_only = connections[DEFAULT_DB_ALIAS].vendor == "postgresql"
     progress = {"as_of": as_of.isoformat(), "rows": 0, "rows_total": run.rows_total, "accounts": 0}
     evaluated: set[int] = set()
+    waiting: set[int] = set()
 
     def save_progress(**extra) -> None:
         run.options = {**run.options, "evaluation": {**progress, **extra}}
         run.save(update_fields=["options"])
 
-    def evaluate(external_ids: list[str]) -> None:
+    def take(external_ids: list[str]) -> None:
+        """The changed accounts among those named, waiting for their chunk (one query, two on PostgreSQL)."""
         ids = set(Account.objects.filter(external_id__in=external_ids).values_list("id", flat=True)) - evaluated
         if marked_only and ids:
             ids &= set(PendingAccount.objects.filter(account_id__in=ids).values_list("account_id", flat=True))
-        if ids:
-            recompute_accounts(account_ids=sorted(ids), as_of=as_of)
-            evaluated.update(ids)
-            progress["accounts"] = len(evaluated)
+        waiting.update(ids - evaluated)
+
+    def evaluate() -> None:
+        recompute_accounts(account_ids=sorted(waiting), as_of=as_of)
+        evaluated.update(waiting)
+        waiting.clear()
+        progress["accounts"] = len(evaluated)
         save_progress()
 
     ImportRun.objects.filter(id=run.id).update(status=ImportRun.Status.RUNNING)
     save_progress()
     outcome: dict = {"finished": True}
     try:
-        keys: list[str] = []
+        resolved, _warnings, blocks = read_rows(path, run.encoding or detect_encoding(path), spec, mapping)
+        index = next(i for i, c in resolved.items() if c in columns)
         for block in blocks:
-            for _line, cells in block.records():
-                progress["rows"] += 1
-                if index < len(cells) and (key := unescape_text(cells[index].strip())):
-                    keys.append(key)
-                if len(keys) >= EVALUATE_CHUNK:
-                    evaluate(keys)
-                    keys = []
-        evaluate(keys)
+            keys = [unescape_text(cells[index].strip()) for _line, cells in block.records() if index < len(cells)]
+            progress["rows"] += len(block.rows)
+            take([key for key in keys if key])
+            if len(waiting) >= EVALUATE_CHUNK:
+                evaluate()
+        if waiting:
+            evaluate()
     except Exception:  # the import is committed: its evaluation failing must not fail it
         logger.exception("import run %s: evaluating its accounts failed; the next night evaluates them", run.id)
         outcome = {"failed": True}

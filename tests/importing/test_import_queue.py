@@ -41,3 +41,27 @@ def test_a_commit_queued_before_the_job_moved_into_the_run_still_imports(tmp_pat
     old = ImportRun.objects.create(kind="accounts", file_name="a.csv", options={"stored_path": str(path)})
     assert import_run_job(run_id=old.id, legacy=(None, {"code": "external_id"}, False)) == "succeeded"
     assert list(Account.objects.values_list("external_id", "name")) == [("L1", "Legacy")]
+
+
+def test_a_queued_touches_commit_evaluates_the_accounts_it_touched_chunk_by_chunk(
+        tmp_path, admin_user, monkeypatch, django_capture_on_commit_callbacks):
+    import core.services
+    from engine.models import AccountEvaluation, RecomputeRun
+    from tests.factories import AccountFactory
+
+    monkeypatch.setattr(core.services, "EVALUATE_CHUNK", 1)
+    touched = [AccountFactory(external_id=f"T{i}") for i in range(3)]
+    untouched = AccountFactory(external_id="QUIET")
+    path = tmp_path / "touches.csv"
+    path.write_text("account_external_id,occurred_at,kind,performer_role\n"
+                    + "".join(f"T{i},2026-01-0{i + 1}T10:00:00+09:00,human,sales\n" for i in range(3))
+                    + "T0,2026-01-05T10:00:00+09:00,digital,marketing\n", encoding="utf-8")
+    with django_capture_on_commit_callbacks(execute=False):
+        run = import_queue(kind="touches", path=path, file_name="touches.csv", user=admin_user, dry_run=False)
+    assert import_run_job(run_id=run.id) == "succeeded"
+    run.refresh_from_db()
+    assert run.created == 4
+    assert {k: run.options["evaluation"][k] for k in ("rows", "accounts", "finished")} == {
+        "rows": 4, "accounts": 3, "finished": True}
+    assert set(AccountEvaluation.objects.values_list("account_id", flat=True)) == {a.id for a in touched}
+    assert not AccountEvaluation.objects.filter(account=untouched).exists() and RecomputeRun.objects.count() == 0
