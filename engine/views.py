@@ -44,7 +44,8 @@ class ItemFields:
     `{% url %}` or an `{% include %}` costs tens of microseconds: Today shows fifty items, each with a touch form
     of five fields, a snooze field and seven links, which made the page's server time mostly rendering. What is the
     same for every item but for its ids is rendered once with placeholders: the form fields, the links, and — when
-    the request is given — the whole touch form (the account's name, escaped as the template would, goes in last).
+    the request is given — the whole touch form (the account's name, escaped as the template would, goes in last) and
+    the snooze and acknowledge forms.
     Forms with errors (an htmx answer for one item) are rendered as usual.
     """
 
@@ -96,9 +97,28 @@ class ItemFields:
                 .replace(self.NAME_PLACEHOLDER, conditional_escape(alert.account.name)))
         return mark_safe(html)
 
+    def _snooze_parts(self) -> tuple:
+        return ("snooze",), lambda auto_id: SnoozeForm(today=self.today, auto_id=auto_id), ("until",)
+
     def snooze(self, alert: Alert) -> str:
-        return self._fields(("snooze",), lambda auto_id: SnoozeForm(today=self.today, auto_id=auto_id),
-                            ("until",), alert.pk)
+        return self._fields(*self._snooze_parts(), alert.pk)
+
+    def actions(self, alert: Alert) -> str | None:
+        """The item's snooze and acknowledge forms (engine/partials/today_item_actions.html), or None without the
+        request: the item then includes the template."""
+        if self.request is None:
+            return None
+        key = ("actions", bool(alert.acknowledged_at))
+        if key not in self._html:
+            self._html[key] = render_to_string("engine/partials/today_item_actions.html", {
+                "alert": {"pk": self.PLACEHOLDER, "acknowledged_at": key[1]},
+                "urls": {"snooze": self.url("engine:alert-snooze", self.ID_PLACEHOLDER),
+                         "acknowledge": self.url("engine:alert-acknowledge", self.ID_PLACEHOLDER)},
+                "snooze_fields": mark_safe(self._fields_html(*self._snooze_parts())),
+                "next": self.next, "csrf_token": get_token(self.request),
+            })
+        pk = str(int(alert.pk))
+        return mark_safe(self._html[key].replace(str(self.ID_PLACEHOLDER), pk).replace(self.PLACEHOLDER, pk))
 
     def url(self, name: str, pk: int) -> str:
         """`reverse(name, args=[pk])`, reversed once per page."""
@@ -131,6 +151,8 @@ def item_context(alert: Alert, *, user, today, touch_form=None, snooze_form=None
         context["touch_form"] = touch_form
     if snooze_form is None:
         context["snooze_fields"] = fields.snooze(alert)
+        if context["can_manage"]:
+            context["actions_html"] = fields.actions(alert)
     else:
         context["snooze_form"] = snooze_form
     return context
