@@ -13,6 +13,7 @@ import logging
 from celery import shared_task
 from django.core.exceptions import ValidationError
 
+from core.dispatch import dispatch
 from core.timeutil import business_today
 from coverage_console.celery import app
 
@@ -30,9 +31,14 @@ def run_nightly_recompute(as_of: str | None = None, chunk_size: int = services.D
     except services.RunInProgress as busy:
         logger.warning("nightly recompute skipped: %s", busy.messages[0])
         return None
+    # Published through core.dispatch (fast to fail, never raising): a broker that refuses a chunk or the finish
+    # step fails the run at once, visibly, instead of leaving it running until it is abandoned as stale.
     for chunk_id in run.chunks.order_by("index").values_list("id", flat=True):
-        recompute_chunk_task.delay(chunk_id)
-    finish_recompute_task.apply_async((run.id,), countdown=0 if _eager() else 2)
+        if not dispatch(recompute_chunk_task, chunk_id):
+            services.recompute_run_fail(run_id=run.id, error=f"the broker did not take chunk {chunk_id}")
+            return run.id
+    if not dispatch(finish_recompute_task, run.id, countdown=0 if _eager() else 2):
+        services.recompute_run_fail(run_id=run.id, error="the broker did not take the finish step")
     return run.id
 
 

@@ -136,3 +136,14 @@ def test_publishing_gives_up_within_a_second_or_two():
     assert policy["max_retries"] <= 1 and policy["interval_max"] <= 0.5
     assert app.conf.broker_transport_options["socket_connect_timeout"] <= 1
     assert app.conf.result_backend_transport_options["retry_policy"]["max_retries"] <= 1
+
+
+def test_a_night_whose_chunks_the_broker_refuses_fails_at_once_instead_of_running_until_abandoned(broker_down):
+    from engine.models import RecomputeRun
+    from engine.tasks import run_nightly_recompute
+    from tests.factories import AccountFactory
+
+    AccountFactory()
+    run_id = run_nightly_recompute.run(as_of="2026-07-20")
+    run = RecomputeRun.objects.get(id=run_id)
+    assert run.status == RecomputeRun.Status.FAILED and "the broker did not take chunk" in run.error
