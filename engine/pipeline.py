@@ -9,7 +9,8 @@ behind and a chunk run twice for the same date changes nothing.
 
 An account whose evaluation raises in Python is left out of the chunk's writes, as it was, and named in
 `ChunkStats.failed` (its error); the rest of the chunk goes on. The per-account loops catch it (a `try` costs nothing
-until it raises). A failing statement fails the whole selection: engine.services finds the accounts behind it.
+until it raises). A failing statement fails the whole selection: recompute_isolating_failures finds the accounts
+behind it, each part of the selection in its own savepoint.
 """
 
 from __future__ import annotations
