@@ -101,7 +101,7 @@ class StrictOrderingFilter(OrderingFilter):
         fields = self.declared_fields(view)
         if params is None or not fields:
             return self.get_default_ordering(view)
-        if not re.match(self.pattern(view), params):
+        if not re.fullmatch(self.pattern(view), params):
             raise ValidationError({self.ordering_param: [
                 _("Order by one or more of %(fields)s, comma-separated, each optionally preceded by '-'.")
                 % {"fields": ", ".join(fields)}]})

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
-from drf_spectacular.plumbing import ResolvedComponent
+from drf_spectacular.plumbing import ResolvedComponent, force_instance, is_serializer
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 from rest_framework.parsers import JSONParser
@@ -67,7 +67,9 @@ class AutoSchema(SpectacularAutoSchema):
 
     def error_statuses(self) -> list[str]:
         codes = []
-        query = [p for p in self.get_override_parameters() if getattr(p, "location", None) == "query"]
+        # Declared query parameters: OpenApiParameter(location="query"), or a serializer of them.
+        query = [p for p in self.get_override_parameters()
+                 if getattr(p, "location", "query") == "query" and not isinstance(p, dict)]
         takes_input = self.method in WRITE_METHODS or bool(self._get_filter_parameters()
                                                              or self._get_pagination_parameters() or query)
         if takes_input:
@@ -131,6 +133,16 @@ class AutoSchema(SpectacularAutoSchema):
         if all(isinstance(p, AllowAny) for p in self.view.get_permissions()) and {} not in auths:
             auths.append({})
         return auths
+
+    def _process_override_parameters(self, direction="request"):
+        result = super()._process_override_parameters(direction)
+        # Query parameters read by a serializer: DRF reads an empty optional one as not given, as filters do.
+        optional = {name for p in self.get_override_parameters() if is_serializer(p)
+                    for name, field in force_instance(p).fields.items() if not field.required}
+        for (name, location), parameter in result.items():
+            if parameter and location == "query" and name in optional:
+                parameter["schema"] = {"anyOf": [parameter["schema"], {"type": "string", "maxLength": 0}]}
+        return result
 
     def get_filter_backends(self):
         return super().get_filter_backends() if self.method == "GET" else []

@@ -20,6 +20,8 @@ class SegmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     permission_classes = [HasRole]
     read_roles, write_roles = EVERYONE, MANAGERS
     pagination_class = None
+    # A state's code: anything else is no segment, answered 404 before any query (core.api.views.page_not_found).
+    lookup_value_regex = "[A-Z_]+"
 
     @extend_schema(methods=["PATCH"], **versioned_write(ThresholdsSerializer))
     @action(detail=False, methods=["get", "patch"], serializer_class=ThresholdsSerializer)

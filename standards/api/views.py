@@ -24,6 +24,8 @@ class StandardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.U
     read_roles, write_roles = EVERYONE, MANAGERS
     pagination_class = None
     lookup_field = "state"
+    # A state's code: anything else is no standard, answered 404 before any query (core.api.views.page_not_found).
+    lookup_value_regex = "[A-Z_]+"
     http_method_names = ["get", "put", "head", "options"]
 
     def retrieve(self, request, *args, **kwargs):
