@@ -14,6 +14,7 @@ from django.db import models
 
 from accounts.models import Account
 
+from .keys import KeySet
 from .reading import Block
 from .rows import ParsedRow, RowParser
 from .specs import ACCOUNT, USER, Column, ImportContext, ImportResult, KindSpec, RowError
@@ -59,7 +60,7 @@ class Importer:
         self.blank_clears = blank_clears
         self.on_error = on_error
         self.result = ImportResult()
-        self.seen_keys: set[str] = set()
+        self.seen_keys = KeySet()  # a set's answers, flat memory however long the file
         self.columns = spec.by_name()
         self.account_columns = [c.name for c in spec.columns if c.kind == ACCOUNT]
 
@@ -72,6 +73,7 @@ class Importer:
 
     def abandon(self) -> None:
         """Called when the import ends, also on failure (the staged importer stops its worker)."""
+        self.seen_keys.close()
 
     def flush_block(self, block: Block, parse: RowParser) -> bool:
         """Validate and write one block of records, row by row (True: the block went row by row)."""
