@@ -59,7 +59,8 @@ def _prepare_touch(touch: Touch, context) -> None:
 
 
 def _touch_defaults(context) -> dict:
-    return {"source": TouchSource.CSV}
+    # Who recorded an imported touch: the importing user, or nobody (source csv tells it came by import).
+    return {"source": TouchSource.CSV, "recorded_by_id": context.user_id}
 
 
 TOUCHES = KindSpec(

@@ -240,6 +240,7 @@ def import_file(
             result = run_import(
                 spec=import_specs()[kind], path=path, encoding=encoding, mapping=mapping, dry_run=dry_run,
                 skip_invalid=skip_invalid, blank_clears=blank_clears, on_error=record_error, progress=save_progress,
+                user_id=user.pk if user else None,
             )
         except ImportAborted as exc:
             record_error(RowError(exc.line, exc.column, "", exc.message))

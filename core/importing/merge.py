@@ -31,6 +31,14 @@ EXCEPTION WHEN unique_violation THEN
 END $$"""
 
 
+def _default(defaults: dict[str, Any], field: models.Field) -> Any:
+    """A new row's value for a column the file leaves empty: the spec's default (by field name, or attname for a
+    foreign key given as an id), else the model field's."""
+    if field.attname in defaults:
+        return defaults[field.attname]
+    return defaults.get(field.name, field.get_default())
+
+
 class StagedMerge:
     """The two statements that apply a staging table (text cells, NULL = empty cell) to a model's table."""
 
@@ -88,14 +96,14 @@ class StagedMerge:
                 if self.blank_clears:
                     fallback = self._param(model_field, _cleared_value(column)[1], params)
                 elif creating:
-                    fallback = self._param(model_field, defaults.get(model_field.name, model_field.get_default()), params)
+                    fallback = self._param(model_field, _default(defaults, model_field), params)
                 else:
                     fallback = f"t0.{self.q(col)}"
                 expr = f"COALESCE({new}, {fallback})"
             elif col == "natural_key" and self.spec.natural_key:
                 expr = "s.nk" if creating else f"t0.{self.q(col)}"
             elif creating:
-                expr = self._param(model_field, defaults.get(model_field.name, model_field.get_default()), params)
+                expr = self._param(model_field, _default(defaults, model_field), params)
             else:
                 expr = f"t0.{self.q(col)}"
             exprs.append(f"{expr} AS {self.q(col)}")

@@ -28,14 +28,17 @@ def run_import(
     *, spec: KindSpec, path: Path, encoding: str | None = None, mapping: dict[str, str] | None = None,
     dry_run: bool = False, skip_invalid: bool = False, blank_clears: bool = False,
     on_error: Callable[[RowError], None] | None = None, progress: Callable[[int], None] | None = None,
+    user_id: int | None = None,
 ) -> ImportResult:
-    """Import one file. Raises ImportAborted when the file cannot be read at all."""
+    """Import one file (``user_id``: the importing user, when there is one). Raises ImportAborted when the file
+    cannot be read at all."""
     encoding = detect_encoding(path, encoding)
     staged = spec.set_based and connection.vendor == "postgresql"
     resolved, warnings, blocks = read_rows(path, encoding, spec, mapping,
                                            (StagedImporter if staged else Importer).BLOCK_ROWS)
     context = ImportContext(zone=BusinessSettings.load().zone,
-                            users={u.username: u for u in User.objects.only("id", "username", "role")})
+                            users={u.username: u for u in User.objects.only("id", "username", "role")},
+                            user_id=user_id)
     sample: list[RowError] = []
 
     def record(error: RowError) -> None:

@@ -229,6 +229,7 @@ class ImportContext:
     zone: zoneinfo.ZoneInfo
     users: dict[str, Any] = dataclasses.field(default_factory=dict)  # username -> User (loaded once)
     accounts: dict[str, int] = dataclasses.field(default_factory=dict)  # external_id -> id (this batch)
+    user_id: int | None = None  # the importing user, when there is one (a touch's recorded_by)
 
     def role_of(self, user_id: int) -> str:
         if not hasattr(self, "_roles"):

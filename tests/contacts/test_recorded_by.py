@@ -105,3 +105,23 @@ def test_the_page_refuses_an_unknown_performer(client, sales, account):
     client.force_login(sales)
     response = client.post(f"/touches/log/{account.pk}/", {"kind": "human", "performer": "nobody"}, follow=True)
     assert response.status_code == 200 and not Touch.objects.exists()
+
+
+def test_an_import_records_the_importing_user_or_nobody(tmp_path, admin_user, sales, account):
+    """On SQLite the ORM path, on PostgreSQL the staged merge: both set recorded_by on the touches they create."""
+    from core.services import import_file
+
+    def write(name: str, rows: str):
+        path = tmp_path / name
+        path.write_text("external_id,account_external_id,occurred_at,kind,performer,performer_role\n" + rows,
+                        encoding="utf-8")
+        return path
+
+    import_file(kind="touches", path=write("a.csv", "T-1,ACC-1,2026-07-01 10:00,human,sora,\n"), user=admin_user)
+    import_file(kind="touches", path=write("b.csv", "T-2,ACC-1,2026-07-02 10:00,digital,,marketing\n"))
+    one, two = Touch.objects.get(external_id="T-1"), Touch.objects.get(external_id="T-2")
+    assert (one.recorded_by, one.performer, one.source) == (admin_user, sales, "csv")
+    assert (two.recorded_by, two.source) == (None, "csv")
+    # Imported again by someone else: unchanged, recorded_by kept.
+    run = import_file(kind="touches", path=write("a.csv", "T-1,ACC-1,2026-07-01 10:00,human,sora,\n"), user=sales)
+    assert run.unchanged == 1 and Touch.objects.get(external_id="T-1").recorded_by == admin_user
