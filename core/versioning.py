@@ -9,6 +9,7 @@ from the audit entries, whose `after` records the version each write made.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -80,14 +81,16 @@ def conflict_messages(exc: StaleVersion | StaleVersions) -> list[str]:
     return [conflict_message(c) for c in (exc.conflicts if isinstance(exc, StaleVersions) else [exc])]
 
 
-def conflict_message(exc: StaleVersion) -> str:
-    """The page's message: what changed since the form was opened, by whom and when; nothing was saved."""
+def conflict_message(exc: StaleVersion, *, labels: Mapping[str, str] | None = None) -> str:
+    """The page's message: what changed since the form was opened, by whom and when (fields named by `labels`,
+    e.g. the form's); nothing was saved."""
+    labels = labels or {}
     if exc.changes:
         done = "; ".join(
             _("%(who)s at %(when)s (version %(version)s)") % {
                 "who": change.actor, "when": formats.date_format(timezone.localtime(change.at), "Y-m-d H:i"),
                 "version": change.version}
-            + (f" — {', '.join(change.fields)}" if change.fields else "")
+            + (f" — {', '.join(str(labels.get(f, f)) for f in change.fields)}" if change.fields else "")
             for change in exc.changes)
     else:
         done = ngettext("%(n)d change", "%(n)d changes", exc.current - exc.expected) % {"n": exc.current - exc.expected}

@@ -35,7 +35,8 @@ class StateSettingsView(RoleRequiredMixin, View):
                 thresholds_update(changes=values, actor=request.user, expected_version=form.cleaned_data["version"])
             except StaleVersion as exc:
                 # Saved by someone else since this page was opened: nothing saved, the input shown again.
-                messages.error(request, conflict_message(exc))
+                messages.error(request, conflict_message(exc, labels={
+                    name: f"{field.label} ({name})" for name, field in form.fields.items()}))
                 return self._render(request, form, status=409)
             messages.success(request, _("Saved: the next recompute uses the new thresholds."))
             return redirect("segments:settings")
