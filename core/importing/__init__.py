@@ -7,6 +7,7 @@
 - `orm`: the model-object path (SQLite, and users everywhere);
 - `staged`, `columnwise`, `merge`: PostgreSQL's path — COPY into a staging table, clean blocks converted column
   by column, merged set-wise;
+- `keys`: the keys a file has given, for the repeated-key rule, in flat memory;
 - `run`: one import, in one transaction.
 """
 
