@@ -110,3 +110,15 @@ def celery_in_process(settings):
     settings.CELERY_TASK_ALWAYS_EAGER = True
     yield
     app.conf.task_always_eager = previous
+
+
+def pytest_collection_modifyitems(items):
+    """Every transactional test restores the serialized database after itself. A transactional test that only
+    flushes lets Django re-create the content types and permissions under new ids (post_migrate), and the next
+    test that restores the serialized database then fails in set-up on their unique names; with every one
+    restoring, the flush leaves them out and the ids stay those the serialized copy has."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker and marker.kwargs.get("transaction") and not marker.kwargs.get("serialized_rollback"):
+            item.add_marker(pytest.mark.django_db(*marker.args, **{**marker.kwargs, "serialized_rollback": True}),
+                            append=False)
