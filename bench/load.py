@@ -229,16 +229,18 @@ def run_locust(*, host: str, reps_file: Path, users: int, spawn_rate: float, sec
     env = dict(os.environ, LOAD_REPS=str(reps_file), LOAD_WAIT_MIN=str(wait[0]), LOAD_WAIT_MAX=str(wait[1]))
     command = [str(BIN / "locust"), "-f", str(ROOT / "bench" / "locustfile.py"), "--headless", "-u", str(users),
                "-r", str(spawn_rate), "-t", f"{seconds}s", "--host", host, "--csv", str(prefix), "--only-summary",
-               "--loglevel", "WARNING", "--stop-timeout", "10"]
+               "--loglevel", "WARNING", "--stop-timeout", "30"]
+    # --stop-timeout: the requests in flight when the time is up finish (one cut off would count as an error,
+    # "HTTP 0"). --reset-stats: the ceiling runs' figures start once every user is spawned.
     if reset_stats:
         command.append("--reset-stats")
     load_before = os.getloadavg()
     cpu_before = cpu_times()
     with open(f"{prefix}.log", "w", encoding="utf-8") as log:
         try:
-            subprocess.run(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, timeout=seconds + 90)
+            subprocess.run(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, timeout=seconds + 120)
         except subprocess.TimeoutExpired:
-            raise SystemExit(f"locust did not finish within {seconds + 90} s; see {prefix}.log")
+            raise SystemExit(f"locust did not finish within {seconds + 120} s; see {prefix}.log")
     cpu_after = cpu_times()
     cpu = None
     if cpu_before and cpu_after and cpu_after[1] > cpu_before[1]:
