@@ -1,5 +1,7 @@
 """The imports page for admins: upload, detected encoding and mapping, dry run with per-row errors, commit."""
 
+import io
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -182,8 +184,8 @@ def test_a_repeated_id_is_reported_on_the_page_as_the_command_reports_it_and_lin
     path = tmp_path / "accounts.csv"
     path.write_text(ACCOUNTS_WITH_A_REPEATED_ID, encoding="utf-8")
     Account.objects.all().delete()
-    call_command("import_csv", "accounts", str(path), "--skip-invalid", stdout=__import__("io").StringIO(),
-                 stderr=__import__("io").StringIO())
+    call_command("import_csv", "accounts", str(path), "--skip-invalid", stdout=io.StringIO(),
+                 stderr=io.StringIO())
     command_run = ImportRun.objects.order_by("-id").first()
     assert {(e["line"], e["column"]) for e in command_run.error_sample} == page_errors
     assert Account.objects.filter(external_id="UX-1001").count() == 0 and Account.objects.count() == 3
@@ -220,7 +222,7 @@ def test_a_commit_from_the_page_evaluates_the_accounts_it_changed_as_of_the_late
     # import_csv leaves its accounts to the next night, as before.
     path = tmp_path / "cli.csv"
     path.write_text("external_id,name\nCLI-1,Command One\n", encoding="utf-8")
-    call_command("import_csv", "accounts", str(path), stdout=__import__("io").StringIO())
+    call_command("import_csv", "accounts", str(path), stdout=io.StringIO())
     assert Account.objects.get(external_id="CLI-1").state == ""
     assert not AccountEvaluation.objects.filter(account__external_id="CLI-1").exists()
 
