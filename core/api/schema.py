@@ -108,9 +108,11 @@ class AutoSchema(SpectacularAutoSchema):
         return isinstance(serializer, serializers.Serializer) and "version" in serializer.fields
 
     def map_parsers(self):
-        return [media_type for media_type in super().map_parsers()
-                if any(issubclass(p.__class__, JSONParser) and p.media_type == media_type
-                       for p in self.view.get_parsers())]
+        # JSON where the view reads it (the default parsers); a view that chose other parsers (an upload) keeps them.
+        media_types = super().map_parsers()
+        json_types = [media_type for media_type in media_types
+                      if any(isinstance(p, JSONParser) and p.media_type == media_type for p in self.view.get_parsers())]
+        return json_types or media_types
 
     def _map_serializer_field(self, field, direction, bypass_extensions=False):
         schema = super()._map_serializer_field(field, direction, bypass_extensions)
