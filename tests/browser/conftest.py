@@ -25,7 +25,14 @@ class Visit:
         self.name = re.sub(r"[^A-Za-z0-9_.-]+", "_", name)
         self.hosts: set[str] = set()
         self.shots = 0
+        # What the Content-Security-Policy refused on the way: an inline script or style the app should not have.
+        self.csp_violations: list[str] = []
         page.on("request", lambda request: self.hosts.add(urlsplit(request.url).hostname or urlsplit(request.url).scheme))
+        page.on("console", self._console)
+
+    def _console(self, message) -> None:
+        if "Content Security Policy" in message.text:
+            self.csp_violations.append(message.text)
 
     def screenshot(self, label: str) -> Path:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -47,6 +54,7 @@ def browser_visit(require_chromium, request):
         visit = Visit(page, request.node.name)
         try:
             yield visit
+            assert visit.csp_violations == [], "the page did something its Content-Security-Policy refuses"
         finally:
             context.close()
             browser.close()
