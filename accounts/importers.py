@@ -1,4 +1,4 @@
-"""CSV column specs for accounts, leads and opportunities (interfaces.md §2); types, lengths, choices and
+"""CSV column specs for accounts, leads and opportunities (docs/api.md §2); types, lengths, choices and
 validators come from the model fields."""
 
 from accounts.models import Account, Lead, Opportunity

@@ -1,4 +1,4 @@
-"""CSV column spec for touches (interfaces.md §2); types, lengths, choices (channel too) and validators come from
+"""CSV column spec for touches (docs/api.md §2); types, lengths, choices (channel too) and validators come from
 contacts.Touch."""
 
 import datetime as dt

@@ -1,7 +1,7 @@
 """Set-based writes: one `UPDATE … FROM unnest(arrays)` per batch, inserts by COPY, on PostgreSQL.
 
 Django's bulk_update builds a CASE per field and row, which costs more in Python than the update costs in the
-database (NOTES-performance.md: 23× raw SQL); the nightly pipeline updates thousands of rows per chunk.
+database (measured: 23× raw SQL; docs/benchmarks.md); the nightly pipeline updates thousands of rows per chunk.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""CSV reading and writing shared by every import and export (interfaces.md §2, §4)."""
+"""CSV reading and writing shared by every import and export (docs/api.md §2, §4)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""CSV column spec for users (interfaces.md §2); types, lengths, choices and validators come from core.User."""
+"""CSV column spec for users (docs/api.md §2); types, lengths, choices and validators come from core.User."""
 
 from core.choices import Language
 from core.importing import Column, KindSpec

@@ -1,4 +1,4 @@
-"""The CSV import engine (interfaces.md §1–2). Its modules follow the data:
+"""The CSV import engine (docs/api.md §1–2). Its modules follow the data:
 
 - `reading`: the file's encoding, header and records, in blocks;
 - `cells`: one cell to one value; `rows`: a row's cells through their column's parser and field validators;

@@ -1,4 +1,4 @@
-"""One CSV cell to one Python value (interfaces.md §2): numbers, yes/no words, dates, timestamps, lists, emails.
+"""One CSV cell to one Python value (docs/api.md §2): numbers, yes/no words, dates, timestamps, lists, emails.
 
 Nothing here knows about columns or models: `rows.py` picks the parser of a column and adds its model field's
 validators.

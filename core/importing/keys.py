@@ -1,5 +1,5 @@
 """The keys a file has given so far, for the rule "a key given twice in one file is an error on the later row"
-(interfaces.md §2) and for telling a touch seen again in the same file.
+(docs/api.md §2) and for telling a touch seen again in the same file.
 
 A set would hold every key of the file: a 4M-row file made a worker grow by hundreds of MB. KeySet keeps the
 latest SPILL_AFTER keys in memory and moves them, sorted, into a private temporary SQLite file when there are

@@ -98,7 +98,7 @@ class Importer:
             key = values.get(key_name)
             if key is not None:
                 # A key is taken by the first row that gives it, valid or not: a later row with the same key is
-                # an error (interfaces.md §2), never written in place of the earlier one.
+                # an error (docs/api.md §2), never written in place of the earlier one.
                 if key in seen:
                     errors.append(RowError(row.line, key_name, row.raw.get(key_name, ""),
                                            f"duplicate {key_name} '{key}' in this file (first given on an earlier line)"))

@@ -1,5 +1,5 @@
 """Reading a CSV file: its encoding (UTF-8 with or without BOM, else CP932), its header, and its records in
-blocks with the line each starts on (interfaces.md §2)."""
+blocks with the line each starts on (docs/api.md §2)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """One import from file to database: read blocks, validate and write them, all in one transaction.
 
 With errors (and without --skip-invalid), or on a dry run, the transaction is rolled back, so nothing is
-half-written (interfaces.md §1).
+half-written (docs/api.md §1).
 """
 
 from __future__ import annotations

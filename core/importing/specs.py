@@ -113,7 +113,7 @@ def empty_of_field(field: models.Field, kind: str) -> Any:
 @dataclasses.dataclass(frozen=True)
 class Column:
     """One CSV column. A spec states its header, its field (`attr`, default: the header), whether it is required
-    (the file format's rule, interfaces.md §2) and its Japanese label; the rest is read from the field by bind()."""
+    (the file format's rule, docs/api.md §2) and its Japanese label; the rest is read from the field by bind()."""
 
     name: str  # canonical CSV header
     required: bool = False

@@ -1,5 +1,5 @@
 """Accounts written through the API: the serializer validates, accounts.services writes, an audit row says who
-changed what; the answers keep their shape (interfaces.md §5)."""
+changed what; the answers keep their shape (docs/api.md §5)."""
 
 import pytest
 from rest_framework.test import APIClient

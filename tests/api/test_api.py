@@ -1,4 +1,4 @@
-"""The REST API of interfaces.md §5: every endpoint for anonymous, wrong role and right role; touches; alerts."""
+"""The REST API of docs/api.md §5: every endpoint for anonymous, wrong role and right role; touches; alerts."""
 
 import datetime as dt
 

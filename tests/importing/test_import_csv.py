@@ -1,4 +1,4 @@
-"""import_csv and export_accounts as interfaces.md §1, §2 and §4 say, including every kind of bad input."""
+"""import_csv and export_accounts as docs/api.md §1, §2 and §4 say, including every kind of bad input."""
 
 import datetime as dt
 import io
