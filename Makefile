@@ -25,7 +25,7 @@ demo: migrate
 	$(DEV_ENV) $(PY) manage.py recompute_coverage
 
 run: demo
-	@$(DEV_ENV) $(PY) manage.py demo_logins
+	@$(DEV_ENV) $(PY) manage.py demo_logins --port $(PORT)
 	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # pytest exits 5 when no test was collected: that is a failure here, not a pass.

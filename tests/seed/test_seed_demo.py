@@ -30,3 +30,10 @@ def test_seed_demo_is_deterministic_for_a_seed_and_if_empty_does_nothing_the_sec
     Account.objects.all().delete()
     call_command("seed_demo", "--accounts", "50", "--seed", "3", stdout=io.StringIO())
     assert list(Account.objects.order_by("external_id").values_list("name", "employees")) == names
+
+
+def test_demo_logins_name_the_port_the_console_is_served_on():
+    out = io.StringIO()
+    call_command("demo_logins", "--port", "8001", stdout=out)
+    assert "http://127.0.0.1:8001/login/" in out.getvalue()
+    assert "demo-pass-2026" in out.getvalue()
