@@ -57,14 +57,20 @@ def rep_username(k: int) -> str:
 
 def prepare_reps(n: int, password: str, *, touch_accounts: int = 60) -> list[dict]:
     """The reps, their accounts and alerts (module docstring, 1); returns what the locust users need but cookies."""
+    if n > len(REP_ROLES):
+        sys.exit(f"at most {len(REP_ROLES)} reps")
+    reps = _upsert_reps(n, password)
+    _assign_shares(reps)
+    _pick_touch_accounts(reps, touch_accounts)
+    return reps
+
+
+def _upsert_reps(n: int, password: str) -> list[dict]:
     from axes.utils import reset as axes_reset
     from django.contrib.auth.hashers import make_password
-    from django.db import connection, transaction
 
     from core.models import User
 
-    if n > len(REP_ROLES):
-        sys.exit(f"at most {len(REP_ROLES)} reps")
     hashed = make_password(password)  # one hash for all: hashing is slow on purpose
     reps = []
     for k in range(n):
@@ -74,7 +80,14 @@ def prepare_reps(n: int, password: str, *, touch_accounts: int = 60) -> list[dic
         reps.append({"username": user.username, "user_id": user.id, "role": REP_ROLES[k], "residue": k})
     for rep in reps:  # a lock left by an earlier, failed attempt
         axes_reset(username=rep["username"])
+    return reps
 
+
+def _assign_shares(reps: list[dict]) -> None:
+    """Each rep owns its hashed share of the accounts; open alerts follow their account's owner."""
+    from django.db import connection, transaction
+
+    n = len(reps)
     started = time.perf_counter()
     changed = assigned = 0
     with transaction.atomic(), connection.cursor() as c:
@@ -109,6 +122,10 @@ def prepare_reps(n: int, password: str, *, touch_accounts: int = 60) -> list[dic
           f"owner columns changed on {changed:,} accounts, {assigned:,} open alerts (re)assigned "
           f"({time.perf_counter() - started:.0f} s)", flush=True)
 
+
+def _pick_touch_accounts(reps: list[dict], touch_accounts: int) -> None:
+    from django.db import connection
+
     with connection.cursor() as c:
         for rep in reps:
             rep_column = f"owner_{rep['role']}_id"
@@ -127,7 +144,6 @@ def prepare_reps(n: int, password: str, *, touch_accounts: int = 60) -> list[dic
             rep["names"] = [r[1] for r in rows[:10]]
     alerts = sorted(r["open_alerts"] for r in reps)
     print(f"   open alerts per rep: min {alerts[0]}, median {alerts[len(alerts) // 2]}, max {alerts[-1]}", flush=True)
-    return reps
 
 
 # -- 2. server -------------------------------------------------------------------------------------------------------
@@ -288,9 +304,7 @@ def machine(result: dict) -> str:
     return f"load average before {load}{cpu}"
 
 
-def main() -> None:
-    from bench.__main__ import bench_database_url, setup_django
-
+def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=50, help="reps acting at once (default 50)")
     parser.add_argument("--duration", type=int, default=180, help="seconds of the morning run (default 180)")
@@ -305,8 +319,55 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes (default 3)")
     parser.add_argument("--threads", type=int, default=2, help="threads per gunicorn worker (default 2)")
     parser.add_argument("--out-dir", default="bench-data/load", help="locust CSV files and the server log")
-    args = parser.parse_args()
+    return parser.parse_args()
 
+
+def morning(args: argparse.Namespace, *, host: str, reps_file: Path, out: Path) -> None:
+    lo, hi = args.wait
+    print(f"-- the morning: {args.users} reps, one action every {lo:g}–{hi:g} s, {args.duration} s", flush=True)
+    result = run_locust(host=host, reps_file=reps_file, users=args.users, spawn_rate=10,
+                        seconds=args.duration, wait=(lo, hi), prefix=out / "morning", reset_stats=False)
+    worst, rate, errors = summarise(result)
+    verdict = "met" if worst < TARGET_P95_MS and errors == 0 else "NOT met"
+    print(f"   {rate:.1f} requests/s; goal p95 < {TARGET_P95_MS:.0f} ms on every kind, 0 errors: {verdict} "
+          f"({machine(result)})", flush=True)
+
+
+def ceiling(args: argparse.Namespace, *, host: str, reps_file: Path, out: Path) -> None:
+    print(f"-- the ceiling: {args.step_seconds} s runs, the wait between actions stepped down: the highest rate "
+          f"with every p95 < {TARGET_P95_MS:.0f} ms and no error, then on to saturation", flush=True)
+    held, failed, best = None, False, (0.0, None)
+    for mean in SWEEP_MEANS:
+        wait = (mean * 0.5, mean * 1.5)
+        result = run_locust(host=host, reps_file=reps_file, users=args.users, spawn_rate=args.users,
+                            seconds=args.step_seconds, wait=wait, prefix=out / f"ceiling-{mean:g}",
+                            reset_stats=True)
+        print(f"   wait {wait[0]:g}–{wait[1]:g} s ({machine(result)}):", flush=True)
+        worst, rate, errors = summarise(result)
+        holds = worst < TARGET_P95_MS and not errors
+        print(f"   -> {rate:.1f} requests/s, worst p95 {worst:.0f} ms, {errors} errors: "
+              f"{'holds' if holds else 'does not hold'}", flush=True)
+        if holds and not failed:
+            held = (rate, mean, worst)
+        failed = failed or not holds
+        # Past the first failure, only on to where the rate stops rising (the machine's saturation).
+        if failed and (rate < best[0] * 1.1 or worst > 5000 or not args.saturation):
+            best = max(best, (rate, mean))
+            break
+        best = max(best, (rate, mean))
+    if held:
+        print(f"   highest rate with every p95 < {TARGET_P95_MS:.0f} ms and no error: {held[0]:.1f} requests/s "
+              f"(mean wait {held[1]:g} s, worst p95 {held[2]:.0f} ms)", flush=True)
+    else:
+        print(f"   no rate held p95 < {TARGET_P95_MS:.0f} ms", flush=True)
+    if args.saturation and best[1] is not None:
+        print(f"   saturation: at most {best[0]:.1f} requests/s (mean wait {best[1]:g} s)", flush=True)
+
+
+def main() -> None:
+    from bench.__main__ import bench_database_url, setup_django
+
+    args = arguments()
     database_url = bench_database_url()
     setup_django(database_url)
     from accounts.models import Account
@@ -339,47 +400,10 @@ def main() -> None:
         # Warm every worker (imports, connections, template caches) outside the figures.
         run_locust(host=host, reps_file=reps_file, users=args.users, spawn_rate=args.users, seconds=10,
                    wait=(0.5, 1.5), prefix=out / "warmup", reset_stats=False)
-
         if not args.no_morning:
-            lo, hi = args.wait
-            print(f"-- the morning: {args.users} reps, one action every {lo:g}–{hi:g} s, {args.duration} s",
-                  flush=True)
-            result = run_locust(host=host, reps_file=reps_file, users=args.users, spawn_rate=10,
-                                seconds=args.duration, wait=(lo, hi), prefix=out / "morning", reset_stats=False)
-            worst, rate, errors = summarise(result)
-            verdict = "met" if worst < TARGET_P95_MS and errors == 0 else "NOT met"
-            print(f"   {rate:.1f} requests/s; goal p95 < {TARGET_P95_MS:.0f} ms on every kind, 0 errors: {verdict} "
-                  f"({machine(result)})", flush=True)
-
+            morning(args, host=host, reps_file=reps_file, out=out)
         if not args.no_ceiling:
-            print(f"-- the ceiling: {args.step_seconds} s runs, the wait between actions stepped down: the highest rate "
-                  f"with every p95 < {TARGET_P95_MS:.0f} ms and no error, then on to saturation", flush=True)
-            held, failed, best = None, False, (0.0, None)
-            for mean in SWEEP_MEANS:
-                wait = (mean * 0.5, mean * 1.5)
-                result = run_locust(host=host, reps_file=reps_file, users=args.users, spawn_rate=args.users,
-                                    seconds=args.step_seconds, wait=wait, prefix=out / f"ceiling-{mean:g}",
-                                    reset_stats=True)
-                print(f"   wait {wait[0]:g}–{wait[1]:g} s ({machine(result)}):", flush=True)
-                worst, rate, errors = summarise(result)
-                holds = worst < TARGET_P95_MS and not errors
-                print(f"   -> {rate:.1f} requests/s, worst p95 {worst:.0f} ms, {errors} errors: "
-                      f"{'holds' if holds else 'does not hold'}", flush=True)
-                if holds and not failed:
-                    held = (rate, mean, worst)
-                failed = failed or not holds
-                # Past the first failure, only on to where the rate stops rising (the machine's saturation).
-                if failed and (rate < best[0] * 1.1 or worst > 5000 or not args.saturation):
-                    best = max(best, (rate, mean))
-                    break
-                best = max(best, (rate, mean))
-            if held:
-                print(f"   highest rate with every p95 < {TARGET_P95_MS:.0f} ms and no error: {held[0]:.1f} requests/s "
-                      f"(mean wait {held[1]:g} s, worst p95 {held[2]:.0f} ms)", flush=True)
-            else:
-                print(f"   no rate held p95 < {TARGET_P95_MS:.0f} ms", flush=True)
-            if args.saturation and best[1] is not None:
-                print(f"   saturation: at most {best[0]:.1f} requests/s (mean wait {best[1]:g} s)", flush=True)
+            ceiling(args, host=host, reps_file=reps_file, out=out)
     print("   server stopped", flush=True)
 
 
