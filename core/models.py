@@ -5,7 +5,7 @@ import zoneinfo
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
-from django.db import models
+from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
 from .choices import Language, Role
@@ -49,9 +49,7 @@ class BusinessSettings(models.Model):
     def save(self, *args, **kwargs):
         """Compare-and-set: a row read at version N saves only while the stored row is still at N, and makes N + 1
         (core.versioning.StaleVersion otherwise: an editor read it before someone else's save; docs/api.md §5)."""
-        from django.db import transaction
-
-        from .versioning import check_version
+        from .versioning import check_version  # core.versioning reads AuditEntry from this module
 
         self.id = 1
         if not self.working_weekdays:

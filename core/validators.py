@@ -116,18 +116,27 @@ def range_condition(field: str, low: int | None, high: int | None = None, *, nul
     return models.Q(**{f"{field}__isnull": True}) | condition if nullable else condition
 
 
-def field_bounds(model: type[models.Model], name: str) -> dict[str, int]:
-    """{"min_value": …, "max_value": …} of a model field, read from its validators: what a hand-declared form or
-    serializer field passes on, so no bound is written twice. The tightest bound wins."""
-    field = model._meta.get_field(name)
+def tightest_bounds(field) -> dict[str, int]:
+    """{"min_value": …, "max_value": …} of a field — a model field or a form/serializer field — from its Min/Max
+    validators and its own min_value/max_value, the tightest bound winning."""
     lows = [v.limit_value for v in field.validators if isinstance(v, MinValueValidator)]
     highs = [v.limit_value for v in field.validators if isinstance(v, MaxValueValidator)]
+    if getattr(field, "min_value", None) is not None:
+        lows.append(field.min_value)
+    if getattr(field, "max_value", None) is not None:
+        highs.append(field.max_value)
     bounds = {}
     if lows:
         bounds["min_value"] = max(lows)
     if highs:
         bounds["max_value"] = min(highs)
     return bounds
+
+
+def field_bounds(model: type[models.Model], name: str) -> dict[str, int]:
+    """The bounds of a model field: what a hand-declared form or serializer field passes on, so no bound is
+    written twice."""
+    return tightest_bounds(model._meta.get_field(name))
 
 
 def bounded_formfield(field: models.Field, **kwargs):

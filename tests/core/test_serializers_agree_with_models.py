@@ -16,11 +16,10 @@ import pytest
 from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from rest_framework import serializers
 
-from core.validators import field_bounds
+from core.validators import field_bounds, tightest_bounds
 from standards.models import Requirement
 
 ROOT = Path(settings.BASE_DIR).resolve()
@@ -50,21 +49,6 @@ def project_serializers() -> list[type[serializers.BaseSerializer]]:
     return sorted(set(found), key=lambda c: f"{c.__module__}.{c.__qualname__}")
 
 
-def serializer_bounds(field: serializers.Field) -> dict[str, int]:
-    lows = [v.limit_value for v in field.validators if isinstance(v, MinValueValidator)]
-    highs = [v.limit_value for v in field.validators if isinstance(v, MaxValueValidator)]
-    if getattr(field, "min_value", None) is not None:
-        lows.append(field.min_value)
-    if getattr(field, "max_value", None) is not None:
-        highs.append(field.max_value)
-    bounds = {}
-    if lows:
-        bounds["min_value"] = max(lows)
-    if highs:
-        bounds["max_value"] = min(highs)
-    return bounds
-
-
 def own_validators(model_field: models.Field) -> list:
     """The model field's validators written in this project (Django's built-in ones DRF maps to its own)."""
     project = set(project_apps())
@@ -82,8 +66,8 @@ def field_disagreements(where: str, field: serializers.Field, model_field: model
         if field.max_length != model_field.max_length:
             found.append(f"{where}: max_length {field.max_length} but the model's is {model_field.max_length}")
     model = model_field.model
-    if serializer_bounds(field) != field_bounds(model, model_field.name):
-        found.append(f"{where}: bounds {serializer_bounds(field)} but the model's are {field_bounds(model, model_field.name)}")
+    if tightest_bounds(field) != field_bounds(model, model_field.name):
+        found.append(f"{where}: bounds {tightest_bounds(field)} but the model's are {field_bounds(model, model_field.name)}")
     missing = [v for v in own_validators(model_field) if v not in field.validators]
     if missing:
         found.append(f"{where}: lacks the model's validators {missing}")
