@@ -1,0 +1,320 @@
+"""The standards what-if: what the next night would produce with a proposed change of requirements, current against
+proposed, without running the night (docs/rules.md §3–§5, §9).
+
+Contract: each side equals what the next night (as of the day after the latest completed run) would leave if the
+proposal were saved ("proposed") or not ("current"), nothing else changing: the accounts with an under-covered
+requirement, the open coverage alerts by responsible role and by assignee, and the accounts and compliant accounts
+per state. tests/standards/test_whatif.py saves proposals, runs the night and compares.
+
+How, without evaluating a million accounts. A change of requirements moves no account's state (§3 does not read
+the standards), so:
+
+- **Accounts the next night re-evaluates anyway** — on PostgreSQL the incremental night's own plan: a change mark
+  (engine.PendingAccount) or a next change date that has come (engine.AccountEvaluation.due_on). These are
+  evaluated here by the pipeline's own reads and rules (engine.pipeline's facts, engine.domain), in Python, a few
+  statements per 5,000 accounts, once with each standard — writing nothing.
+- **Every other account** stays as the latest night left it (that is what incremental nights rely on,
+  docs/architecture.md): its stored evaluation and open alerts are the current side, read from the tallies
+  (engine.tallies) in a few thousand rows. On the proposed side the same holds for the states whose standard does
+  not change; the accounts of the changed states are counted set-based, one statement over their touches in the
+  new windows (standards.whatif_sql.proposed_counts).
+
+When the next night is full — SQLite (no change marks), no completed run yet, or the configuration changed since
+the latest run (a standard or threshold saved today) — every account is evaluated the first way: exact, and as slow
+as a full night's reads.
+
+Not followed: an alert a manager reassigned keeps its assignee in the current side (an incremental night leaves it);
+a full night would hand it back to the account's owner. The proposed side counts it as the current side does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.db.models import Max, Min
+
+from accounts.models import Account
+from core.choices import State, owner_field_for_role
+from core.models import User
+from core.timeutil import business_today
+from engine import domain, statements
+from engine.models import RecomputeRun
+from engine.pipeline import EngineConfig, _read_facts
+from engine.records import NO_DEALS, NO_LEADS, NO_TOUCHES, OWNER_INDEX, AccountRow, TouchCounts
+from engine.services import config_fingerprint
+from engine.statements import AccountSelection
+from engine.tallies import open_alert_counts
+
+from . import whatif_sql
+from .services import validate_requirements
+
+# Accounts evaluated in Python per selection: the pipeline's own chunk size order.
+CHUNK = 5000
+
+Classes = Counter  # (state, coverage class) -> accounts
+Alerts = Counter  # (responsible role, assignee id) -> open alerts
+
+
+@dataclass
+class Side:
+    """One side's counts as the next night would leave them."""
+
+    classes: Counter = field(default_factory=Counter)
+    alerts: Counter = field(default_factory=Counter)
+
+    def add(self, classes: Mapping[tuple[str, str], int], alerts: Mapping[tuple, int], sign: int = 1) -> None:
+        for key, n in classes.items():
+            self.classes[key] += sign * n
+        for key, n in alerts.items():
+            self.alerts[key[-2:]] += sign * n  # (state,) role, assignee
+
+    def copy(self) -> Side:
+        return Side(Counter(self.classes), Counter(self.alerts))
+
+
+# --- the proposal ----------------------------------------------------------------------------------------------------
+
+
+def clean_proposal(proposal: object) -> dict[str, list[dict]]:
+    """The proposal `{STATE: [requirement, …]}` validated as `PUT standards/STATE/` validates each state's
+    requirements (standards.services.validate_requirements). Bad input raises ValidationError on `standards`, each
+    message naming the state, the requirement's index and the field, e.g.
+    "LOYAL.requirements[0].kind: must be human or digital"."""
+    if not isinstance(proposal, Mapping):
+        raise ValidationError({"standards": ["must be an object: a state code to a list of requirements"]})
+    errors: list[str] = []
+    clean: dict[str, list[dict]] = {}
+    for state, requirements in proposal.items():
+        if state not in State.values:
+            errors.append(f"{state}: unknown state; choose from {', '.join(State.values)}")
+            continue
+        if isinstance(requirements, (str, Mapping)) or not isinstance(requirements, Sequence):
+            errors.append(f"{state}: must be a list of requirements")
+            continue
+        not_objects = [f"{state}.requirements[{i}]: must be an object" for i, r in enumerate(requirements)
+                       if not isinstance(r, Mapping)]
+        if not_objects:
+            errors += not_objects
+            continue
+        try:
+            clean[state] = validate_requirements(requirements)
+        except ValidationError as exc:
+            errors += [f"{state}.{message}" for message in exc.message_dict.get("requirements", [])]
+    if errors:
+        raise ValidationError({"standards": errors})
+    return clean
+
+
+def _specs(state: str, requirements: Sequence[Mapping]) -> tuple[domain.RequirementSpec, ...]:
+    return tuple(domain.RequirementSpec(
+        state=state, code=r["code"], kind=r["kind"], min_count=r["min_count"], window_days=r["window_days"],
+        responsible_role=r["responsible_role"], performer_roles=tuple(r["performer_roles"])) for r in requirements)
+
+
+# --- the preview -----------------------------------------------------------------------------------------------------
+
+
+def preview_as_of() -> dt.date:
+    """The next night's date: the day after the latest completed run (today's business date + 1 before any)."""
+    latest = RecomputeRun.objects.filter(status=RecomputeRun.Status.COMPLETED).aggregate(d=Max("as_of"))["d"]
+    return (latest or business_today()) + dt.timedelta(days=1)
+
+
+def preview_standards(*, proposal: Mapping[str, Sequence[Mapping]]) -> dict:
+    """What the next night would leave with today's standards ("current") and with `proposal` saved ("proposed"):
+    each side `under_covered_accounts`, `alerts_by_role` {role: n}, `alerts_by_owner` {username: n},
+    `alerts_unassigned`, `alerts` (all open coverage alerts) and `compliance_by_state` {STATE: {accounts,
+    compliant, rate}}; plus `as_of` (a date), `changed_states` and `mode` (how the next night would run).
+    A fixed number of statements, besides a few per 5,000 accounts the next night re-evaluates anyway."""
+    cleaned = clean_proposal(proposal)
+    config = EngineConfig.load()
+    proposed = dict(config.requirements)
+    for state, requirements in cleaned.items():
+        specs = _specs(state, requirements)
+        if specs:
+            proposed[state] = specs
+        else:
+            proposed.pop(state, None)
+    changed = sorted(s for s in cleaned if proposed.get(s, ()) != config.requirements.get(s, ()))
+    as_of = preview_as_of()
+    if _next_night_is_incremental(config):
+        current, after = _incremental(config=config, proposed=proposed, changed=changed, as_of=as_of)
+        mode = RecomputeRun.Mode.INCREMENTAL
+    else:
+        current, after = Side(), Side()
+        for selection in _all_accounts():
+            _evaluate(selection, as_of=as_of, config=config, proposed=proposed, changed=changed,
+                      current=current, after=after)
+        mode = RecomputeRun.Mode.FULL
+    usernames = _usernames(key[1] for key in (*current.alerts, *after.alerts))
+    return {
+        "as_of": as_of, "changed_states": changed, "mode": str(mode),
+        "current": _side_result(current, config.requirements, usernames),
+        "proposed": _side_result(after, proposed, usernames),
+    }
+
+
+def _next_night_is_incremental(config: EngineConfig) -> bool:
+    """As engine.services plans a night: incremental on PostgreSQL when the configuration is the latest completed
+    run's."""
+    if connection.vendor != "postgresql":
+        return False
+    latest = RecomputeRun.objects.filter(status=RecomputeRun.Status.COMPLETED).order_by("-as_of", "-id").first()
+    return latest is not None and latest.config_fingerprint == config_fingerprint(config)
+
+
+def _all_accounts() -> Iterable[AccountSelection]:
+    bounds = Account.objects.aggregate(lo=Min("id"), hi=Max("id"))
+    if bounds["lo"] is None:
+        return []
+    return [AccountSelection(first_id=first, last_id=first + CHUNK - 1)
+            for first in range(bounds["lo"], bounds["hi"] + 1, CHUNK)]
+
+
+def _incremental(*, config: EngineConfig, proposed: Mapping, changed: Sequence[str],
+                 as_of: dt.date) -> tuple[Side, Side]:
+    """Both sides when the next night is incremental: every stored evaluation and open alert (the tallies), less
+    those of the accounts the night re-evaluates, which are evaluated here; on the proposed side, less the stored
+    ones of the changed states' other accounts too, which are counted set-based under the proposal."""
+    evaluated = whatif_sql.next_night_account_ids(as_of)
+    stored = Side()
+    stored.add(whatif_sql.evaluation_counts(), {(role, assignee): n for role, assignee, n in open_alert_counts()})
+    evaluated_classes = whatif_sql.evaluation_counts_of(evaluated)
+    evaluated_alerts = whatif_sql.open_alert_counts_of(evaluated)
+    stored.add(evaluated_classes, evaluated_alerts, sign=-1)
+    current, after = stored, stored.copy()
+    if changed:
+        in_changed = set(changed)
+        # The changed states' accounts the night leaves in their state: their stored figures out, the proposal's in.
+        after.add({k: n for k, n in stored.classes.items() if k[0] in in_changed}, {}, sign=-1)
+        after.add({}, whatif_sql.open_alert_counts_in_states(changed), sign=-1)
+        after.add({}, {k: n for k, n in evaluated_alerts.items() if k[0] in in_changed})
+        after.add(*whatif_sql.proposed_counts(as_of=as_of, requirements=proposed, states=changed,
+                                              excluded_ids=evaluated))
+    for first in range(0, len(evaluated), CHUNK):
+        _evaluate(AccountSelection(ids=tuple(evaluated[first:first + CHUNK])), as_of=as_of, config=config,
+                  proposed=proposed, changed=changed, current=current, after=after)
+    return current, after
+
+
+# --- the accounts evaluated in Python --------------------------------------------------------------------------------
+
+
+def _evaluate(selection: AccountSelection, *, as_of: dt.date, config: EngineConfig, proposed: Mapping,
+              changed: Sequence[str], current: Side, after: Side) -> None:
+    """The selection's accounts as the night would evaluate them (engine.pipeline's reads, engine.domain's rules):
+    each one's state as of D, then its requirements under each side's standard, added to each side."""
+    facts = _read_facts(selection, as_of, config.profiles, failed={})
+    if not facts.accounts:
+        return
+    steps = _decide_states(facts, config=config, as_of=as_of)
+    current_counts = _touch_counts(selection, as_of, config.requirements, steps)
+    changed_requirements = {s: proposed[s] for s in changed if s in proposed}
+    proposed_counts = _touch_counts(selection, as_of, changed_requirements, steps) if any(
+        step.state in changed_requirements for step in steps.values()) else {}
+    in_changed = set(changed)
+    for row in facts.accounts:
+        step = steps[row.id]
+        _add_account(current, row, step, config.requirements.get(step.state, ()), current_counts, as_of)
+        if step.state in in_changed:
+            _add_account(after, row, step, proposed.get(step.state, ()), proposed_counts, as_of)
+        else:
+            _add_account(after, row, step, config.requirements.get(step.state, ()), current_counts, as_of)
+
+
+def _decide_states(facts, *, config: EngineConfig, as_of: dt.date) -> dict[int, domain.StateStep]:
+    """Each account's state step as of D, as engine.pipeline decides it (docs/rules.md §2–§3)."""
+    thresholds, steps = config.thresholds, {}
+    for row in facts.accounts:
+        deal = facts.deals.get(row.id, NO_DEALS)
+        lead = facts.leads.get(row.id, NO_LEADS)
+        account_facts = domain.facts_from_aggregates(
+            as_of=as_of, thresholds=thresholds, first_won_on=deal.first_won_on, won_count=deal.won_count,
+            latest_won_closed_on=deal.latest_won_on, latest_won_contract_end=deal.latest_contract_end,
+            open_deals=deal.open_deals, open_leads=lead.open_leads, max_open_lead_score=lead.max_open_score,
+            icp_fit=row.new_fit, is_target=bool(row.is_target))
+        state, _rule = domain.decide_state(account_facts, thresholds, as_of)
+        steps[row.id] = domain.advance_state(previous_state=row.state, previous_since=row.state_since,
+                                             previous_initial=row.state_initial, new_state=state, as_of=as_of)
+    return steps
+
+
+def _touch_counts(selection: AccountSelection, as_of: dt.date, requirements: Mapping,
+                  steps: Mapping[int, domain.StateStep]) -> dict[tuple[int, str], TouchCounts]:
+    """(account, requirement code) -> its counted touches as of D under `requirements`, for the accounts' new
+    states. PostgreSQL: the pipeline's own statement (it takes the new states); SQLite's version joins the stored
+    states, so there the touches are read and counted by engine.domain.count_touches, the reference."""
+    if not requirements:
+        return {}
+    states = {account_id: step.state for account_id, step in steps.items()}
+    if connection.vendor == "postgresql":
+        return statements.touch_counts(selection, as_of, requirements, states)
+    touches: dict[int, list[domain.TouchRecord]] = {}
+    for account_id, day, kind, role in whatif_sql.touch_rows(selection, as_of):
+        touches.setdefault(account_id, []).append(domain.TouchRecord(day, kind, role))
+    counts = {}
+    for account_id, state in states.items():
+        for spec in requirements.get(state, ()):
+            counted, nth, latest = domain.count_touches(spec, touches.get(account_id, ()), as_of)
+            if latest is not None:
+                counts[(account_id, spec.code)] = TouchCounts(counted, nth, latest, None)
+    return counts
+
+
+def _add_account(side: Side, row: AccountRow, step: domain.StateStep, specs: Sequence[domain.RequirementSpec],
+                 counts: Mapping[tuple[int, str], TouchCounts], as_of: dt.date) -> None:
+    """One account's coverage class (docs/rules.md §9) and its alerts, one per under-covered requirement, to the
+    account's owner for the requirement's responsible role (§4, §5)."""
+    statuses = []
+    for spec in specs:
+        touches = counts.get((row.id, spec.code), NO_TOUCHES)
+        result = domain.evaluate_requirement(
+            requirement=spec, counted=touches.counted, nth_recent_on=touches.nth_recent_on,
+            last_touch_on=touches.latest_on, as_of=as_of, state_since=step.since, state_initial=step.initial)
+        statuses.append(result.status)
+        if result.status == domain.UNDER_COVERED:
+            owner = owner_field_for_role(spec.responsible_role)
+            side.alerts[(spec.responsible_role, row[OWNER_INDEX[f"{owner}_id"]] if owner else None)] += 1
+    side.classes[(step.state, domain.coverage_class(statuses))] += 1
+
+
+# --- the answer ------------------------------------------------------------------------------------------------------
+
+
+def _usernames(ids: Iterable[int | None]) -> dict[int, str]:
+    wanted = {i for i in ids if i is not None}
+    return dict(User.objects.filter(id__in=wanted).values_list("id", "username")) if wanted else {}
+
+
+def _side_result(side: Side, requirements: Mapping[str, Sequence], usernames: Mapping[int, str]) -> dict:
+    by_role: Counter = Counter()
+    by_owner: Counter = Counter()
+    unassigned = 0
+    for (role, assignee_id), n in side.alerts.items():
+        if not n:
+            continue
+        by_role[role] += n
+        if assignee_id is None or assignee_id not in usernames:
+            unassigned += n
+        else:
+            by_owner[usernames[assignee_id]] += n
+    compliance = {}
+    for state in State.values:
+        accounts = sum(n for (s, _c), n in side.classes.items() if s == state)
+        compliant = side.classes.get((state, "compliant"), 0) if requirements.get(state) else 0
+        rate = round(compliant / accounts, 4) if accounts and requirements.get(state) else None
+        compliance[state] = {"accounts": accounts, "compliant": compliant, "rate": rate,
+                             "requirements": len(requirements.get(state, ()))}
+    return {
+        "under_covered_accounts": sum(n for (_s, c), n in side.classes.items() if c == domain.UNDER_COVERED),
+        "alerts": sum(by_role.values()),
+        "alerts_by_role": dict(sorted((k, v) for k, v in by_role.items() if v)),
+        "alerts_by_owner": dict(sorted((k, v) for k, v in by_owner.items() if v)),
+        "alerts_unassigned": unassigned,
+        "compliance_by_state": compliance,
+    }

@@ -1,0 +1,163 @@
+"""Every statement of the standards what-if (standards.whatif), one function each.
+
+The what-if reads; it never writes. Two kinds of statement:
+
+- **Both databases**: the touches of a few accounts (`touch_rows`), read when SQLite evaluates them in Python.
+- **PostgreSQL only** (the incremental case of standards.whatif, which only PostgreSQL nights have — SQLite nights
+  are always full, docs/architecture.md "Incremental nights"): the accounts the next night re-evaluates, the stored
+  evaluations and open alerts per key, and the set-based count for the accounts of the changed states
+  (`proposed_counts`). Each says which index or tally serves it.
+
+Dates go in as dates on PostgreSQL and as ISO text on SQLite (core.bulk.date_param).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+
+from django.db import connection
+
+from core.bulk import array_literal, date_param
+from core.choices import owner_field_for_role
+from engine import domain
+from engine.statements import AccountSelection, as_date
+from engine.tallies import EVALUATIONS
+
+
+def next_night_account_ids(as_of: dt.date) -> list[int]:
+    """The accounts an incremental night as of D re-evaluates (as engine.services plans it): those with a change
+    mark (engine_pendingaccount) and those whose next change date has come (engine_accountevaluation.due_on ≤ D,
+    one scan of the evaluations). Sorted."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT account_id FROM engine_accountevaluation WHERE due_on <= %s "
+                       "UNION SELECT account_id FROM engine_pendingaccount ORDER BY 1", [as_of])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def evaluation_counts() -> dict[tuple[str, str], int]:
+    """(state, coverage class) -> accounts, over every stored evaluation: from the EVALUATIONS tally with its
+    changes not folded in yet (a few thousand rows; engine.tallies)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT state, coverage, SUM(accounts) FROM {EVALUATIONS.current_sql()} e "
+                       f"GROUP BY 1, 2 HAVING SUM(accounts) <> 0")
+        return {(state, coverage): int(n) for state, coverage, n in cursor.fetchall()}
+
+
+def evaluation_counts_of(ids: Sequence[int]) -> dict[tuple[str, str], int]:
+    """(state, coverage class) -> accounts among the stored evaluations of `ids` (by primary key)."""
+    if not ids:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT state, coverage, COUNT(*) FROM engine_accountevaluation "
+                       "WHERE account_id = ANY(%s::bigint[]) GROUP BY 1, 2", [array_literal(ids)])
+        return {(state, coverage): int(n) for state, coverage, n in cursor.fetchall()}
+
+
+def open_alert_counts_of(ids: Sequence[int]) -> dict[tuple[str, str, int | None], int]:
+    """(state, responsible role, assignee id) -> open alerts of the accounts `ids` (alert_one_open_per_key, one
+    probe per account)."""
+    if not ids:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT a.state, a.responsible_role, a.assignee_id, COUNT(*) FROM unnest(%s::bigint[]) AS s(account_id) "
+            "CROSS JOIN LATERAL (SELECT * FROM engine_alert WHERE account_id = s.account_id AND status = 'open' "
+            "OFFSET 0) a GROUP BY 1, 2, 3", [array_literal(ids)])
+        return {(state, role, assignee): int(n) for state, role, assignee, n in cursor.fetchall()}
+
+
+def open_alert_counts_in_states(states: Sequence[str]) -> dict[tuple[str, str, int | None], int]:
+    """(state, responsible role, assignee id) -> open alerts whose state is one of `states` (one scan of the open
+    alerts)."""
+    if not states:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT state, responsible_role, assignee_id, COUNT(*) FROM engine_alert "
+                       "WHERE status = 'open' AND state = ANY(%s::text[]) GROUP BY 1, 2, 3", [array_literal(states)])
+        return {(state, role, assignee): int(n) for state, role, assignee, n in cursor.fetchall()}
+
+
+# The accounts of the changed states that the night leaves in their state (`acc`), each requirement of their state's
+# proposed standard (`req`) met, in grace or under-covered (docs/rules.md §4): met when at least min_count touches of
+# its kind (and performer roles) are dated within [D − p + 1, D] — counted up to min_count only, by
+# touch_nightly_counting_idx (account, date, kind; performer role included); grace when the state was entered by a
+# transition and fewer than p of its days have passed. Then, per account, its coverage class (§9), and per
+# under-covered pair an alert to the account's owner for the requirement's responsible role (§5).
+_PROPOSED_COUNTS = """
+    WITH req(state, idx, kind, roles, window_start, window_days, min_count, role) AS (VALUES {rows}),
+    acc AS (
+        SELECT a.id, a.state, a.state_since, a.state_initial, {owners}
+        FROM accounts_account a
+        WHERE a.state = ANY(%s::text[]) AND NOT (a.id = ANY(%s::bigint[]))
+    ),
+    pair AS (
+        SELECT acc.id, acc.state, req.role,
+               CASE WHEN (SELECT COUNT(*) FROM (
+                             SELECT 1 FROM contacts_touch t
+                             WHERE t.account_id = acc.id AND t.occurred_on BETWEEN req.window_start AND %s
+                                   AND t.kind = req.kind AND (req.roles IS NULL OR t.performer_role = ANY(req.roles))
+                             LIMIT req.min_count) m) >= req.min_count THEN 'met'
+                    WHEN NOT acc.state_initial AND (%s - acc.state_since) + 1 < req.window_days THEN 'grace'
+                    ELSE 'under' END AS status,
+               CASE req.role {assignee} END AS assignee
+        FROM acc JOIN req ON req.state = acc.state
+    ),
+    per_account AS (
+        SELECT acc.state,
+               CASE WHEN COUNT(pair.id) = 0 THEN ''
+                    WHEN BOOL_OR(pair.status = 'under') THEN 'under_covered'
+                    WHEN BOOL_OR(pair.status = 'grace') THEN 'grace'
+                    ELSE 'compliant' END AS coverage
+        FROM acc LEFT JOIN pair ON pair.id = acc.id
+        GROUP BY acc.id, acc.state
+    )
+    SELECT 'class', state, coverage, NULL::bigint, COUNT(*) FROM per_account GROUP BY 2, 3
+    UNION ALL
+    SELECT 'alert', state, role, assignee, COUNT(*) FROM pair WHERE status = 'under' GROUP BY 2, 3, 4
+"""
+
+
+def proposed_counts(
+    *, as_of: dt.date, requirements: Mapping[str, Sequence[domain.RequirementSpec]], states: Sequence[str],
+    excluded_ids: Sequence[int],
+) -> tuple[dict[tuple[str, str], int], dict[tuple[str, str, int | None], int]]:
+    """For the accounts stored in `states` (the changed ones) and not in `excluded_ids` (those the night
+    re-evaluates anyway), as the next night as of D would find them under `requirements` (the proposed standards):
+    (state, coverage class) -> accounts and (state, responsible role, assignee id) -> alerts. One statement."""
+    if not states:
+        return {}, {}
+    specs = [(state, i, spec) for state in states for i, spec in enumerate(requirements.get(state, ()))]
+    # A state whose proposed standard is empty still has its accounts counted (coverage class ""): a row that joins
+    # none of them stands in for its requirements.
+    rows = ", ".join(["(%s, %s, %s, %s::text[], CAST(%s AS date), %s, %s, %s)"] * max(1, len(specs)))
+    params: list = []
+    for state, i, spec in specs or [("", 0, None)]:
+        params += [state, i, spec.kind if spec else "", array_literal(list(spec.performer_roles))
+                   if spec and spec.performer_roles else None, spec.window_start(as_of) if spec else as_of,
+                   spec.window_days if spec else 1, spec.min_count if spec else 1, spec.responsible_role if spec else ""]
+    owner_columns = {role: field for role in {spec.responsible_role for _, _, spec in specs}
+                     if (field := owner_field_for_role(role))}
+    owners = ", ".join(f"a.{field}_id" for field in sorted(set(owner_columns.values()))) or "NULL AS no_owner"
+    assignee = " ".join(f"WHEN '{role}' THEN acc.{field}_id" for role, field in sorted(owner_columns.items()))
+    sql = _PROPOSED_COUNTS.format(rows=rows, owners=owners, assignee=assignee or "WHEN '' THEN NULL::bigint")
+    classes: dict[tuple[str, str], int] = {}
+    alerts: dict[tuple[str, str, int | None], int] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params + [array_literal(list(states)), array_literal(excluded_ids), as_of, as_of])
+        for what, state, key, assignee_id, n in cursor.fetchall():
+            if what == "class":
+                classes[(state, key)] = int(n)
+            else:
+                alerts[(state, key, assignee_id)] = int(n)
+    return classes, alerts
+
+
+def touch_rows(selection: AccountSelection, as_of: dt.date) -> list[tuple[int, dt.date, str, str]]:
+    """(account id, date, kind, performer role) of the selection's touches dated on or before D
+    (touch_nightly_counting_idx). The same statement on both databases."""
+    where, params = selection.sql("account_id")
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT account_id, occurred_on, kind, performer_role FROM contacts_touch "
+                       f"WHERE {where} AND occurred_on <= %s", params + [date_param(as_of)])
+        return [(row[0], as_date(row[1]), row[2], row[3]) for row in cursor.fetchall()]

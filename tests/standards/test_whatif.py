@@ -1,0 +1,154 @@
+"""The standards what-if (standards.whatif) holds its contract: each side is what the next night leaves — the night
+run with today's standards ("current"), and the night run after saving the proposal ("proposed"), as of the day
+after the latest completed run, nothing else changed. Compared: the under-covered accounts, the open alerts by
+responsible role and by owner, the compliance per state (docs/rules.md §4, §5, §9)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+
+import pytest
+from django.db import connection, transaction
+
+from accounts.models import Account, Lead
+from contacts.models import Touch
+from core.choices import Role, State
+from engine.models import AccountEvaluation, Alert
+from engine.services import recompute_all
+from standards.models import Standard
+from standards.services import standard_set_save, standard_snapshot
+from standards.whatif import preview_standards
+from tests.engine import nights
+
+pytestmark = pytest.mark.django_db
+D = nights.D
+D1 = D + dt.timedelta(days=1)
+
+
+class _RollBack(Exception):
+    pass
+
+
+def saved() -> dict[str, list[dict]]:
+    return {s.state: standard_snapshot(s)["requirements"] for s in Standard.objects.prefetch_related("requirements")}
+
+
+def night_outcome(as_of: dt.date) -> dict:
+    """What the nights left, in the what-if's terms (open coverage alerts; evaluations per state and class)."""
+    open_alerts = Alert.objects.filter(status=Alert.Status.OPEN)
+    by_owner = Counter(username for username in open_alerts.values_list("assignee__username", flat=True) if username)
+    classes = Counter(AccountEvaluation.objects.values_list("state", "coverage"))
+    under = sum(n for (_state, coverage), n in classes.items() if coverage == "under_covered")
+    assert under == open_alerts.values("account_id").distinct().count()
+    return {
+        "under_covered_accounts": under,
+        "alerts": open_alerts.count(),
+        "alerts_by_role": dict(Counter(open_alerts.values_list("responsible_role", flat=True))),
+        "alerts_by_owner": dict(by_owner),
+        "alerts_unassigned": open_alerts.filter(assignee__isnull=True).count(),
+        "accounts_by_state": {s: sum(n for (state, _c), n in classes.items() if state == s) for s in State.values},
+        "compliant_by_state": {s: classes.get((s, "compliant"), 0) for s in State.values},
+    }
+
+
+def side_outcome(side: dict) -> dict:
+    keys = ("under_covered_accounts", "alerts", "alerts_by_role", "alerts_by_owner", "alerts_unassigned")
+    return {**{k: side[k] for k in keys},
+            "accounts_by_state": {s: v["accounts"] for s, v in side["compliance_by_state"].items()},
+            "compliant_by_state": {s: v["compliant"] for s, v in side["compliance_by_state"].items()}}
+
+
+def next_night(proposal: dict | None, as_of: dt.date) -> dict:
+    """The next night's outcome, rolled back: with the proposal saved first when there is one."""
+    outcome = {}
+    try:
+        with transaction.atomic():
+            if proposal:
+                standard_set_save(requirements_by_state=proposal, actor=None)
+            recompute_all(as_of=as_of)
+            outcome = night_outcome(as_of)
+            raise _RollBack
+    except _RollBack:
+        pass
+    return outcome
+
+
+def assert_contract(proposal: dict) -> dict:
+    result = preview_standards(proposal=proposal)
+    assert result["as_of"] == D1
+    assert side_outcome(result["current"]) == next_night(None, D1)
+    assert side_outcome(result["proposed"]) == next_night(proposal, D1)
+    return result
+
+
+@pytest.fixture
+def first_night():
+    nights.seed_configuration()
+    nights.build(accounts=40, seed=11)
+    recompute_all(as_of=D)
+    # Between the nights: new touches and hot leads (states that change tomorrow anyway).
+    nights.change(on=D1, every=4)
+
+
+def with_requirement(state: str, code: str, **changes) -> dict:
+    requirements = saved()[state]
+    for r in requirements:
+        if r["code"] == code:
+            r.update(changes)
+    return {state: requirements}
+
+
+def test_a_tighter_requirement(first_night):
+    result = assert_contract(with_requirement("ACTIVE", "human", window_days=7, min_count=2))
+    assert result["changed_states"] == ["ACTIVE"]
+    assert result["proposed"]["under_covered_accounts"] >= result["current"]["under_covered_accounts"]
+    assert result["mode"] == ("incremental" if connection.vendor == "postgresql" else "full")
+
+
+def test_a_looser_requirement(first_night):
+    result = assert_contract({**with_requirement("LEAD", "digital", min_count=1, window_days=120),
+                              **with_requirement("HIGH_POTENTIAL_LEAD", "human", window_days=365)})
+    assert result["proposed"]["alerts"] <= result["current"]["alerts"]
+
+
+def test_an_added_requirement(first_night):
+    proposal = saved()
+    proposal = {"NEGOTIATION": proposal["NEGOTIATION"] + [{
+        "code": "exec", "kind": "human", "min_count": 1, "window_days": 90, "responsible_role": Role.SALES,
+        "performer_roles": [Role.CSM, Role.INSIDE_SALES]}],
+        "TARGET_NO_LEAD": [{"code": "reach", "kind": "digital", "min_count": 1, "window_days": 60,
+                            "responsible_role": Role.MARKETING, "performer_roles": []}]}
+    result = assert_contract(proposal)
+    assert result["current"]["compliance_by_state"]["TARGET_NO_LEAD"]["rate"] is None
+    assert result["proposed"]["compliance_by_state"]["TARGET_NO_LEAD"]["requirements"] == 1
+
+
+def test_a_removed_requirement(first_night):
+    result = assert_contract({"ACTIVE": [], "CHURNED": []})
+    assert "ACTIVE" in result["changed_states"]
+    assert result["proposed"]["compliance_by_state"]["ACTIVE"]["compliant"] == 0
+
+
+def test_accounts_whose_state_changes_tomorrow_are_counted_in_their_new_state(first_night):
+    # A won deal tomorrow: the account leaves its state for ONBOARDING whatever the standards say.
+    account = Account.objects.filter(state=State.LEAD).order_by("id").first() or Account.objects.order_by("id").first()
+    account.opportunities.create(external_id="W-tomorrow", opened_on=D - dt.timedelta(days=30), closed_on=D1,
+                                 status="won", contract_end=D1 + dt.timedelta(days=365))
+    Lead.objects.filter(account=account).delete()
+    Touch.objects.filter(account=account).delete()
+    result = assert_contract(with_requirement("ONBOARDING", "human", window_days=3))
+    assert result["proposed"]["compliance_by_state"]["ONBOARDING"]["accounts"] >= 1
+
+
+def test_a_proposal_equal_to_the_saved_standards_changes_nothing(first_night):
+    result = preview_standards(proposal={"ACTIVE": saved()["ACTIVE"]})
+    assert result["changed_states"] == []
+    assert result["current"] == result["proposed"]
+
+
+def test_the_preview_writes_nothing(first_night, django_assert_max_num_queries):
+    before = night_outcome(D)
+    with django_assert_max_num_queries(40):
+        preview_standards(proposal=with_requirement("ACTIVE", "human", window_days=7))
+    assert night_outcome(D) == before
