@@ -16,12 +16,14 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Account
 from core.choices import Role, owner_field_for_role
 from core.models import AuditEntry, User
+from core.permissions import MANAGERS
 from core.versioning import check_version
 
 from .access import access_handoff, access_handoff_alert
@@ -205,6 +207,26 @@ def handoff_alert_acknowledge(*, alert_id: int, actor: User) -> HandoffAlert:
                                   after={"status": changes["status"]})
     alert.refresh_from_db()
     return alert
+
+
+def handoff_reassign(*, actor: User, assignee: User, handoff_id: int | str) -> Handoff:
+    """Managers give a pending handoff to another person: an active user of its to_role, who then decides it
+    (docs/rules.md §7, §8). Compare-and-set on the pending status: a handoff decided or superseded meanwhile is
+    refused, nothing written. Anyone but a manager or admin: 404, as for a handoff that does not exist."""
+    if actor.role not in MANAGERS:
+        raise Http404("No such handoff.")
+    handoff = access_handoff(user=actor, handoff_id=handoff_id)
+    if not assignee.is_active or assignee.role != handoff.to_role:
+        raise ValidationError({"assignee": _("Choose an active person of the receiving role (%(role)s).") % {
+            "role": handoff.get_to_role_display()}})
+    with transaction.atomic():
+        if not Handoff.objects.filter(id=handoff.id, status=Handoff.Status.PENDING).update(assignee=assignee):
+            raise ValidationError(_("This handoff is no longer pending."))
+        AuditEntry.objects.create(
+            actor=actor, action="handoff.reassigned", object_type="handoff", object_id=str(handoff.id),
+            before={"assignee": _username(handoff.assignee_id)}, after={"assignee": assignee.username})
+    handoff.refresh_from_db()
+    return handoff
 
 
 def resolve_alerts_of_earlier_handoffs(*, account_ids: list[int], now: dt.datetime) -> int:

@@ -3,6 +3,7 @@ import datetime as dt
 from rest_framework import serializers
 
 from core.api.serializers import ModelRulesMixin, StrictJsonTypesMixin
+from core.models import User
 from core.timeutil import business_today
 from handoffs.models import Handoff, HandoffAlert, HandoffRule
 
@@ -37,6 +38,12 @@ class RejectSerializer(StrictJsonTypesMixin, serializers.Serializer):
 
     reason = serializers.ChoiceField(choices=Handoff.RejectReason.choices)
     comment = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class ReassignSerializer(StrictJsonTypesMixin, serializers.Serializer):
+    """Managers: the person a pending handoff goes to, by username (an active user of its `to_role`)."""
+
+    assignee = serializers.SlugRelatedField(slug_field="username", queryset=User.objects.all())
 
 
 class HandoffAlertSerializer(serializers.ModelSerializer):

@@ -11,13 +11,13 @@ from handoffs.filtersets import HandoffFilterSet
 from handoffs.models import Handoff, HandoffAlert, HandoffRule
 from handoffs.selectors import handoff_feedback
 from handoffs.services import (
-    handoff_accept, handoff_alert_acknowledge, handoff_reject, handoff_rule_create, handoff_rule_delete,
-    handoff_rule_update,
+    handoff_accept, handoff_alert_acknowledge, handoff_reassign, handoff_reject, handoff_rule_create,
+    handoff_rule_delete, handoff_rule_update,
 )
 
 from .serializers import (
     FeedbackQuerySerializer, FeedbackSerializer, HandoffAlertSerializer, HandoffRuleSerializer, HandoffSerializer,
-    RejectSerializer,
+    ReassignSerializer, RejectSerializer,
 )
 
 
@@ -97,6 +97,17 @@ class HandoffViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         data = RejectSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         handoff = handoff_reject(handoff_id=pk, actor=request.user, **data.validated_data)
+        return Response(HandoffSerializer(handoff).data)
+
+    @extend_schema(request=ReassignSerializer, responses=HandoffSerializer, description=(
+        "Managers and admins: give a pending handoff to another person, by username — an active user of its "
+        "`to_role`, who then decides it (docs/rules.md §8). 400 naming `assignee` for anyone else; 400 when it is no "
+        "longer pending; other roles: 404."))
+    @action(detail=True, methods=["post"], serializer_class=ReassignSerializer)
+    def reassign(self, request, pk=None):
+        data = ReassignSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        handoff = handoff_reassign(handoff_id=pk, actor=request.user, assignee=data.validated_data["assignee"])
         return Response(HandoffSerializer(handoff).data)
 
     @extend_schema(parameters=[FeedbackQuerySerializer], responses=FeedbackSerializer, description=(
