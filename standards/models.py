@@ -5,7 +5,7 @@ from django.db import models
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from core.choices import Role, State, TouchKind
+from core.choices import Channel, ContentStage, Role, State, TouchKind
 from core.validators import ChoiceListValidator, bounded, range_condition
 
 # A requirement's window: at least a day (docs/rules.md §4 counts within [D−p+1, D]); at most ten years, far beyond
@@ -21,6 +21,12 @@ class Standard(models.Model):
     state = models.CharField(max_length=20, choices=State.choices, unique=True)
     purpose = models.CharField(_("purpose"), max_length=300, blank=True)
     owner_role = models.CharField(_("owner role"), max_length=20, choices=Role.choices, blank=True)
+    # The content plan (docs/rules.md §4): the content stages this state's accounts should receive and the channels
+    # recommended for them. It guides reps; it does not change what counts.
+    content_stages = models.JSONField(_("content stages"), default=list, blank=True,
+                                      validators=[ChoiceListValidator(ContentStage.values)])
+    channels = models.JSONField(_("recommended channels"), default=list, blank=True,
+                                validators=[ChoiceListValidator(Channel.values)])
     version = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -41,6 +47,10 @@ class Requirement(models.Model):
     # Empty: touches by any role count.
     performer_roles = models.JSONField(_("performer roles"), default=list, blank=True,
                                        validators=[ChoiceListValidator(Role.values)])
+    # The requirement's content plan: the stage and channel a touch for it is expected to carry. Today's touch form
+    # preselects them; counting ignores them (docs/rules.md §4).
+    content_stage = models.CharField(_("content stage"), max_length=20, choices=ContentStage.choices, blank=True)
+    channel = models.CharField(_("channel"), max_length=30, choices=Channel.choices, blank=True)
     order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:

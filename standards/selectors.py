@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from core.choices import State
+from core.choices import Channel, ContentStage, Role, State
 from engine.domain import RequirementSpec
 
 from .models import Requirement, Standard, StandardChange
@@ -34,3 +34,38 @@ def standards_in_state_order() -> list[Standard]:
 def standard_history(*, limit: int = 20) -> QuerySet[StandardChange]:
     """The latest saved changes, newest first."""
     return StandardChange.objects.select_related("standard", "changed_by").order_by("-changed_at", "-id")[:limit]
+
+
+def standards_table() -> list[dict]:
+    """The standards table's rows, in lifecycle order (docs/rules.md §3): each state with its purpose, owner role,
+    content plan and requirements in words (standards.display). Two queries, whatever the number of rows."""
+    from .display import label, labels, plan_text, requirement_text
+    from .services import requirement_snapshot
+
+    rows = []
+    for standard in standards_in_state_order():
+        requirements = [requirement_snapshot(r) for r in sorted(standard.requirements.all(), key=lambda r: (r.order, r.id))]
+        rows.append({
+            "standard": standard, "state_label": standard.get_state_display(),
+            "owner_role_label": label(Role, standard.owner_role) if standard.owner_role else "",
+            "stage_labels": labels(ContentStage, standard.content_stages),
+            "channel_labels": labels(Channel, standard.channels),
+            "requirements": [{**r, "text": requirement_text(r), "plan": plan_text(r)} for r in requirements],
+        })
+    return rows
+
+
+def standard_changes(*, limit: int = 50, state: str | None = None) -> list[StandardChange]:
+    """The latest saved changes, newest first, each with `diff` (standards.display.change_diff) and
+    `restorable_before` (whether the version before it is in no other history row, so it is offered too)."""
+    from .display import change_diff
+
+    qs = StandardChange.objects.select_related("standard", "changed_by").order_by("-changed_at", "-id")
+    if state:
+        qs = qs.filter(standard__state=state)
+    changes = list(qs[:limit])
+    kept = {(c.standard_id, c.version) for c in changes}
+    for change in changes:
+        change.diff = change_diff(change.before, change.after)
+        change.restorable_before = change.before is not None and (change.standard_id, change.version - 1) not in kept
+    return changes

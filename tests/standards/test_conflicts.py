@@ -1,5 +1,5 @@
 """Two managers saving the coverage standards (docs/api.md §5, "Versions and conflicts"): through the editor the
-check is per state; through the API a stale If-Match or `version` answers 412 and writes nothing."""
+check is per state (a cell carries the version of its state); through the API a stale If-Match or `version` answers 412 and writes nothing."""
 
 import threading
 
@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 from core.models import AuditEntry
 from standards.models import Requirement, Standard
 from tests.conftest import IN_CI
-from tests.web.test_editors import editor_post
+from tests.web.test_editors import cell_post
 
 pytestmark = pytest.mark.django_db
 
@@ -23,48 +23,39 @@ def english(manager, admin_user):
         user.save(update_fields=["language"])
 
 
-def opened_editor(overrides):
-    """The editor's form as it was opened now: its rows (some overridden) and each state's version."""
-    standards = list(Standard.objects.all())
-    data = editor_post(standards, "save", overrides)
-    data.update({f"{s.state}-version": str(s.version) for s in standards})
-    return data
-
-
 def min_count(state, code="human"):
     return Requirement.objects.get(standard__state=state, code=code).min_count
 
 
-def test_a_stale_editor_saving_another_state_keeps_the_first_managers_change(client, manager, admin_user):
-    first = opened_editor({("LOYAL", "human"): {"min_count": 3}})
-    second = opened_editor({("NEGOTIATION", "human"): {"min_count": 4}})  # opened at the same time
+def test_a_stale_cell_of_another_state_saves_and_keeps_the_first_managers_change(client, manager, admin_user):
+    first = cell_post("LOYAL", "human", min_count=3)
+    second = cell_post("NEGOTIATION", "human", min_count=4)  # opened at the same time
     client.force_login(manager)
-    assert client.post("/standards/", first).status_code == 302
+    assert client.post("/standards/LOYAL/requirements/human/edit/", first).status_code == 303
     client.force_login(admin_user)
-    assert client.post("/standards/", second).status_code == 302
+    assert client.post("/standards/NEGOTIATION/requirements/human/edit/", second).status_code == 303
     assert (min_count("LOYAL"), min_count("NEGOTIATION")) == (3, 4)  # the other state's change survives
     assert Standard.objects.get(state="LOYAL").version == 2
 
 
-def test_a_stale_editor_changing_the_same_state_is_refused_with_who_changed_it_and_keeps_the_input(
+def test_a_stale_cell_of_the_same_state_is_refused_with_who_changed_it_and_keeps_the_input(
         client, manager, admin_user):
-    first = opened_editor({("LOYAL", "human"): {"min_count": 3}})
-    second = opened_editor({("LOYAL", "human"): {"min_count": 5}, ("NEGOTIATION", "human"): {"min_count": 4}})
+    first = cell_post("LOYAL", "human", min_count=3)
+    second = cell_post("LOYAL", "executive", min_count=5)  # another cell of the same state, opened at version 1
     client.force_login(manager)
-    client.post("/standards/", first)
+    client.post("/standards/LOYAL/requirements/human/edit/", first)
     client.force_login(admin_user)
-    response = client.post("/standards/", second)
+    response = client.post("/standards/LOYAL/requirements/executive/edit/", second)
     assert response.status_code == 409
     text = response.content.decode()
     assert "mia" in text and "version 2" in text and "Nothing was saved" in text
-    loyal = next(fs for standard, fs in response.context["formsets"] if standard.state == "LOYAL")
-    assert loyal.forms[0]["min_count"].value() == "5"  # the user's input, shown again
-    assert (min_count("LOYAL"), min_count("NEGOTIATION")) == (3, 1)  # nothing overwritten, nothing else saved
+    assert response.context["form"]["min_count"].value() == "5"  # the user's input, shown again
+    assert (min_count("LOYAL"), min_count("LOYAL", "executive")) == (3, 1)  # nothing overwritten
     assert AuditEntry.objects.filter(action="standard.update").count() == 1
     # Opened afresh, the same change saves.
-    fresh = opened_editor({("LOYAL", "human"): {"min_count": 5}})
-    assert client.post("/standards/", fresh).status_code == 302
-    assert min_count("LOYAL") == 5 and Standard.objects.get(state="LOYAL").version == 3
+    fresh = cell_post("LOYAL", "executive", version=2, min_count=5)
+    assert client.post("/standards/LOYAL/requirements/executive/edit/", fresh).status_code == 303
+    assert min_count("LOYAL", "executive") == 5 and Standard.objects.get(state="LOYAL").version == 3
 
 
 def test_the_standard_api_answers_an_etag_and_refuses_a_stale_if_match_or_version(manager, admin_user):

@@ -13,9 +13,9 @@ from rest_framework.test import APIClient
 
 from core.timeutil import business_today
 from engine.models import CoverageRow, RecomputeRun
-from standards.models import Requirement, Standard, StandardChange
+from standards.models import Requirement, StandardChange
 from tests.factories import AccountFactory, OpportunityFactory, TouchFactory
-from tests.web.test_editors import editor_post
+from tests.web.test_editors import cell_post
 
 pytestmark = pytest.mark.django_db
 
@@ -62,25 +62,24 @@ def test_performer_roles_must_be_a_list_of_known_roles(api):
 @pytest.mark.parametrize(("field", "value"), REFUSED)
 def test_a_requirement_out_of_range_is_refused_by_the_editor_page_next_to_the_field(client, manager, field, value):
     client.force_login(manager)
-    response = client.post("/standards/", editor_post(Standard.objects.all(), "save", {("LEAD", "digital"): {field: value}}))
+    response = client.post("/standards/LEAD/requirements/digital/edit/", cell_post("LEAD", "digital", **{field: value}))
     assert response.status_code == 400
-    form = next(fs for standard, fs in response.context["formsets"] if standard.state == "LEAD").forms[0]
-    assert field in form.errors
+    assert field in response.context["form"].errors
     assert not StandardChange.objects.exists()
 
 
 @pytest.mark.parametrize(("field", "value"), AT_THE_BOUNDS)
 def test_a_requirement_at_a_bound_is_saved_by_the_editor_page(client, manager, field, value):
     client.force_login(manager)
-    response = client.post("/standards/", editor_post(Standard.objects.all(), "save", {("LEAD", "digital"): {field: value}}))
-    assert response.status_code == 302
+    response = client.post("/standards/LEAD/requirements/digital/edit/", cell_post("LEAD", "digital", **{field: value}))
+    assert response.status_code == 303
     assert getattr(Requirement.objects.get(standard__state="LEAD", code="digital"), field) == value
 
 
 def test_the_editor_inputs_carry_the_models_bounds(client, manager):
     client.force_login(manager)
-    html = client.get("/standards/").content.decode()
-    assert 'name="LEAD-0-window_days"' in html and 'max="3650"' in html and 'max="1000"' in html
+    html = client.get("/standards/LEAD/requirements/digital/edit/").content.decode()
+    assert 'name="LEAD-digital-window_days"' in html and 'max="3650"' in html and 'max="1000"' in html
 
 
 def test_the_model_and_the_database_refuse_a_window_out_of_range():

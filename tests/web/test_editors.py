@@ -8,7 +8,7 @@ from core.choices import Role
 from core.timeutil import business_today
 from engine.services import recompute_all
 from segments.models import StateThresholds
-from standards.models import Requirement, Standard, StandardChange
+from standards.models import Requirement, StandardChange
 from tests.factories import AccountFactory, LeadFactory, OpportunityFactory, TouchFactory
 from tests.web.access import assert_page_access
 
@@ -16,26 +16,13 @@ pytestmark = pytest.mark.django_db
 MANAGERS = (Role.MANAGER, Role.ADMIN)
 
 
-def editor_post(standards, action, overrides=None):
-    """The editor's form data for the current standards, with some requirements overridden."""
-    data = {"action": action}
-    for standard in standards:
-        reqs = list(standard.requirements.order_by("order", "id"))
-        prefix = standard.state
-        data.update({f"{prefix}-TOTAL_FORMS": str(len(reqs) + 1), f"{prefix}-INITIAL_FORMS": str(len(reqs)),
-                     f"{prefix}-MIN_NUM_FORMS": "0", f"{prefix}-MAX_NUM_FORMS": "1000"})
-        for i, r in enumerate(reqs):
-            values = {"code": r.code, "kind": r.kind, "min_count": r.min_count, "window_days": r.window_days,
-                      "responsible_role": r.responsible_role}
-            values.update((overrides or {}).get((standard.state, r.code), {}))
-            for k, v in values.items():
-                data[f"{prefix}-{i}-{k}"] = str(v)
-            if r.performer_roles:
-                data[f"{prefix}-{i}-performer_roles"] = r.performer_roles
-        # The blank row for a new requirement: a browser posts its selects' first options.
-        data[f"{prefix}-{len(reqs)}-kind"] = "human"
-        data[f"{prefix}-{len(reqs)}-responsible_role"] = "admin"
-    return data
+def cell_post(state, code, *, version=1, **changes):
+    """The standards table's form for one requirement cell (standards.views.RequirementCellView), as opened now."""
+    r = Requirement.objects.get(standard__state=state, code=code)
+    values = {"code": r.code, "kind": r.kind, "min_count": r.min_count, "window_days": r.window_days,
+              "responsible_role": r.responsible_role, "performer_roles": r.performer_roles,
+              "content_stage": r.content_stage, "channel": r.channel, **changes}
+    return {**{f"{state}-{code}-{k}": v for k, v in values.items()}, "version": str(version), "comment": ""}
 
 
 @pytest.mark.parametrize("url", ["/standards/", "/states/settings/"])
@@ -51,8 +38,8 @@ def test_preview_shows_tomorrows_alerts_with_the_change_and_saves_nothing(client
                  occurred_on=today - dt.timedelta(days=3))
     recompute_all(as_of=today)
     client.force_login(manager)
-    standards = Standard.objects.all()
-    response = client.post("/standards/", editor_post(standards, "preview", {("NEGOTIATION", "human"): {"min_count": 2}}))
+    response = client.post("/standards/NEGOTIATION/requirements/human/edit/",
+                           {**cell_post("NEGOTIATION", "human", min_count=2), "action": "preview"})
     assert response.status_code == 200
     preview = response.context["preview"]
     assert (preview.current.under_covered_accounts, preview.proposed.under_covered_accounts) == (0, 1)
@@ -63,8 +50,8 @@ def test_preview_shows_tomorrows_alerts_with_the_change_and_saves_nothing(client
 
 def test_saving_versions_the_changed_standard_with_who_and_what(client, manager):
     client.force_login(manager)
-    response = client.post("/standards/", editor_post(Standard.objects.all(), "save", {("ACTIVE", "human"): {"window_days": 21}}))
-    assert response.status_code == 302
+    response = client.post("/standards/ACTIVE/requirements/human/edit/", cell_post("ACTIVE", "human", window_days=21))
+    assert response.status_code == 303
     change = StandardChange.objects.get()
     assert (change.standard.state, change.version, change.changed_by) == ("ACTIVE", 2, manager)
     assert change.after["requirements"][0]["window_days"] == 21 and change.before["requirements"][0]["window_days"] == 30
@@ -73,7 +60,7 @@ def test_saving_versions_the_changed_standard_with_who_and_what(client, manager)
 
 def test_invalid_requirements_are_shown_next_to_the_field(client, manager):
     client.force_login(manager)
-    response = client.post("/standards/", editor_post(Standard.objects.all(), "save", {("LEAD", "digital"): {"window_days": 0}}))
+    response = client.post("/standards/LEAD/requirements/digital/edit/", cell_post("LEAD", "digital", window_days=0))
     assert response.status_code == 400
     assert "greater than or equal to 1" in response.content.decode() or "1 以上" in response.content.decode()
     assert not StandardChange.objects.exists()
