@@ -7,7 +7,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from core.api.filters import IdChoiceFilter, IdFilter, StrictBooleanFilter
-from core.choices import State
+from core.choices import Role, State
 from core.models import User
 from engine.models import Alert, CoverageRow, CoverageStatus
 
@@ -24,6 +24,8 @@ class AccountFilterSet(django_filters.FilterSet):
     # A user id, matched against every owner column.
     owner = IdChoiceFilter(queryset=User.objects.filter(is_active=True).order_by("username"), method="filter_owner",
                            label=_("Owner"))
+    # The role that leads the account since its last accepted handoff (docs/rules.md §8).
+    lead_role = django_filters.ChoiceFilter(choices=Role.choices, label=_("Lead role"))
     icp_tier = django_filters.ChoiceFilter(choices=TIERS, label=_("ICP tier"))
     industry = django_filters.CharFilter(field_name="industry", lookup_expr="iexact", label=_("Industry"))
     region = django_filters.CharFilter(method="filter_region", label=_("Region"))
@@ -32,7 +34,8 @@ class AccountFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = Account
-        fields = ["q", "state", "status", "owner", "icp_tier", "industry", "region", "prefecture", "under_covered"]
+        fields = ["q", "state", "status", "owner", "lead_role", "icp_tier", "industry", "region", "prefecture",
+                  "under_covered"]
 
     def filter_q(self, queryset, name, value):
         value = value.strip()
