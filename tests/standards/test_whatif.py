@@ -152,3 +152,54 @@ def test_the_preview_writes_nothing(first_night, django_assert_max_num_queries):
     with django_assert_max_num_queries(40):
         preview_standards(proposal=with_requirement("ACTIVE", "human", window_days=7))
     assert night_outcome(D) == before
+
+
+# --- property: random small data, random proposals ---------------------------------------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from engine.models import CoverageRow, PendingAccount, RecomputeRun  # noqa: E402
+from segments.models import StateTransition  # noqa: E402
+from tests.engine.test_property import D0, _store, account as account_strategy  # noqa: E402
+
+ROLES = [Role.SALES, Role.CSM, Role.INSIDE_SALES, Role.MARKETING, Role.EXECUTIVE]
+requirement = st.fixed_dictionaries({
+    "kind": st.sampled_from(["human", "digital"]), "min_count": st.integers(1, 3),
+    "window_days": st.sampled_from([1, 7, 30, 90, 365]), "responsible_role": st.sampled_from(ROLES),
+    "performer_roles": st.lists(st.sampled_from(ROLES), max_size=2, unique=True),
+})
+proposal_strategy = st.dictionaries(
+    st.sampled_from([State.ONBOARDING, State.ACTIVE, State.NEGOTIATION, State.CHURNED, State.HOT_LEAD,
+                     State.LEAD, State.TARGET_NO_LEAD, State.LOYAL]),
+    st.lists(requirement, max_size=3).map(lambda rs: [{"code": f"r{i}", **r} for i, r in enumerate(rs)]),
+    min_size=1, max_size=3)
+
+
+@settings(max_examples=12, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(accounts=st.lists(account_strategy, min_size=1, max_size=8), proposal=proposal_strategy,
+       owners=st.lists(st.sampled_from([None, "p-sales", "p-csm", "p-mkt"]), min_size=8, max_size=8),
+       step=st.sampled_from([1, 7]))
+def test_property_the_preview_is_the_next_night(accounts, proposal, owners, step):
+    from tests.factories import UserFactory
+
+    for model in (Alert, CoverageRow, StateTransition, RecomputeRun, PendingAccount, Account):
+        model.objects.all().delete()
+    nights.seed_configuration()
+    people = {name: UserFactory(username=name) for name in ("p-sales", "p-csm", "p-mkt")}
+    stored = _store(accounts)
+    for account, owner in zip(stored, owners):
+        if owner:
+            user = people[owner]
+            Account.objects.filter(pk=account.pk).update(owner_sales=user, owner_csm=user, owner_marketing=user)
+    # A night, a day of change (one more touch on the first account), then the what-if for the next night.
+    recompute_all(as_of=D0)
+    Touch.objects.create(account=stored[0], external_id="P-next", kind="human", performer_role=Role.SALES,
+                         occurred_on=D0 + dt.timedelta(days=step),
+                         occurred_at=dt.datetime.combine(D0 + dt.timedelta(days=step), dt.time(12), tzinfo=dt.timezone.utc))
+    as_of = D0 + dt.timedelta(days=1)
+    result = preview_standards(proposal=proposal)
+    assert result["as_of"] == as_of
+    assert side_outcome(result["current"]) == next_night(None, as_of)
+    assert side_outcome(result["proposed"]) == next_night(proposal, as_of)
