@@ -99,6 +99,10 @@ class Handoff(models.Model):
     icp_profile_name = models.CharField(max_length=200, blank=True, db_default="")  # kept when the profile is deleted
     icp_tier = models.CharField(max_length=1, blank=True, db_default="")
     lead_source = models.CharField(max_length=100, blank=True, db_default="")
+    # Business hours from the handoff's start (created_on 00:00 business time, as due_at) to its decision, kept when
+    # it is accepted or rejected so the feedback figures take their medians in SQL (docs/rules.md §8); empty while
+    # undecided (migration 0006 filled the handoffs decided before).
+    decision_business_hours = models.FloatField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_on", "-id"]

@@ -9,11 +9,13 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, F, Q
+from django.db import connection
+from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Lead
+from core.models import User
 from core.timeutil import business_zone
 
 from .calendar import BusinessCalendar, business_hours_between
@@ -61,16 +63,24 @@ def handoff_lead_sources(*, account_ids: Iterable[int], as_of: dt.date) -> dict[
 
 # --- feedback figures (docs/rules.md §8, product note "Handoff feedback") ------------------------------------------
 
-# What the figures are grouped by: the name in the answer and the handoff's column (as it was when made; the
-# receiver is who decided it, or its assignee while undecided).
-FEEDBACK_DIMENSIONS: dict[str, Any] = {
-    "rule": F("rule_name"),
-    "sender": F("sender__username"),
-    "receiver": Coalesce(F("decided_by__username"), F("assignee__username")),
-    "icp_profile": F("icp_profile_name"),
-    "icp_tier": F("icp_tier"),
-    "lead_source": F("lead_source"),
+# What the figures are grouped by, in the answer's order.
+FEEDBACK_DIMENSIONS = ("rule", "sender", "receiver", "icp_profile", "icp_tier", "lead_source")
+
+# Each grouping's key in SQL, as the night kept it on the handoff ('' counts as none); the receiver is who decided
+# it, or its assignee while undecided. People are grouped by id and named afterwards (one query).
+_KEY_SQL = {
+    "rule": "NULLIF(h.rule_name, '')",
+    "sender": "h.sender_id",
+    "receiver": "COALESCE(h.decided_by_id, h.assignee_id)",
+    "icp_profile": "NULLIF(h.icp_profile_name, '')",
+    "icp_tier": "NULLIF(h.icp_tier, '')",
+    "lead_source": "NULLIF(h.lead_source, '')",
 }
+_PEOPLE = ("sender", "receiver")
+_PEOPLE_SQL = {_KEY_SQL[name] for name in _PEOPLE}
+_COUNTS = ("handoffs", "accepted", "rejected", "pending", "superseded", "breached")
+_S = Handoff.Status
+_TABLE = Handoff._meta.db_table
 
 
 @dataclass
@@ -82,6 +92,10 @@ class FeedbackFigures:
     superseded: int = 0
     breached: int = 0
     rejection_reasons: dict[str, int] = field(default_factory=lambda: dict.fromkeys(Handoff.RejectReason.values, 0))
+    # Decided handoffs without their stored hours; the median as the database took it (PostgreSQL), or the hours
+    # it is taken from here.
+    unmeasured: int = 0
+    median_hours: float | None = None
     hours_to_decision: list[float] = field(default_factory=list, repr=False)
 
     @property
@@ -90,72 +104,164 @@ class FeedbackFigures:
 
     def as_json(self) -> dict:
         hours = self.hours_to_decision
+        median = statistics.median(hours) if hours else self.median_hours
         return {
             "handoffs": self.handoffs, "accepted": self.accepted, "rejected": self.rejected, "pending": self.pending,
             "superseded": self.superseded, "decided": self.decided,
             "acceptance_rate": round(self.accepted / self.decided, 4) if self.decided else None,
-            "median_business_hours_to_decision": round(statistics.median(hours), 2) if hours else None,
+            "median_business_hours_to_decision": round(median, 2) if median is not None else None,
             "breached": self.breached,
             "breached_share": round(self.breached / self.handoffs, 4) if self.handoffs else None,
             "rejection_reasons": dict(self.rejection_reasons),
         }
 
 
-def _breached(now: dt.datetime) -> Q:
-    """A handoff whose SLA was breached: decided after due_at, or undecided and past it (flagged by the sweep, or
-    pending past due_at the sweep has not reached yet)."""
-    return (Q(decided_at__isnull=False, decided_at__gt=F("due_at"))
-            | Q(decided_at__isnull=True, sla_breached=True)
-            | Q(decided_at__isnull=True, status=Handoff.Status.PENDING, due_at__lt=now))
+_DECIDED_SQL = f"h.status IN ('{_S.ACCEPTED}', '{_S.REJECTED}') AND h.decided_at IS NOT NULL"
+
+
+def _aggregates_sql() -> str:
+    """The figures of one group. Breached: decided after due_at, or undecided and past it (flagged by the sweep, or
+    pending past due_at the sweep has not reached yet; the one parameter is now). The last, `unmeasured`: decided
+    handoffs without their stored hours (decided before they were kept, or written by hand)."""
+    breached = (f"(h.decided_at IS NOT NULL AND h.decided_at > h.due_at) OR (h.decided_at IS NULL AND h.sla_breached)"
+                f" OR (h.decided_at IS NULL AND h.status = '{_S.PENDING}' AND h.due_at < %s)")
+    return ", ".join([
+        "COUNT(*)", *(f"COUNT(CASE WHEN h.status = '{status}' THEN 1 END)"
+                      for status in (_S.ACCEPTED, _S.REJECTED, _S.PENDING, _S.SUPERSEDED)),
+        f"COUNT(CASE WHEN {breached} THEN 1 END)",
+        *(f"COUNT(CASE WHEN h.status = '{_S.REJECTED}' AND h.reason = '{code}' THEN 1 END)"
+          for code in Handoff.RejectReason.values),
+        f"COUNT(CASE WHEN {_DECIDED_SQL} AND h.decision_business_hours IS NULL THEN 1 END)"])
+
+
+def _per_dimension_sql(keys: list[str], select: str, where: str) -> str:
+    """A row overall and one per group of each key: (key per dimension, the others NULL…, grouping bits, select…),
+    as GROUPING SETS gives them, by one GROUP BY per key joined with UNION ALL."""
+    everything = (1 << len(keys)) - 1
+    nulls = [f"CAST(NULL AS {'bigint' if key in _PEOPLE_SQL else 'text'})" for key in keys]  # typed for UNION
+    parts = [f"SELECT {', '.join(nulls)}, {everything}, {select} FROM {_TABLE} h WHERE {where}"]
+    for index, key in enumerate(keys):
+        columns = ", ".join(key if other == index else nulls[other] for other in range(len(keys)))
+        bits = everything & ~(1 << (len(keys) - 1 - index))
+        parts.append(f"SELECT {columns}, {bits}, {select} FROM {_TABLE} h WHERE {where} GROUP BY {key}")
+    return " UNION ALL ".join(parts)
+
+
+def _feedback_counts(*, keys: list[str], now_param: Any, period: list, where: str) -> list[tuple]:
+    """Every group's counts in one query. PostgreSQL scans the period once (GROUPING SETS, hashed); SQLite runs one
+    GROUP BY per dimension in the same statement."""
+    aggregates = _aggregates_sql()
+    if connection.vendor == "postgresql":
+        sets = ", ".join(["()", *(f"({key})" for key in keys)])
+        sql = (f"SELECT {', '.join(keys)}, GROUPING({', '.join(keys)}), {aggregates} FROM {_TABLE} h WHERE {where} "
+               f"GROUP BY GROUPING SETS ({sets})")
+        params = [now_param, *period]
+    else:
+        sql = _per_dimension_sql(keys, aggregates, where)
+        params = [now_param, *period] * (len(keys) + 1)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _feedback_medians(*, keys: list[str], period: list, where: str) -> list[tuple]:
+    """PostgreSQL: every group's median hours to decision (percentile_cont over the hours kept on the decided
+    handoffs), one narrow GROUP BY per dimension in one statement — cheaper than sorting the wide rows of GROUPING
+    SETS once per set."""
+    median = "percentile_cont(0.5) WITHIN GROUP (ORDER BY h.decision_business_hours)"
+    with connection.cursor() as cursor:
+        cursor.execute(_per_dimension_sql(keys, median, f"{where} AND {_DECIDED_SQL}"), period * (len(keys) + 1))
+        return cursor.fetchall()
 
 
 def handoff_feedback(*, start: dt.date, end: dt.date, now: dt.datetime | None = None,
-                     calendar: BusinessCalendar | None = None) -> dict:
-    """The feedback figures of the handoffs created from `start` to `end` (inclusive): overall and by rule, sender,
-    receiver, ICP profile, ICP tier and lead source — handoffs, accepted, rejected, acceptance rate (accepted of
-    those decided), median business hours from the handoff's start (D 00:00 business time, as due_at) to its
-    decision, breached and breached share (of all the handoffs), rejections by reason code.
+                     calendar: BusinessCalendar | None = None, icp_profile_id: int | None = None,
+                     dimensions: tuple[str, ...] = FEEDBACK_DIMENSIONS) -> dict:
+    """The feedback figures of the handoffs created from `start` to `end` (inclusive) — of one ICP profile's when
+    `icp_profile_id` is given: overall and by each of `dimensions` (rule, sender, receiver, ICP profile, ICP tier,
+    lead source) — handoffs, accepted, rejected, acceptance rate (accepted of those decided), median business hours
+    from the handoff's start (D 00:00 business time, as due_at) to its decision, breached and breached share (of
+    all the handoffs), rejections by reason code.
 
-    Set-based: one GROUP BY per grouping (seven) and one read of the decided handoffs' times, whose business
-    hours are counted here (handoffs.calendar); never a query per handoff."""
-    now = now or timezone.now()
-    calendar = calendar or BusinessCalendar.load()
-    handoffs = Handoff.objects.filter(created_on__gte=start, created_on__lte=end)
-    counts = {
-        "handoffs": Count("id"),
-        "accepted": Count("id", filter=Q(status=Handoff.Status.ACCEPTED)),
-        "rejected": Count("id", filter=Q(status=Handoff.Status.REJECTED)),
-        "pending": Count("id", filter=Q(status=Handoff.Status.PENDING)),
-        "superseded": Count("id", filter=Q(status=Handoff.Status.SUPERSEDED)),
-        "breached": Count("id", filter=_breached(now)),
-        **{f"reason_{code}": Count("id", filter=Q(status=Handoff.Status.REJECTED, reason=code))
-           for code in Handoff.RejectReason.values},
-    }
-    overall = FeedbackFigures()
-    groups: dict[str, dict[str | None, FeedbackFigures]] = {name: {} for name in FEEDBACK_DIMENSIONS}
-    _fill(overall, handoffs.aggregate(**counts))
-    for name, expression in FEEDBACK_DIMENSIONS.items():
-        for row in handoffs.annotate(key=expression).values("key").annotate(**counts).order_by("key"):
-            _fill(groups[name].setdefault(row["key"] or None, FeedbackFigures()), row)
-    decided = handoffs.filter(status__in=(Handoff.Status.ACCEPTED, Handoff.Status.REJECTED),
-                              decided_at__isnull=False).annotate(
-        **{f"key_{name}": expression for name, expression in FEEDBACK_DIMENSIONS.items()})
-    for row in decided.values("created_on", "decided_at", *(f"key_{name}" for name in FEEDBACK_DIMENSIONS)):
-        begins = dt.datetime.combine(row["created_on"], dt.time(0), tzinfo=calendar.zone)
-        hours = business_hours_between(start=begins, end=row["decided_at"], calendar=calendar)
+    Set-based, a fixed number of queries whatever the number of handoffs (the created_on index): the counts of every
+    group; on PostgreSQL the medians (percentile_cont over the hours kept on each decided handoff); the people's
+    names. On SQLite, or when decided handoffs lack their stored hours, the medians are taken here instead."""
+    ops = connection.ops
+    period = [ops.adapt_datefield_value(start), ops.adapt_datefield_value(end)]
+    where = "h.created_on >= %s AND h.created_on <= %s"
+    if icp_profile_id:
+        period.append(icp_profile_id)
+        where += " AND h.icp_profile_id = %s"
+    keys = [_KEY_SQL[name] for name in dimensions]
+    overall, groups = FeedbackFigures(), {name: {} for name in dimensions}
+    rows = _feedback_counts(keys=keys, now_param=ops.adapt_datetimefield_value(now or timezone.now()),
+                            period=period, where=where)
+    for row, figures in _placed(rows, dimensions, overall, groups):
+        _fill(figures, row)
+    unmeasured = overall.unmeasured
+    if connection.vendor == "postgresql" and overall.decided and not unmeasured:
+        for row, figures in _placed(_feedback_medians(keys=keys, period=period, where=where), dimensions, overall,
+                                    groups):
+            figures.median_hours = row[0]
+    elif overall.decided:
+        _hours_here(overall, groups, start=start, end=end, icp_profile_id=icp_profile_id,
+                    calendar=calendar or BusinessCalendar.load())
+    people = _usernames({key for name in _PEOPLE if name in groups for key in groups[name]})
+    return {"start": start.isoformat(), "end": end.isoformat(), "overall": overall.as_json(),
+            **{f"by_{name}": _listed(groups[name], people if name in _PEOPLE else None) for name in dimensions}}
+
+
+def _placed(rows: list[tuple], dimensions: tuple[str, ...], overall: FeedbackFigures,
+            groups: dict[str, dict[Any, FeedbackFigures]]) -> Iterator[tuple[tuple, FeedbackFigures]]:
+    """Each row's values after its keys, with the figures it belongs to (overall, or its dimension's group)."""
+    width = len(dimensions)
+    for row in rows:
+        grouped = [i for i in range(width) if not row[width] >> (width - 1 - i) & 1]
+        if grouped:
+            yield row[width + 1:], groups[dimensions[grouped[0]]].setdefault(row[grouped[0]], FeedbackFigures())
+        else:
+            yield row[width + 1:], overall
+
+
+def _fill(figures: FeedbackFigures, values: tuple) -> None:
+    for name, value in zip(_COUNTS, values):
+        setattr(figures, name, value or 0)
+    reasons = values[len(_COUNTS):len(_COUNTS) + len(Handoff.RejectReason.values)]
+    figures.rejection_reasons = dict(zip(Handoff.RejectReason.values, (value or 0 for value in reasons)))
+    figures.unmeasured = values[-1] or 0
+
+
+def _hours_here(overall: FeedbackFigures, groups: dict[str, dict[Any, FeedbackFigures]], *, start: dt.date,
+                end: dt.date, icp_profile_id: int | None, calendar: BusinessCalendar) -> None:
+    """The medians taken in Python: every decided handoff's hours, stored or (when missing) counted now."""
+    expressions = {"rule": F("rule_name"), "sender": F("sender_id"),
+                   "receiver": Coalesce(F("decided_by_id"), F("assignee_id")), "icp_profile": F("icp_profile_name"),
+                   "icp_tier": F("icp_tier"), "lead_source": F("lead_source")}
+    decided = Handoff.objects.filter(created_on__gte=start, created_on__lte=end, decided_at__isnull=False,
+                                     status__in=(_S.ACCEPTED, _S.REJECTED))
+    if icp_profile_id:
+        decided = decided.filter(icp_profile_id=icp_profile_id)
+    names = tuple(groups)
+    decided = decided.annotate(**{f"key_{name}": expressions[name] for name in names})
+    for row in decided.values_list("decision_business_hours", "created_on", "decided_at",
+                                   *(f"key_{name}" for name in names)):
+        hours = row[0]
+        if hours is None:
+            begins = dt.datetime.combine(row[1], dt.time(0), tzinfo=calendar.zone)
+            hours = business_hours_between(start=begins, end=row[2], calendar=calendar)
         overall.hours_to_decision.append(hours)
-        for name in FEEDBACK_DIMENSIONS:
-            groups[name][row[f"key_{name}"] or None].hours_to_decision.append(hours)
-    return {
-        "start": start.isoformat(), "end": end.isoformat(), "overall": overall.as_json(),
-        **{f"by_{name}": [{"key": key, **figures.as_json()} for key, figures in
-                          sorted(by_key.items(), key=lambda item: (item[0] is None, item[0] or ""))]
-           for name, by_key in groups.items()},
-    }
+        for name, key in zip(names, row[3:]):
+            groups[name].setdefault(key if key != "" else None, FeedbackFigures()).hours_to_decision.append(hours)
 
 
-def _fill(figures: FeedbackFigures, row: dict) -> None:
-    for name in ("handoffs", "accepted", "rejected", "pending", "superseded", "breached"):
-        setattr(figures, name, getattr(figures, name) + (row[name] or 0))
-    for code in Handoff.RejectReason.values:
-        figures.rejection_reasons[code] += row[f"reason_{code}"] or 0
+def _listed(by_key: dict[Any, FeedbackFigures], people: dict[int, str] | None) -> list[dict]:
+    """One dimension's groups, by key (none last); people named by username."""
+    if people is not None:
+        by_key = {people.get(key) if key is not None else None: figures for key, figures in by_key.items()}
+    return [{"key": key, **figures.as_json()}
+            for key, figures in sorted(by_key.items(), key=lambda item: (item[0] is None, item[0] or ""))]
+
+
+def _usernames(ids: set) -> dict[int, str]:
+    ids.discard(None)
+    return dict(User.objects.filter(id__in=ids).values_list("id", "username")) if ids else {}

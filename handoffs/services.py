@@ -24,7 +24,7 @@ from accounts.models import Account
 from core.choices import Role, owner_field_for_role
 from core.models import AuditEntry, User
 from core.permissions import MANAGERS
-from core.versioning import check_version
+from core.versioning import StaleVersion, changes_since, check_version
 
 from .access import access_handoff, access_handoff_alert
 from .calendar import BusinessCalendar, business_hours_between, escalation_time
@@ -98,6 +98,61 @@ def handoff_rule_delete(*, rule: HandoffRule, actor: User | None, expected_versi
                                   object_id=str(rule_id), before=before, after=None)
 
 
+def handoff_rule_move(
+    *, rule: HandoffRule, actor: User | None, direction: str, expected_version: int | None = None,
+    expected_neighbour: tuple[int, int] | None = None,
+) -> list[HandoffRule]:
+    """Move a rule one place up or down in the order (docs/rules.md §8: the first matching rule wins): it swaps its
+    order with its neighbour's (when the two share an order, every rule is numbered 10, 20, 30… in the new order).
+    Each rule whose order changes is raised one version and audited (`handoff_rule.move`). Compare-and-set under the rules' row
+    locks: with ``expected_version`` (the rule's) and ``expected_neighbour`` ((id, version) of the rule it swaps
+    with, as the editor saw it), a rule changed since, or another neighbour now, is refused with StaleVersion."""
+    if direction not in ("up", "down"):
+        raise ValidationError({"direction": _("Choose up or down.")})
+    with transaction.atomic():
+        rules = list(HandoffRule.objects.select_for_update().order_by("order", "id"))
+        index = next((i for i, r in enumerate(rules) if r.pk == rule.pk), None)
+        if index is None:
+            raise HandoffRule.DoesNotExist(f"handoff rule {rule.pk}")
+        moved = rules[index]
+        check_version(current=moved.version, expected=expected_version, label=_rule_label(moved),
+                      object_type="handoff_rule", object_id=str(moved.pk))
+        other = index - 1 if direction == "up" else index + 1
+        if not 0 <= other < len(rules):
+            raise ValidationError({"direction": _("This rule is already the first.") if direction == "up"
+                                   else _("This rule is already the last.")})
+        neighbour = rules[other]
+        if expected_neighbour is not None:
+            _check_neighbour(neighbour, *expected_neighbour)
+        rules[index], rules[other] = neighbour, moved
+        if moved.order != neighbour.order:  # the two swap their places; no other rule moves
+            new_orders = {moved.pk: neighbour.order, neighbour.pk: moved.order}
+        else:  # they share an order: number every rule 10, 20, 30… in the new order
+            new_orders = {item.pk: 10 * position for position, item in enumerate(rules, start=1)}
+        changed = []
+        for item in rules:
+            position = new_orders.get(item.pk, item.order)
+            if item.order != position:
+                before = {"order": item.order, "version": item.version}
+                item.order, item.version = position, item.version + 1
+                changed.append(item)
+                AuditEntry.objects.create(actor=actor, action="handoff_rule.move", object_type="handoff_rule",
+                                          object_id=str(item.pk), before=before,
+                                          after={"order": item.order, "version": item.version})
+        HandoffRule.objects.bulk_update(changed, ["order", "version"])
+    return changed
+
+
+def _check_neighbour(neighbour: HandoffRule, seen_id: int, seen_version: int) -> None:
+    """The rule a move swaps with is still the one the editor saw there, at the version it saw."""
+    if neighbour.pk != seen_id:  # another rule is there now: the order changed meanwhile
+        raise StaleVersion(label=_("The order of the handoff rules"), expected=seen_version, current=seen_version + 1,
+                           changes=changes_since(object_type="handoff_rule", object_id=str(seen_id),
+                                                 version=seen_version))
+    check_version(current=neighbour.version, expected=seen_version, label=_rule_label(neighbour),
+                  object_type="handoff_rule", object_id=str(neighbour.pk))
+
+
 # --- deciding a handoff (docs/rules.md §8, "Deciding a handoff") ---------------------------------------------------
 
 # Alerts that still stand: open, or acknowledged but not resolved (an SLA or escalation alert seen).
@@ -108,8 +163,13 @@ def _claim_decision(*, handoff: Handoff, actor: User, status: str, reason: str =
     """Compare-and-set: only a pending handoff is decided, and only once (a second click, or the night superseding
     it meanwhile, finds it no longer pending)."""
     now = timezone.now()
+    calendar = BusinessCalendar.load()
+    # Kept for the feedback figures' medians (docs/rules.md §8, "Handoff feedback"): business hours from the start.
+    hours = business_hours_between(start=dt.datetime.combine(handoff.created_on, dt.time(0), tzinfo=calendar.zone),
+                                   end=now, calendar=calendar)
     updated = Handoff.objects.filter(id=handoff.id, status=Handoff.Status.PENDING).update(
-        status=status, reason=reason, comment=comment, decided_at=now, decided_by=actor)
+        status=status, reason=reason, comment=comment, decided_at=now, decided_by=actor,
+        decision_business_hours=hours)
     if not updated:
         raise ValidationError(_("This handoff is no longer pending."))
     # Its SLA and escalation alerts have nothing left to ask for.
