@@ -39,7 +39,7 @@ from django.db import connection
 from django.db.models import Max, Min
 
 from accounts.models import Account
-from core.choices import State, owner_field_for_role
+from core.choices import Role, State, owner_field_for_role
 from core.models import User
 from core.timeutil import business_today
 from engine import domain, statements
@@ -317,4 +317,53 @@ def _side_result(side: Side, requirements: Mapping[str, Sequence], usernames: Ma
         "alerts_by_owner": dict(sorted((k, v) for k, v in by_owner.items() if v)),
         "alerts_unassigned": unassigned,
         "compliance_by_state": compliance,
+    }
+
+
+# --- for the page ----------------------------------------------------------------------------------------------------
+
+
+def _signed(n: int) -> str:
+    return f"+{n}" if n > 0 else (f"−{-n}" if n < 0 else "±0")
+
+
+def _percent(rate: float | None) -> str:
+    return "—" if rate is None else f"{rate * 100:.1f}%"
+
+
+def _compare(current: int, proposed: int, **labels) -> dict:
+    return {**labels, "current": current, "proposed": proposed, "delta": proposed - current,
+            "signed": _signed(proposed - current)}
+
+
+def whatif_for_display(result: Mapping) -> dict:
+    """`result` (preview_standards) with what the partial templates/standards/partials/whatif.html shows: the
+    under-covered accounts and alerts current → proposed; per responsible role and per owner (display names, one
+    query; the owners whose count moves first), per state (labels, rates as percentages). No raw codes."""
+    current, proposed = result["current"], result["proposed"]
+    usernames = set(current["alerts_by_owner"]) | set(proposed["alerts_by_owner"])
+    names = {u.username: str(u) for u in User.objects.filter(username__in=usernames)} if usernames else {}
+    roles = sorted(set(current["alerts_by_role"]) | set(proposed["alerts_by_role"]))
+    owners = [_compare(current["alerts_by_owner"].get(u, 0), proposed["alerts_by_owner"].get(u, 0),
+                       name=names.get(u, u), username=u) for u in usernames]
+    owners.sort(key=lambda o: (-abs(o["delta"]), -o["proposed"], o["name"]))
+    states = []
+    for state in State:
+        now, then = current["compliance_by_state"][state.value], proposed["compliance_by_state"][state.value]
+        if not (now["accounts"] or then["accounts"] or now["requirements"] or then["requirements"]):
+            continue
+        states.append({"label": state.label, "changed": state.value in result["changed_states"],
+                       "accounts": _compare(now["accounts"], then["accounts"]),
+                       "compliant": _compare(now["compliant"], then["compliant"]),
+                       "rate_current": _percent(now["rate"]), "rate_proposed": _percent(then["rate"])})
+    return {
+        **result,
+        "changed_labels": [State(s).label for s in result["changed_states"]],
+        "under": _compare(current["under_covered_accounts"], proposed["under_covered_accounts"]),
+        "total": _compare(current["alerts"], proposed["alerts"]),
+        "unassigned": _compare(current["alerts_unassigned"], proposed["alerts_unassigned"]),
+        "roles": [_compare(current["alerts_by_role"].get(r, 0), proposed["alerts_by_role"].get(r, 0),
+                           label=Role(r).label if r in Role.values else r) for r in roles],
+        "owners": owners,
+        "states": states,
     }

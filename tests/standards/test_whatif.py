@@ -203,3 +203,30 @@ def test_property_the_preview_is_the_next_night(accounts, proposal, owners, step
     assert result["as_of"] == as_of
     assert side_outcome(result["current"]) == next_night(None, as_of)
     assert side_outcome(result["proposed"]) == next_night(proposal, as_of)
+
+
+# --- the partial ---------------------------------------------------------------------------------------------------
+
+
+def test_the_partial_shows_labels_and_names_not_codes(first_night):
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    from core.models import User
+    from standards.whatif import whatif_for_display
+
+    User.objects.filter(username="night-sales").update(full_name="Sato Hanako")
+    result = preview_standards(proposal=with_requirement("ACTIVE", "human", window_days=7, min_count=2))
+    display = whatif_for_display(result)
+    for language in ("en", "ja"):
+        with translation.override(language):
+            html = render_to_string("standards/partials/whatif.html", {"whatif": display})
+            assert str(State.ACTIVE.label) in html and str(Role.SALES.label) in html, language
+        assert "Sato Hanako" in html and "night-sales" not in html
+        for code in ("ACTIVE", "under_covered", ">sales<", "inside_sales", "TARGET_NO_LEAD"):
+            assert code not in html
+    under = display["under"]
+    assert f"<td class=\"num\">{under['current']}</td><td class=\"num\">{under['proposed']}</td>" in html
+    owner = next(o for o in display["owners"] if o["username"] == "night-sales")
+    assert owner["delta"] == (result["proposed"]["alerts_by_owner"].get("night-sales", 0)
+                              - result["current"]["alerts_by_owner"].get("night-sales", 0))
