@@ -13,6 +13,8 @@ import sys
 import time
 
 SECTIONS = ["imports", "recompute", "pages", "rescoring"]
+# The standards what-if (bench/whatif.py), on the recompute section's data.
+SECTIONS.append("whatif")
 
 
 def bench_database_url() -> str:
