@@ -398,3 +398,13 @@ def test_pages_follow_one_another_without_overlap(client, world, monkeypatch):
         url = f"{LIST}?{response.context['query']}&after={cursor}" if cursor else None
     pending = Handoff.objects.filter(status="pending").order_by("due_at", "id").values_list("id", flat=True)
     assert seen == list(pending)
+
+
+def test_every_navigation_page_exists_and_the_inbox_is_in_everyones_navigation(personas):
+    from core.navigation import NAV_ITEMS, navigation_for
+
+    for item in NAV_ITEMS:
+        assert reverse(item.url_name)  # no page is missing: navigation_for no longer skips one
+    for user in personas.values():
+        assert {"url": LIST, "name": "handoffs:list"}.items() <= next(
+            entry for entry in navigation_for(user) if entry["name"] == "handoffs:list").items()
