@@ -1,4 +1,5 @@
-"""A believable demo organisation: users of every role, accounts, leads, deals and a year of touches."""
+"""A believable demo organisation: users of every role, accounts, leads, deals, a year of touches and the last 90
+days of handoffs (core.demo_handoffs)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from django.db import transaction
 from accounts.models import Account, Lead, Opportunity
 from contacts.domain import touch_natural_key
 from contacts.models import Touch
+from core.demo_handoffs import HandoffReplay
 from core.models import BusinessSettings, User
 from core.timeutil import business_today
 from core.validators import corporate_number_check_digit
@@ -208,8 +210,11 @@ class Command(BaseCommand):
             history.add_account(account)
         history.save()
         profiles = self.seed_profiles(users["marketing1"])
+        # The last 90 days of handoffs, from a stream of their own drawn last (the organisation above is unchanged).
+        handoffs = HandoffReplay(today=today, rng=random.Random(rng.getrandbits(32))).run()
         return {"users": len(users), "accounts": len(accounts), "leads": len(history.leads),
-                "opportunities": len(history.deals), "touches": len(history.touches), "profiles": profiles}
+                "opportunities": len(history.deals), "touches": len(history.touches), "profiles": profiles,
+                "handoffs": handoffs}
 
     def seed_profiles(self, author: User) -> int:
 
