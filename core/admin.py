@@ -3,8 +3,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import AuditEntry, BusinessSettings, ImportMappingPreset, ImportRun, User
-from .settings_services import SETTINGS_FIELDS, business_settings_update
+from .models import AuditEntry, BusinessSettings, ClosedDay, ImportMappingPreset, ImportRun, User
+from .settings_services import SETTINGS_FIELDS, business_settings_update, closed_day_add, closed_day_remove
 from .versioning import StaleVersion, check_version, conflict_message
 
 
@@ -61,6 +61,29 @@ class BusinessSettingsAdmin(admin.ModelAdmin):
         saved = business_settings_update(actor=request.user, changes=changes,
                                          expected_version=form.cleaned_data.get("opened_version"))
         obj.pk, obj.version = saved.pk, saved.version
+
+
+@admin.register(ClosedDay)
+class ClosedDayAdmin(admin.ModelAdmin):
+    """Extra closed days of the business calendar, written through core.settings_services (audited), as the
+    calendar page writes them (/handoffs/calendar/)."""
+
+    list_display = ("date", "name", "created_at")
+    fields = ("date", "name")
+
+    def has_change_permission(self, request, obj=None):
+        return False  # remove the day and add it again: each is audited
+
+    def save_model(self, request, obj, form, change):
+        saved = closed_day_add(actor=request.user, date=obj.date, name=obj.name)
+        obj.pk = saved.pk
+
+    def delete_model(self, request, obj):
+        closed_day_remove(actor=request.user, closed_day_id=obj.pk)
+
+    def delete_queryset(self, request, queryset):
+        for day in queryset:
+            closed_day_remove(actor=request.user, closed_day_id=day.pk)
 
 
 @admin.register(AuditEntry)

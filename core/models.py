@@ -5,6 +5,7 @@ import zoneinfo
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
@@ -64,6 +65,19 @@ class BusinessSettings(models.Model):
                 self.version = current + 1
             super().save(*args, **kwargs)
 
+    def clean(self) -> None:
+        """The business day opens before it closes, and at least one weekday is worked (docs/rules.md §8)."""
+        errors = {}
+        if self.workday_start and self.workday_end and self.workday_start >= self.workday_end:
+            errors["workday_end"] = _("The business day must end after it starts.")
+        days = self.working_weekdays
+        if not isinstance(days, list) or not days:
+            errors["working_weekdays"] = _("Choose at least one working weekday.")
+        elif any(not isinstance(d, int) or isinstance(d, bool) or not 1 <= d <= 7 for d in days):
+            errors["working_weekdays"] = _("Working weekdays are numbers from 1 (Monday) to 7 (Sunday).")
+        if errors:
+            raise ValidationError(errors)
+
     @classmethod
     def load(cls) -> BusinessSettings:
         obj, _created = cls.objects.get_or_create(id=1, defaults={"working_weekdays": [1, 2, 3, 4, 5]})
@@ -72,6 +86,31 @@ class BusinessSettings(models.Model):
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
+
+
+class ClosedDay(models.Model):
+    """A day the business is closed besides the weekly days off and the Japanese public holidays — a company
+    holiday, a year-end closing. The business calendar treats it as off (handoffs.calendar; docs/rules.md §8)."""
+
+    # The calendar these days belong to (the one business settings row): BusinessCalendar.load reads the settings
+    # and their closed days in one query, through this join.
+    calendar = models.ForeignKey(BusinessSettings, on_delete=models.CASCADE, default=1, editable=False,
+                                 related_name="closed_days")
+    date = models.DateField(_("date"))
+    name = models.CharField(_("name"), max_length=100)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("closed day")
+        verbose_name_plural = _("closed days")
+        constraints = [
+            models.UniqueConstraint(fields=["calendar", "date"], name="closed_day_once_per_date",
+                                    violation_error_message=_("This day is already a closed day.")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date.isoformat()} {self.name}"
 
 
 class AuditEntry(models.Model):

@@ -1,4 +1,5 @@
-"""The business calendar: working hours, weekdays and Japanese public holidays (docs/rules.md §8)."""
+"""The business calendar: working hours, weekdays, Japanese public holidays and the extra closed days (company
+holidays; core.ClosedDay) (docs/rules.md §8)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,9 @@ def _japanese_holidays(year: int) -> frozenset[dt.date]:
     return frozenset(holidays.country_holidays("JP", years=year).keys())
 
 
+SETTINGS_COLUMNS = ("time_zone", "workday_start", "workday_end", "working_weekdays", "japanese_holidays_off")
+
+
 @dataclass(frozen=True)
 class BusinessCalendar:
     zone: zoneinfo.ZoneInfo
@@ -25,17 +29,26 @@ class BusinessCalendar:
     workday_end: dt.time = dt.time(18, 0)
     working_weekdays: frozenset[int] = frozenset({1, 2, 3, 4, 5})
     japanese_holidays_off: bool = True
+    # Extra days off (core.ClosedDay: company holidays), whatever their weekday.
+    closed_days: frozenset[dt.date] = frozenset()
 
     @classmethod
     def load(cls) -> BusinessCalendar:
-        s = BusinessSettings.load()
+        """The settings and their closed days in one query (a LEFT JOIN: one row per closed day, or one with none).
+        Loaded once per chunk of the night and once per SLA sweep."""
+        rows = list(BusinessSettings.objects.filter(pk=1).values_list(*SETTINGS_COLUMNS, "closed_days__date"))
+        if not rows:
+            s = BusinessSettings.load()
+            rows = [(*(getattr(s, name) for name in SETTINGS_COLUMNS), None)]
+        zone, start, end, weekdays, holidays_off, _day = rows[0]
         return cls(
-            zone=s.zone, workday_start=s.workday_start, workday_end=s.workday_end,
-            working_weekdays=frozenset(s.working_weekdays or (1, 2, 3, 4, 5)), japanese_holidays_off=s.japanese_holidays_off,
+            zone=zoneinfo.ZoneInfo(zone), workday_start=start, workday_end=end,
+            working_weekdays=frozenset(weekdays or (1, 2, 3, 4, 5)), japanese_holidays_off=holidays_off,
+            closed_days=frozenset(row[-1] for row in rows if row[-1] is not None),
         )
 
     def is_business_day(self, day: dt.date) -> bool:
-        if day.isoweekday() not in self.working_weekdays:
+        if day.isoweekday() not in self.working_weekdays or day in self.closed_days:
             return False
         return not (self.japanese_holidays_off and day in _japanese_holidays(day.year))
 

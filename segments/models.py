@@ -101,6 +101,8 @@ class StateTransition(models.Model):
         indexes = [
             # Account page: an account's state history, newest first.
             models.Index(fields=["account", "-as_of"], name="transition_account_asof_idx"),
+            # The rules editor's 90-day figures: transitions since a date per (from, to) state (handoffs.rules_preview).
+            models.Index(fields=["as_of", "from_state", "to_state"], name="transition_asof_states_idx"),
         ]
 
     def __str__(self) -> str:

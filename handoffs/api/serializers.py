@@ -116,3 +116,41 @@ class FeedbackSerializer(serializers.Serializer):
     by_icp_profile = FeedbackGroupSerializer(many=True)
     by_icp_tier = FeedbackGroupSerializer(many=True)
     by_lead_source = FeedbackGroupSerializer(many=True)
+
+
+# --- the rules editor's actions (handoff-rules/<id>/move/, handoff-rules/preview/; docs/rules.md §8) -----------------
+
+class RuleMoveSerializer(StrictJsonTypesMixin, serializers.Serializer):
+    """Move a rule one place in the order; `version` (or If-Match) is the rule's as read (412 when stale)."""
+
+    direction = serializers.ChoiceField(choices=[("up", "up"), ("down", "down")])
+    version = serializers.IntegerField(required=False, min_value=1)
+
+
+class RulePreviewRequestSerializer(HandoffRuleSerializer):
+    """A rule as it would be saved; `rule` names the saved rule it would replace (omitted: a new rule)."""
+
+    rule = serializers.PrimaryKeyRelatedField(queryset=HandoffRule.objects.all(), required=False, allow_null=True)
+
+    class Meta(HandoffRuleSerializer.Meta):
+        fields = ["rule", *[f for f in HandoffRuleSerializer.Meta.fields if f not in ("id", "version")]]
+
+
+class RuleCountSerializer(serializers.Serializer):
+    rule = serializers.CharField(help_text="the rule's name")
+    count = serializers.IntegerField()
+
+
+class RulePreviewSerializer(serializers.Serializer):
+    """The state transitions since `since` (90 days, today included) that the rule, at its order and with the other
+    rules as they are, would have matched first (docs/rules.md §8)."""
+
+    since = serializers.DateField()
+    active = serializers.BooleanField()
+    matched = serializers.IntegerField(help_text="transitions it would have handed off")
+    differently = serializers.IntegerField(help_text="of those, the ones the current rules handle differently")
+    unmatched = serializers.IntegerField(help_text="of those, the ones no rule hands off now")
+    taken_from = RuleCountSerializer(many=True, help_text="of those, the ones another rule hands off now, by rule")
+    shadowed = serializers.IntegerField(help_text="transitions it matches that an earlier rule takes")
+    shadowed_by = RuleCountSerializer(many=True)
+    currently = serializers.IntegerField(allow_null=True, help_text="what the saved rule hands off now; null: new")

@@ -8,16 +8,18 @@ from core.permissions import EVERYONE, MANAGERS, HasRole
 from core.versioning import StaleVersion
 from handoffs.access import visible_handoff_alerts, visible_handoffs
 from handoffs.filtersets import HandoffFilterSet
+from handoffs.domain import RuleSpec
 from handoffs.models import Handoff, HandoffAlert, HandoffRule
+from handoffs.rules_preview import rule_preview
 from handoffs.selectors import handoff_feedback
 from handoffs.services import (
     handoff_accept, handoff_alert_acknowledge, handoff_reassign, handoff_reject, handoff_rule_create,
-    handoff_rule_delete, handoff_rule_update,
+    handoff_rule_delete, handoff_rule_move, handoff_rule_update,
 )
 
 from .serializers import (
     FeedbackQuerySerializer, FeedbackSerializer, HandoffAlertSerializer, HandoffRuleSerializer, HandoffSerializer,
-    ReassignSerializer, RejectSerializer,
+    ReassignSerializer, RejectSerializer, RuleMoveSerializer, RulePreviewRequestSerializer, RulePreviewSerializer,
 )
 
 
@@ -64,6 +66,45 @@ class HandoffRuleViewSet(viewsets.ModelViewSet):
         except StaleVersion as exc:
             return precondition_failed(exc)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+    @extend_schema(request=RuleMoveSerializer, responses=HandoffRuleSerializer(many=True), description=(
+        "Move the rule one place up or down in the order (the first matching rule wins, docs/rules.md §8): it swaps "
+        "places with its neighbour, and each rule whose order changes is raised one version (audited). Answers "
+        "every rule in the new order. A stale If-Match or `version`: 412, nothing moved; the first rule up or the "
+        "last down: 400 naming `direction`."))
+    @action(detail=True, methods=["post"], serializer_class=RuleMoveSerializer)
+    def move(self, request, pk=None):
+        rule = self.get_object()
+        data = RuleMoveSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            handoff_rule_move(rule=rule, actor=request.user, direction=data.validated_data["direction"],
+                              expected_version=expected_version(request, current=rule.version))
+        except StaleVersion as exc:
+            return precondition_failed(exc)
+        return Response(HandoffRuleSerializer(HandoffRule.objects.order_by("order", "id"), many=True).data)
+
+    @extend_schema(request=RulePreviewRequestSerializer, responses=RulePreviewSerializer, description=(
+        "What this rule would have created in the last 90 days, before saving it: the state transitions (not initial "
+        "classifications) it would have matched first, at its order with the other rules as they are, and how the "
+        "current rules handle those (docs/rules.md §8). `rule` names the saved rule it would replace. Writes nothing."))
+    @action(detail=False, methods=["post"], serializer_class=RulePreviewRequestSerializer, pagination_class=None,
+            filter_backends=[])
+    def preview(self, request):
+        data = RulePreviewRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        saved = values.pop("rule", None)
+        preview = rule_preview(candidate=RuleSpec(
+            id=saved.pk if saved else None, name=values.get("name", ""), order=values.get("order", 0),
+            to_state=values["to_state"], from_states=tuple(values.get("from_states", ())),
+            from_role=values["from_role"], to_role=values["to_role"], model=values.get("model", "baton"),
+            sla_business_hours=values.get("sla_business_hours", 24), active=values.get("active", True)))
+        answer = {**preview.__dict__,
+                  "taken_from": [{"rule": name, "count": n} for name, n in preview.taken_from],
+                  "shadowed_by": [{"rule": name, "count": n} for name, n in preview.shadowed_by]}
+        return Response(RulePreviewSerializer(answer).data)
 
 
 class HandoffViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
