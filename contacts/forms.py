@@ -5,10 +5,43 @@ roles, duplicates) live in contacts.services.touch_log, whose ValidationErrors t
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.timeutil import business_zone
+
 from .models import Touch
+
+# A touch may be logged a few minutes "in the future": the rep's clock and the server's differ a little.
+FUTURE_SLACK = dt.timedelta(minutes=5)
+LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+def business_now_local() -> str:
+    """Now, as the date-and-time input shows it: business-zone wall time (docs/rules.md §1; a request's current
+    time zone is the business zone, core.middleware)."""
+    return timezone.localtime().strftime(LOCAL_FORMAT)
+
+
+class BusinessDateTimeField(forms.DateTimeField):
+    """A date and time typed as business-zone wall time (an offset given is kept); empty means now."""
+
+    widget = forms.DateTimeInput(attrs={"type": "datetime-local", "step": 60}, format=LOCAL_FORMAT)
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, dt.datetime):
+            parsed = value
+        else:
+            try:
+                parsed = dt.datetime.fromisoformat(str(value).strip())
+            except ValueError:
+                raise forms.ValidationError(_("Enter a date and time, e.g. 2026-07-20 14:30."), code="invalid")
+        return parsed.replace(tzinfo=business_zone()) if parsed.tzinfo is None else parsed
 
 
 def _choices(name: str, *, blank: bool = False) -> list[tuple[str, str]]:
@@ -18,6 +51,8 @@ def _choices(name: str, *, blank: bool = False) -> list[tuple[str, str]]:
 
 class TouchLogForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=_choices("kind"))
+    # When it happened (a rep logs yesterday's visit today); empty: now. Not later than a few minutes from now.
+    occurred_at = BusinessDateTimeField(label=_("When"), required=False, initial=business_now_local)
     channel = forms.ChoiceField(label=_("Channel"), choices=_choices("channel", blank=True), required=False)
     content_stage = forms.ChoiceField(label=_("Content stage"), choices=_choices("content_stage", blank=True),
                                       required=False)
@@ -28,6 +63,13 @@ class TouchLogForm(forms.Form):
     performer = forms.CharField(label=_("Performed by"), required=False, max_length=150,
                                 widget=forms.TextInput(attrs={"placeholder": _("you"), "size": 10}),
                                 help_text=_("Username; empty: you. Managers and admins may name someone else."))
+
+    def clean_occurred_at(self):
+        value = self.cleaned_data.get("occurred_at")
+        if value is not None and value > timezone.now() + FUTURE_SLACK:
+            raise forms.ValidationError(_("A touch cannot be logged in the future: enter when it happened."),
+                                        code="future")
+        return value
 
     def clean_performer(self):
         from core.models import User

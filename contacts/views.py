@@ -61,6 +61,7 @@ def touch_log_view(request: HttpRequest, account_id: int) -> HttpResponse:
         try:
             logged = touch_log(
                 recorded_by=request.user, account=account, kind=form.cleaned_data["kind"],
+                occurred_at=form.cleaned_data.get("occurred_at"),
                 channel=form.cleaned_data["channel"], content_stage=form.cleaned_data["content_stage"],
                 note=form.cleaned_data["note"], performer=form.cleaned_data["performer"] or request.user,
             )
