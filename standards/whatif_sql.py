@@ -80,37 +80,43 @@ def open_alert_counts_in_states(states: Sequence[str]) -> dict[tuple[str, str, i
 
 # The accounts of the changed states that the night leaves in their state (`acc`), each requirement of their state's
 # proposed standard (`req`) met, in grace or under-covered (docs/rules.md §4): met when at least min_count touches of
-# its kind (and performer roles) are dated within [D − p + 1, D] — counted up to min_count only, by
-# touch_nightly_counting_idx (account, date, kind; performer role included); grace when the state was entered by a
-# transition and fewer than p of its days have passed. Then, per account, its coverage class (§9), and per
-# under-covered pair an alert to the account's owner for the requirement's responsible role (§5).
+# its kind (and performer roles) are dated within [D − p + 1, D] (`cnt`: one join of the accounts to their touches,
+# which the planner makes an index probe per account for a few accounts and one pass over the touches for many);
+# grace when the state was entered by a transition and fewer than p of its days have passed. Then per account its
+# coverage class (§9), and per under-covered pair an alert to the account's owner for the responsible role (§5).
 _PROPOSED_COUNTS = """
     WITH req(state, idx, kind, roles, window_start, window_days, min_count, role) AS (VALUES {rows}),
-    acc AS (
+    acc AS MATERIALIZED (
         SELECT a.id, a.state, a.state_since, a.state_initial, {owners}
         FROM accounts_account a
         WHERE a.state = ANY(%s::text[]) AND NOT (a.id = ANY(%s::bigint[]))
     ),
-    pair AS (
+    cnt AS (
+        SELECT acc.id, req.idx, COUNT(*) AS n
+        FROM acc JOIN req ON req.state = acc.state
+        JOIN contacts_touch t ON t.account_id = acc.id AND t.kind = req.kind
+             AND t.occurred_on BETWEEN req.window_start AND %s
+             AND (req.roles IS NULL OR t.performer_role = ANY(req.roles))
+        GROUP BY 1, 2
+    ),
+    pair AS MATERIALIZED (
         SELECT acc.id, acc.state, req.role,
-               CASE WHEN (SELECT COUNT(*) FROM (
-                             SELECT 1 FROM contacts_touch t
-                             WHERE t.account_id = acc.id AND t.occurred_on BETWEEN req.window_start AND %s
-                                   AND t.kind = req.kind AND (req.roles IS NULL OR t.performer_role = ANY(req.roles))
-                             LIMIT req.min_count) m) >= req.min_count THEN 'met'
+               CASE WHEN req.idx IS NULL THEN NULL
+                    WHEN COALESCE(cnt.n, 0) >= req.min_count THEN 'met'
                     WHEN NOT acc.state_initial AND (%s - acc.state_since) + 1 < req.window_days THEN 'grace'
                     ELSE 'under' END AS status,
                CASE req.role {assignee} END AS assignee
-        FROM acc JOIN req ON req.state = acc.state
+        FROM acc LEFT JOIN req ON req.state = acc.state
+        LEFT JOIN cnt ON cnt.id = acc.id AND cnt.idx = req.idx
     ),
     per_account AS (
-        SELECT acc.state,
-               CASE WHEN COUNT(pair.id) = 0 THEN ''
-                    WHEN BOOL_OR(pair.status = 'under') THEN 'under_covered'
-                    WHEN BOOL_OR(pair.status = 'grace') THEN 'grace'
+        SELECT state,
+               CASE WHEN COUNT(status) = 0 THEN ''
+                    WHEN BOOL_OR(status = 'under') THEN 'under_covered'
+                    WHEN BOOL_OR(status = 'grace') THEN 'grace'
                     ELSE 'compliant' END AS coverage
-        FROM acc LEFT JOIN pair ON pair.id = acc.id
-        GROUP BY acc.id, acc.state
+        FROM pair
+        GROUP BY id, state
     )
     SELECT 'class', state, coverage, NULL::bigint, COUNT(*) FROM per_account GROUP BY 2, 3
     UNION ALL
