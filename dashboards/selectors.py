@@ -9,6 +9,8 @@ from core.models import User
 from engine import tallies
 from engine.models import RecomputeRun
 
+from .models import DailySnapshot
+
 
 def latest_run_as_of() -> dt.date | None:
     run = RecomputeRun.objects.filter(status=RecomputeRun.Status.COMPLETED).order_by("-as_of", "-id").first()
@@ -38,6 +40,17 @@ def coverage_figures(*, as_of: dt.date | None = None) -> dict:
             breadth["touched_30d"] += touched_30d
             breadth["touched_90d"] += touched_90d
     return {"as_of": as_of.isoformat(), "by_state": by_state, "breadth": breadth}
+
+
+def kept_coverage_figures(*, as_of: dt.date) -> dict | None:
+    """The figures as the completed run for `as_of` left them (its DailySnapshot, written when the run completed —
+    the last completed run for that date when there were several), or None when no run for that date completed."""
+    snapshot = DailySnapshot.objects.filter(as_of=as_of).only("as_of", "by_state", "breadth").first()
+    if snapshot is None or not RecomputeRun.objects.filter(as_of=as_of, status=RecomputeRun.Status.COMPLETED).exists():
+        return None
+    by_state = {state: {"accounts": 0, "compliant": 0, "under_covered": 0, "grace": 0, **snapshot.by_state.get(state, {})}
+                for state in State.values}
+    return {"as_of": as_of.isoformat(), "by_state": by_state, "breadth": dict(snapshot.breadth)}
 
 
 def open_alerts_by_role_and_person(*, people: int = 25) -> tuple[list[dict], list[dict]]:
