@@ -16,6 +16,7 @@ from core.csvio import stream_csv
 from core.paging import Keys, page_of
 from core.permissions import RoleRequiredMixin
 from engine.models import Alert, CoverageRow
+from handoffs.receiving import account_handoffs
 from segments.models import StateTransition
 
 from .filtersets import AccountFilterSet
@@ -69,11 +70,12 @@ class AccountExportView(RoleRequiredMixin, View):
 
 
 class AccountDetailView(RoleRequiredMixin, View):
-    """Firmographics, owners, state history, coverage, timeline, leads, deals, open alerts: a fixed number of queries."""
+    """Firmographics, owners with the lead role and supporting owner, the pending handoff and the handoff history,
+    state history, coverage, timeline, leads, deals, open alerts: a fixed number of queries."""
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         account = get_object_or_404(
-            Account.objects.select_related(*OWNER_FIELDS, "icp_profile").prefetch_related(
+            Account.objects.select_related(*OWNER_FIELDS, "supporting_owner", "icp_profile").prefetch_related(
                 Prefetch("coverage_rows", queryset=CoverageRow.objects.select_related("assignee").order_by("requirement")),
                 Prefetch("alerts", queryset=Alert.objects.filter(status=Alert.Status.OPEN).select_related("assignee"), to_attr="open_alerts"),
             ),
@@ -85,6 +87,8 @@ class AccountDetailView(RoleRequiredMixin, View):
         leads = list(Lead.objects.filter(account=account).order_by("-created_on", "-id")[:RELATED_LIMIT])
         deals = list(Opportunity.objects.filter(account=account).select_related("owner").order_by("-opened_on", "-id")[:RELATED_LIMIT])
         owners = [(Account._meta.get_field(f).verbose_name, getattr(account, f)) for f in OWNER_FIELDS]
+        # The pending handoff (decided here by who may) and the handoff history: docs/rules.md §8.
+        handoffs = account_handoffs(user=request.user, account_id=account.pk)
         return render(request, "accounts/detail.html", {
             "account": account,
             "owners": owners,
@@ -94,6 +98,7 @@ class AccountDetailView(RoleRequiredMixin, View):
             "deals": deals,
             "more_touches": len(touches) > TIMELINE_LIMIT,
             "touch_form": TouchLogForm(initial={"kind": "human"}),
+            "handoffs": handoffs,
             "next": request.get_full_path(),
         })
 
