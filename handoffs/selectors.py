@@ -204,8 +204,7 @@ def handoff_feedback(*, start: dt.date, end: dt.date, now: dt.datetime | None = 
                                     groups):
             figures.median_hours = row[0]
     elif overall.decided:
-        _hours_here(overall, groups, start=start, end=end, icp_profile_id=icp_profile_id,
-                    calendar=calendar or BusinessCalendar.load())
+        _hours_here(overall, groups, start=start, end=end, icp_profile_id=icp_profile_id, calendar=calendar)
     people = _usernames({key for name in _PEOPLE if name in groups for key in groups[name]})
     return {"start": start.isoformat(), "end": end.isoformat(), "overall": overall.as_json(),
             **{f"by_{name}": _listed(groups[name], people if name in _PEOPLE else None) for name in dimensions}}
@@ -232,7 +231,7 @@ def _fill(figures: FeedbackFigures, values: tuple) -> None:
 
 
 def _hours_here(overall: FeedbackFigures, groups: dict[str, dict[Any, FeedbackFigures]], *, start: dt.date,
-                end: dt.date, icp_profile_id: int | None, calendar: BusinessCalendar) -> None:
+                end: dt.date, icp_profile_id: int | None, calendar: BusinessCalendar | None) -> None:
     """The medians taken in Python: every decided handoff's hours, stored or (when missing) counted now."""
     expressions = {"rule": F("rule_name"), "sender": F("sender_id"),
                    "receiver": Coalesce(F("decided_by_id"), F("assignee_id")), "icp_profile": F("icp_profile_name"),
@@ -247,6 +246,7 @@ def _hours_here(overall: FeedbackFigures, groups: dict[str, dict[Any, FeedbackFi
                                    *(f"key_{name}" for name in names)):
         hours = row[0]
         if hours is None:
+            calendar = calendar or BusinessCalendar.load()
             begins = dt.datetime.combine(row[1], dt.time(0), tzinfo=calendar.zone)
             hours = business_hours_between(start=begins, end=row[2], calendar=calendar)
         overall.hours_to_decision.append(hours)
