@@ -41,9 +41,9 @@ def test_preview_shows_tomorrows_alerts_with_the_change_and_saves_nothing(client
     response = client.post("/standards/NEGOTIATION/requirements/human/edit/",
                            {**cell_post("NEGOTIATION", "human", min_count=2), "action": "preview"})
     assert response.status_code == 200
-    preview = response.context["preview"]
-    assert (preview.current.under_covered_accounts, preview.proposed.under_covered_accounts) == (0, 1)
-    assert ("sales", 0, 1, 1) in preview.rows
+    whatif = response.context["whatif"]
+    assert (whatif["current"]["under_covered_accounts"], whatif["proposed"]["under_covered_accounts"]) == (0, 1)
+    assert (whatif["current"]["alerts_by_role"].get("sales", 0), whatif["proposed"]["alerts_by_role"]["sales"]) == (0, 1)
     assert Requirement.objects.get(standard__state="NEGOTIATION").min_count == 1
     assert not StandardChange.objects.exists()
 
