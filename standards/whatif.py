@@ -19,9 +19,12 @@ the standards), so:
   not change; the accounts of the changed states are counted set-based, one statement over their touches in the
   new windows (standards.whatif_sql.proposed_counts).
 
-When the next night is full — SQLite (no change marks), no completed run yet, or the configuration changed since
-the latest run (a standard or threshold saved today) — every account is evaluated the first way: exact, and as slow
-as a full night's reads.
+A standard saved since the latest night makes the next night full, but the stored states still stand: the
+standards the stored evaluations were made with are read back from the standards' history (checked against that
+run's configuration fingerprint), and each side recounts the states whose standard differs from them. When the
+stored states cannot be trusted — SQLite (no change marks), no completed run yet, or thresholds, ICP profiles or the
+business zone changed since the latest run — every account is evaluated the first way: exact, and as slow as a full
+night's reads.
 
 Not followed: an alert a manager reassigned keeps its assignee in the current side (an incremental night leaves it);
 a full night would hand it back to the account's owner. The proposed side counts it as the current side does.
@@ -32,7 +35,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.core.exceptions import ValidationError
 from django.db import connection
@@ -51,6 +54,7 @@ from engine.statements import AccountSelection
 from engine.tallies import open_alert_counts
 
 from . import whatif_sql
+from .models import StandardChange
 from .services import validate_requirements
 
 # Accounts evaluated in Python per selection: the pipeline's own chunk size order.
@@ -142,9 +146,12 @@ def preview_standards(*, proposal: Mapping[str, Sequence[Mapping]]) -> dict:
             proposed.pop(state, None)
     changed = sorted(s for s in cleaned if proposed.get(s, ()) != config.requirements.get(s, ()))
     as_of = preview_as_of()
-    if _next_night_is_incremental(config):
-        current, after = _incremental(config=config, proposed=proposed, changed=changed, as_of=as_of)
-        mode = RecomputeRun.Mode.INCREMENTAL
+    stored_requirements = _stored_requirements(config)
+    if stored_requirements is not None:
+        current, after = _from_stored(config=config, stored_requirements=stored_requirements, proposed=proposed,
+                                      changed=changed, as_of=as_of)
+        same = stored_requirements == dict(config.requirements)
+        mode = RecomputeRun.Mode.INCREMENTAL if same else RecomputeRun.Mode.FULL
     else:
         current, after = Side(), Side()
         for selection in _all_accounts():
@@ -159,13 +166,33 @@ def preview_standards(*, proposal: Mapping[str, Sequence[Mapping]]) -> dict:
     }
 
 
-def _next_night_is_incremental(config: EngineConfig) -> bool:
-    """As engine.services plans a night: incremental on PostgreSQL when the configuration is the latest completed
-    run's."""
+def _stored_requirements(config: EngineConfig) -> dict | None:
+    """The standards the stored evaluations were made with — the latest completed run's — when every other part of
+    the configuration is still that run's (so the stored states stand): None otherwise, and on SQLite (no change
+    marks). The run's standards are today's, or those the standards' history gives as of the run's start, checked
+    against the run's configuration fingerprint (engine.services.config_fingerprint)."""
     if connection.vendor != "postgresql":
-        return False
+        return None
     latest = RecomputeRun.objects.filter(status=RecomputeRun.Status.COMPLETED).order_by("-as_of", "-id").first()
-    return latest is not None and latest.config_fingerprint == config_fingerprint(config)
+    if latest is None:
+        return None
+    if latest.config_fingerprint == config_fingerprint(config):
+        return dict(config.requirements)
+    then, seen = dict(config.requirements), set()
+    changes = StandardChange.objects.filter(changed_at__gt=latest.started_at).select_related("standard")
+    for change in changes.order_by("changed_at", "id"):  # each state's first change since the run: its `before`
+        state = change.standard.state
+        if state in seen:
+            continue
+        seen.add(state)
+        specs = _specs(state, (change.before or {}).get("requirements", []))
+        if specs:
+            then[state] = specs
+        else:
+            then.pop(state, None)
+    if config_fingerprint(replace(config, requirements=then)) == latest.config_fingerprint:
+        return then
+    return None
 
 
 def _all_accounts() -> Iterable[AccountSelection]:
@@ -176,26 +203,31 @@ def _all_accounts() -> Iterable[AccountSelection]:
             for first in range(bounds["lo"], bounds["hi"] + 1, CHUNK)]
 
 
-def _incremental(*, config: EngineConfig, proposed: Mapping, changed: Sequence[str],
+def _from_stored(*, config: EngineConfig, stored_requirements: Mapping, proposed: Mapping, changed: Sequence[str],
                  as_of: dt.date) -> tuple[Side, Side]:
-    """Both sides when the next night is incremental: every stored evaluation and open alert (the tallies), less
-    those of the accounts the night re-evaluates, which are evaluated here; on the proposed side, less the stored
-    ones of the changed states' other accounts too, which are counted set-based under the proposal."""
+    """Both sides from what the latest night stored: every stored evaluation and open alert (the tallies), less
+    those of the accounts the next night re-evaluates, which are evaluated here; on each side, the accounts of the
+    states whose standard differs from the stored one are counted set-based under that side's standards."""
     evaluated = whatif_sql.next_night_account_ids(as_of)
     stored = Side()
     stored.add(whatif_sql.evaluation_counts(), {(role, assignee): n for role, assignee, n in open_alert_counts()})
-    evaluated_classes = whatif_sql.evaluation_counts_of(evaluated)
     evaluated_alerts = whatif_sql.open_alert_counts_of(evaluated)
-    stored.add(evaluated_classes, evaluated_alerts, sign=-1)
-    current, after = stored, stored.copy()
-    if changed:
-        in_changed = set(changed)
-        # The changed states' accounts the night leaves in their state: their stored figures out, the proposal's in.
-        after.add({k: n for k, n in stored.classes.items() if k[0] in in_changed}, {}, sign=-1)
-        after.add({}, whatif_sql.open_alert_counts_in_states(changed), sign=-1)
-        after.add({}, {k: n for k, n in evaluated_alerts.items() if k[0] in in_changed})
-        after.add(*whatif_sql.proposed_counts(as_of=as_of, requirements=proposed, states=changed,
-                                              excluded_ids=evaluated))
+    stored.add(whatif_sql.evaluation_counts_of(evaluated), evaluated_alerts, sign=-1)
+    sides = []
+    for requirements in (config.requirements, proposed):
+        side = stored.copy()
+        moved = sorted(s for s in set(stored_requirements) | set(requirements)
+                       if stored_requirements.get(s, ()) != requirements.get(s, ()))
+        if moved:
+            # The moved states' accounts the night leaves in their state: their stored figures out, recounted in.
+            in_moved = set(moved)
+            side.add({k: n for k, n in stored.classes.items() if k[0] in in_moved}, {}, sign=-1)
+            side.add({}, whatif_sql.open_alert_counts_in_states(moved), sign=-1)
+            side.add({}, {k: n for k, n in evaluated_alerts.items() if k[0] in in_moved})
+            side.add(*whatif_sql.proposed_counts(as_of=as_of, requirements=requirements, states=moved,
+                                                  excluded_ids=evaluated))
+        sides.append(side)
+    current, after = sides
     for first in range(0, len(evaluated), CHUNK):
         _evaluate(AccountSelection(ids=tuple(evaluated[first:first + CHUNK])), as_of=as_of, config=config,
                   proposed=proposed, changed=changed, current=current, after=after)

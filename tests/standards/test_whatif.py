@@ -230,3 +230,11 @@ def test_the_partial_shows_labels_and_names_not_codes(first_night):
     owner = next(o for o in display["owners"] if o["username"] == "night-sales")
     assert owner["delta"] == (result["proposed"]["alerts_by_owner"].get("night-sales", 0)
                               - result["current"]["alerts_by_owner"].get("night-sales", 0))
+
+
+def test_a_standard_saved_since_the_last_night(first_night):
+    # The next night will be full (the configuration changed): the preview still answers what it leaves.
+    standard_set_save(requirements_by_state=with_requirement("ACTIVE", "human", window_days=7), actor=None)
+    result = assert_contract({**with_requirement("LEAD", "digital", min_count=1),
+                              **with_requirement("ACTIVE", "human", window_days=45)})
+    assert result["mode"] == "full"
