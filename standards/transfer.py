@@ -2,8 +2,8 @@
 "Standards export and import").
 
 CSV: one row per requirement; a state without requirements has one row with the requirement columns empty, so
-its purpose and content plan travel too. Lists (performer roles, content stages, channels) are codes separated by
-"|". Headers are English codes or Japanese labels (`COLUMNS`); the import takes either, and values as codes or as
+its purpose and content plan travel too. Lists (performer roles, content stages, channels) are codes joined by
+";" (the import takes "|" too); a text starting like a formula gets a leading "'" (core.csvio), removed on import. Headers are English codes or Japanese labels (`COLUMNS`); the import takes either, and values as codes or as
 their English or Japanese labels. An import validates every row first and writes all or nothing: each state in
 the file is replaced as a whole through standards.services.standard_update (versioned, audited); states not in
 the file stay as they are."""
@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import translation
 
 from core.choices import Channel, ContentStage, Role, State, TouchKind
+from core.csvio import FORMULA_PREFIXES, format_cell
 from core.models import User
 
 from .models import Standard
@@ -28,7 +29,7 @@ from .services import (REQUIREMENT_FIELDS, standard_snapshot, standard_update, v
                        validate_requirements)
 
 FORMAT = "coverage-standard"
-SEPARATOR = "|"
+SEPARATOR = ";"
 STANDARD_FIELDS = ("state", "purpose", "owner_role", "content_stages", "channels")
 # (column, Japanese header) in file order.
 COLUMNS: tuple[tuple[str, str], ...] = (
@@ -67,12 +68,10 @@ def export_csv(*, japanese: bool) -> str:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([ja if japanese else column for column, ja in COLUMNS])
     for standard in standards_export():
-        head = [standard["state"], standard["purpose"], standard["owner_role"],
-                SEPARATOR.join(standard["content_stages"]), SEPARATOR.join(standard["channels"])]
+        head = [standard[f] for f in STANDARD_FIELDS]
         for r in standard["requirements"] or [None]:
-            tail = ["" for _f in REQUIREMENT_FIELDS] if r is None else [
-                SEPARATOR.join(r[f]) if f in LISTS else r[f] for f in REQUIREMENT_FIELDS]
-            writer.writerow(head + tail)
+            tail = [None] * len(REQUIREMENT_FIELDS) if r is None else [r[f] for f in REQUIREMENT_FIELDS]
+            writer.writerow([format_cell(v) for v in head + tail])
     return out.getvalue()
 
 
@@ -106,7 +105,7 @@ def _header_map(header: Sequence[str]) -> tuple[dict[str, int], list[str]]:
 
 def _coded(column: str, text: str, lookup, errors: list[str], where: str):
     if column in LISTS:
-        parts = [p.strip() for p in text.replace(",", SEPARATOR).split(SEPARATOR) if p.strip()]
+        parts = [p.strip() for p in text.replace(",", SEPARATOR).replace("|", SEPARATOR).split(SEPARATOR) if p.strip()]
         return [_coded(column + "[]", p, lookup, errors, where) for p in parts]
     base = column.removesuffix("[]")
     if not text.strip():
@@ -116,6 +115,12 @@ def _coded(column: str, text: str, lookup, errors: list[str], where: str):
         errors.append(f"{where}, {base}: unknown value '{text}'")
         return text
     return code
+
+
+def _text(cell: str) -> str:
+    """A text cell as the export wrote it: the "'" that kept a formula-like text from being a formula removed."""
+    cell = cell.strip()
+    return cell[1:] if cell.startswith("'") and cell[1:].startswith(FORMULA_PREFIXES) else cell
 
 
 def parse_csv(text: str) -> list[dict]:
@@ -134,7 +139,7 @@ def parse_csv(text: str) -> list[dict]:
         cells = {column: (row[i] if i < len(row) else "") for column, i in where.items()}
         place = f"line {line}"
         values = {c: _coded(c, cells[c], lookup, errors, f"{place}, column {where[c] + 1}") if c in CHOICES
-                  else cells[c].strip() for c in cells}
+                  else _text(cells[c]) for c in cells}
         standard = standards.setdefault(values["state"], {
             **{f: values[f] for f in STANDARD_FIELDS}, "requirements": [], "lines": []})
         if any(standard[f] != values[f] for f in STANDARD_FIELDS):

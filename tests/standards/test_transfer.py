@@ -55,11 +55,20 @@ def test_an_export_imported_back_leaves_the_standard_unchanged(client, manager, 
     assert whole_standard() == before and not StandardChange.objects.exists()
 
 
+def test_a_purpose_that_looks_like_a_formula_is_kept_from_excel_and_comes_back_as_it_was(client, manager):
+    Standard.objects.filter(state="LEAD").update(purpose="=HYPERLINK(\"http://x\")")
+    text = export_csv(japanese=False)
+    assert "'=HYPERLINK(" in text and ",=HYPERLINK(" not in text
+    standards_import(items=parse_csv(text), actor=manager, csv_lines=True)
+    assert Standard.objects.get(state="LEAD").purpose == "=HYPERLINK(\"http://x\")"
+    assert not StandardChange.objects.exists()
+
+
 def test_the_csv_is_for_excel_with_japanese_headers_and_a_row_for_a_state_without_requirements():
     text = export_csv(japanese=True)
     lines = text.splitlines()
     assert text.startswith("\ufeff顧客区分,目的,担当ロール,コンテンツ段階")
-    assert any(line.startswith("TARGET_NO_LEAD,Acquire a lead,marketing,education,ad|seminar|web_visit,,") for line in lines)
+    assert any(line.startswith("TARGET_NO_LEAD,Acquire a lead,marketing,education,ad;seminar;web_visit,,") for line in lines)
     assert any(line.startswith("LOYAL,") and ",executive,human,1,365,csm,executive,relation,visit" in line
                for line in lines)
 
@@ -104,7 +113,7 @@ def test_unknown_values_and_columns_are_named():
     assert "line 1: missing column(s) owner_role, content_stages" in exc.value.errors[0]
     rows = export_csv(japanese=False).splitlines()
     cells = rows[1].split(",")
-    cells[4] = "visit|fax"  # channels
+    cells[4] = "visit;fax"  # channels
     rows[1] = ",".join(cells)
     with pytest.raises(ImportInvalid) as exc:
         parse_csv("\n".join(rows))
