@@ -48,8 +48,10 @@ class RulesView(RoleRequiredMixin, View):
             rule.below = rules[index + 1] if index + 1 < len(rules) else None
             rule.from_state_labels = [State(state).label for state in rule.from_states if state in State.values]
         history = list(AuditEntry.objects.filter(object_type="handoff_rule").select_related("actor")[:10])
+        names = {str(rule.pk): str(rule) for rule in rules}
         for entry in history:
             entry.label = HISTORY_LABELS.get(entry.action, entry.action)
+            entry.rule_name = names.get(entry.object_id) or (entry.before or entry.after or {}).get("name") or "—"
         return render(request, self.template_name, {"rules": rules, "since": since, "history": history})
 
 
@@ -80,7 +82,7 @@ class RuleFormView(RoleRequiredMixin, View):
                                            expected_version=form.cleaned_data.get("version"))
         except StaleVersion as exc:
             messages.error(request, conflict_message(exc, labels=_field_labels(form)))
-            return self._render(request, form, rule, status=409)
+            return self._render(request, form, rule, status=409, current=HandoffRule.objects.get(pk=rule.pk))
         except ValidationError as exc:
             _add_errors(form, exc)
             return self._render(request, form, rule, status=400)
@@ -88,9 +90,11 @@ class RuleFormView(RoleRequiredMixin, View):
             "version": rule.version})
         return redirect("handoffs:rules")
 
-    def _render(self, request, form, rule, *, preview=None, status=200):
+    def _render(self, request, form, rule, *, preview=None, status=200, current=None):
+        if current is not None:  # a stale save: the rule as saved now, beside the input kept
+            current.from_state_labels = [State(s).label for s in current.from_states if s in State.values]
         return render(request, self.template_name, {
-            "form": form, "rule": rule, "preview": preview, "model_help": MODEL_HELP.items(),
+            "form": form, "rule": rule, "preview": preview, "model_help": MODEL_HELP.items(), "current": current,
         }, status=status)
 
 

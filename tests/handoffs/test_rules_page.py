@@ -150,6 +150,7 @@ def test_a_stale_save_says_who_changed_the_rule_keeps_the_input_and_overwrites_n
     html = response.content.decode()
     assert "ada" in html and "changed by someone else" in html and "SLA (business hours)" in html
     assert 'value="mine"' in html  # the input is kept
+    assert "The rule as saved now (version 2)" in html and "<dd>10</dd>" in html  # beside what is saved now
     target.refresh_from_db()
     assert (target.name, target.sla_business_hours, target.version) == ("inside-sales-to-sales", 10, 2)
     fresh = client.post(reverse("handoffs:rule-edit", args=[target.pk]), dict(FORM, name="mine", version="2"))
@@ -187,6 +188,7 @@ def test_one_click_moves_a_rule_and_raises_the_versions_of_the_two_rules_it_swap
     moves = AuditEntry.objects.filter(action="handoff_rule.move").order_by("id")
     assert sorted((m.before["order"], m.after["order"]) for m in moves) == [(20, 30), (30, 20)]
     assert all(m.actor == manager for m in moves)
+    assert "“sales-to-csm-onboarding” moved → v2" in client.get(reverse("handoffs:rules")).content.decode()
     move(client, "sales-to-csm-onboarding", "down")
     assert rules_in_order() == before
 
