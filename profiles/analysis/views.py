@@ -40,6 +40,7 @@ from ..services import analysis_refresh_queue, profile_draft_save
 from ..views import EDITORS
 from . import domain
 from . import selectors as sel
+from .handoff_tiers import handoffs_by_tier
 
 OP_LABELS = {
     "eq": "=", "ne": "≠", "in": gettext_lazy("is one of"), "not_in": gettext_lazy("is none of"), "gt": ">", "gte": "≥",
@@ -96,7 +97,8 @@ def _snapshot_context(request, stored: StoredAnalysis, *, version: IcpProfileVer
 
 
 class ReviewView(RoleRequiredMixin, View):
-    """Fit histogram, tier counts, hit rate per criterion, top and bottom accounts (stored), and an account search."""
+    """Fit histogram, tier counts, hit rate per criterion, top and bottom accounts (stored), and an account search;
+    for the readers of the handoff feedback, the profile's handoffs by tier in a period (from/to)."""
 
     allowed_roles = EVERYONE
 
@@ -113,6 +115,7 @@ class ReviewView(RoleRequiredMixin, View):
             "found": sel.account_search(query),
             # An older version is computed only when asked for: the button names it.
             **_snapshot_context(request, stored, version=version if older else None),
+            "handoff_tiers": handoffs_by_tier(user=request.user, profile=profile, params=request.GET),
         })
 
 

@@ -83,7 +83,7 @@ def test_pages_of_a_missing_profile_or_account_are_not_found(client, marketer, p
 
 
 @pytest.mark.parametrize(("name", "budget"), [
-    ("profiles:review", 9), ("profiles:explain", 10), ("profiles:learn", 7), ("profiles:validate", 14),
+    ("profiles:review", 12), ("profiles:explain", 10), ("profiles:learn", 7), ("profiles:validate", 14),
     ("profiles:breadth", 7),
 ])
 def test_each_page_keeps_a_query_budget_whatever_the_number_of_accounts(client, marketer, profile, market, name, budget,
