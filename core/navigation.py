@@ -25,6 +25,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("handoffs:list", _("Handoffs"), EVERYONE),
     NavItem("standards:editor", _("Standards"), MANAGERS),
     NavItem("segments:settings", _("State settings"), MANAGERS),
+    NavItem("handoffs:rules", _("Handoff rules"), MANAGERS),
     NavItem("profiles:list", _("ICP profiles"), EVERYONE),
     NavItem("dashboards:coverage", _("Dashboards"), EVERYONE),
     NavItem("engine:runs", _("Nightly runs"), MANAGERS),

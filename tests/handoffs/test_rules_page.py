@@ -270,3 +270,10 @@ def test_the_api_moves_a_rule_with_its_version_and_refuses_a_stale_one(personas,
     bad = api.post(url, {"direction": "sideways"}, format="json")
     assert bad.status_code == 400 and "direction" in bad.json()
     assert rules_in_order() == [before[0], before[2], before[1], *before[3:]]
+
+
+def test_managers_find_the_rules_in_the_navigation_and_reps_do_not(client, manager, sales):
+    from core.navigation import navigation_for
+
+    assert "handoffs:rules" in {item["name"] for item in navigation_for(manager)}
+    assert "handoffs:rules" not in {item["name"] for item in navigation_for(sales)}
