@@ -228,9 +228,14 @@ def _from_stored(*, config: EngineConfig, stored_requirements: Mapping, proposed
                                                   excluded_ids=evaluated))
         sides.append(side)
     current, after = sides
+    # The accounts the night re-evaluates: states decided in Python; those whose state moves evaluated there too,
+    # the others (most: a touch logged, a date come) counted set-based in their state, once per side.
+    unmoved: list[int] = []
     for first in range(0, len(evaluated), CHUNK):
-        _evaluate(AccountSelection(ids=tuple(evaluated[first:first + CHUNK])), as_of=as_of, config=config,
-                  proposed=proposed, changed=changed, current=current, after=after)
+        unmoved += _evaluate(AccountSelection(ids=tuple(evaluated[first:first + CHUNK])), as_of=as_of, config=config,
+                             proposed=proposed, changed=changed, current=current, after=after, defer_unmoved=True)
+    for side, requirements in ((current, config.requirements), (after, proposed)):
+        side.add(*whatif_sql.proposed_counts(as_of=as_of, requirements=requirements, ids=unmoved))
     return current, after
 
 
@@ -238,13 +243,24 @@ def _from_stored(*, config: EngineConfig, stored_requirements: Mapping, proposed
 
 
 def _evaluate(selection: AccountSelection, *, as_of: dt.date, config: EngineConfig, proposed: Mapping,
-              changed: Sequence[str], current: Side, after: Side) -> None:
+              changed: Sequence[str], current: Side, after: Side, defer_unmoved: bool = False) -> list[int]:
     """The selection's accounts as the night would evaluate them (engine.pipeline's reads, engine.domain's rules):
-    each one's state as of D, then its requirements under each side's standard, added to each side."""
+    each one's state as of D, then its requirements under each side's standard, added to each side. With
+    `defer_unmoved`, the accounts whose state, state_since and initial flag stay as stored are not evaluated but
+    returned, for the caller to count set-based."""
     facts = _read_facts(selection, as_of, config.profiles, failed={})
     if not facts.accounts:
-        return
+        return []
     steps = _decide_states(facts, config=config, as_of=as_of)
+    unmoved = [row.id for row in facts.accounts if (row.state, row.state_since, row.state_initial)
+               == steps[row.id][:3]] if defer_unmoved else []
+    if unmoved:
+        kept = set(unmoved)
+        facts.accounts = [row for row in facts.accounts if row.id not in kept]
+        steps = {account_id: step for account_id, step in steps.items() if account_id not in kept}
+        selection = AccountSelection(ids=tuple(row.id for row in facts.accounts))
+        if not facts.accounts:
+            return unmoved
     current_counts = _touch_counts(selection, as_of, config.requirements, steps)
     changed_requirements = {s: proposed[s] for s in changed if s in proposed}
     proposed_counts = _touch_counts(selection, as_of, changed_requirements, steps) if any(
@@ -257,6 +273,7 @@ def _evaluate(selection: AccountSelection, *, as_of: dt.date, config: EngineConf
             _add_account(after, row, step, proposed.get(step.state, ()), proposed_counts, as_of)
         else:
             _add_account(after, row, step, config.requirements.get(step.state, ()), current_counts, as_of)
+    return unmoved
 
 
 def _decide_states(facts, *, config: EngineConfig, as_of: dt.date) -> dict[int, domain.StateStep]:

@@ -89,7 +89,7 @@ _PROPOSED_COUNTS = """
     acc AS MATERIALIZED (
         SELECT a.id, a.state, a.state_since, a.state_initial, {owners}
         FROM accounts_account a
-        WHERE a.state = ANY(%s::text[]) AND NOT (a.id = ANY(%s::bigint[]))
+        WHERE {accounts}
     ),
     cnt AS (
         SELECT acc.id, req.idx, COUNT(*) AS n
@@ -125,13 +125,21 @@ _PROPOSED_COUNTS = """
 
 
 def proposed_counts(
-    *, as_of: dt.date, requirements: Mapping[str, Sequence[domain.RequirementSpec]], states: Sequence[str],
-    excluded_ids: Sequence[int],
+    *, as_of: dt.date, requirements: Mapping[str, Sequence[domain.RequirementSpec]], states: Sequence[str] = (),
+    excluded_ids: Sequence[int] = (), ids: Sequence[int] | None = None,
 ) -> tuple[dict[tuple[str, str], int], dict[tuple[str, str, int | None], int]]:
-    """For the accounts stored in `states` (the changed ones) and not in `excluded_ids` (those the night
-    re-evaluates anyway), as the next night as of D would find them under `requirements` (the proposed standards):
+    """For the accounts stored in `states` and not in `excluded_ids` — or for the accounts `ids` — as the next night
+    as of D would find them under `requirements` (a side's standards) if it leaves them in their stored state:
     (state, coverage class) -> accounts and (state, responsible role, assignee id) -> alerts. One statement."""
-    if not states:
+    if ids is not None:
+        if not ids:
+            return {}, {}
+        states = sorted(requirements)
+        accounts, account_params = "a.id = ANY(%s::bigint[])", [array_literal(ids)]
+    else:
+        accounts = "a.state = ANY(%s::text[]) AND NOT (a.id = ANY(%s::bigint[]))"
+        account_params = [array_literal(list(states)), array_literal(excluded_ids)]
+    if not states and ids is None:
         return {}, {}
     specs = [(state, i, spec) for state in states for i, spec in enumerate(requirements.get(state, ()))]
     # A state whose proposed standard is empty still has its accounts counted (coverage class ""): a row that joins
@@ -146,11 +154,12 @@ def proposed_counts(
                      if (field := owner_field_for_role(role))}
     owners = ", ".join(f"a.{field}_id" for field in sorted(set(owner_columns.values()))) or "NULL AS no_owner"
     assignee = " ".join(f"WHEN '{role}' THEN acc.{field}_id" for role, field in sorted(owner_columns.items()))
-    sql = _PROPOSED_COUNTS.format(rows=rows, owners=owners, assignee=assignee or "WHEN '' THEN NULL::bigint")
+    sql = _PROPOSED_COUNTS.format(rows=rows, owners=owners, assignee=assignee or "WHEN '' THEN NULL::bigint",
+                                  accounts=accounts)
     classes: dict[tuple[str, str], int] = {}
     alerts: dict[tuple[str, str, int | None], int] = {}
     with connection.cursor() as cursor:
-        cursor.execute(sql, params + [array_literal(list(states)), array_literal(excluded_ids), as_of, as_of])
+        cursor.execute(sql, params + account_params + [as_of, as_of])
         for what, state, key, assignee_id, n in cursor.fetchall():
             if what == "class":
                 classes[(state, key)] = int(n)
