@@ -109,3 +109,76 @@ def test_the_figures_take_a_fixed_number_of_queries(django_assert_max_num_querie
     with django_assert_max_num_queries(8):
         data = handoff_feedback(start=dt.date(2026, 7, 13), end=dt.date(2026, 7, 17), now=NOW, calendar=CAL)
     assert data["overall"]["handoffs"] == 25 and data["overall"]["median_business_hours_to_decision"] == 6.0
+
+
+# --- the hours to decision kept on each handoff (handoffs/0006) -----------------------------------------------------
+
+def _decided_mix():
+    """Handoffs over a weekend and a holiday with their hours stored as the services store them: 2, 10, 12, 1, 31."""
+    from handoffs.calendar import business_hours_between
+
+    rx = person("rx", Role.SALES)
+    for created, decided, tier in ((dt.date(2026, 7, 13), at(2026, 7, 13, 11), "A"),   # Mon 09:00 → 11:00: 2
+                                   (dt.date(2026, 7, 17), at(2026, 7, 21, 10), "A"),   # Fri 9 + Marine Day 0 + 1: 10
+                                   (dt.date(2026, 7, 14), at(2026, 7, 15, 12), "C"),   # 9 + 3: 12
+                                   (dt.date(2026, 7, 15), at(2026, 7, 15, 10), "C"),   # 1
+                                   (dt.date(2026, 7, 13), at(2026, 7, 16, 13), "C")):  # 9 + 9 + 9 + 4: 31
+        begins = dt.datetime.combine(created, dt.time(0), tzinfo=CAL.zone)
+        h = handoff("r1", created, assignee=rx, status="accepted", decided_at=decided, decided_by=rx, tier=tier)
+        Handoff.objects.filter(pk=h.pk).update(
+            decision_business_hours=business_hours_between(start=begins, end=decided, calendar=CAL))
+
+
+def test_the_stored_hours_give_the_same_medians_as_counting_them_here():
+    _decided_mix()
+    stored = handoff_feedback(start=dt.date(2026, 7, 13), end=dt.date(2026, 7, 17), now=NOW, calendar=CAL)
+    assert stored["overall"]["median_business_hours_to_decision"] == 10.0  # of 1, 2, 10, 12, 31
+    tiers = {g["key"]: g["median_business_hours_to_decision"] for g in stored["by_icp_tier"]}
+    assert tiers == {"A": 6.0, "C": 12.0}
+    Handoff.objects.update(decision_business_hours=None)  # as before the hours were kept: counted here
+    assert handoff_feedback(start=dt.date(2026, 7, 13), end=dt.date(2026, 7, 17), now=NOW, calendar=CAL) == stored
+
+
+def test_one_handoff_without_its_stored_hours_still_counts_in_the_medians():
+    _decided_mix()
+    Handoff.objects.filter(decided_at=at(2026, 7, 16, 13)).update(decision_business_hours=None)
+    data = handoff_feedback(start=dt.date(2026, 7, 13), end=dt.date(2026, 7, 17), now=NOW, calendar=CAL)
+    assert data["overall"]["median_business_hours_to_decision"] == 10.0
+    assert {g["key"]: g["median_business_hours_to_decision"] for g in data["by_icp_tier"]} == {"A": 6.0, "C": 12.0}
+
+
+def test_the_migration_fills_the_hours_of_the_handoffs_decided_before(monkeypatch):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("handoffs.migrations.0006_handoff_decision_business_hours")
+    _decided_mix()
+    pending = handoff("r1", dt.date(2026, 7, 16))
+    Handoff.objects.update(decision_business_hours=None)
+    monkeypatch.setattr(migration, "BATCH", 2)  # more than one page
+    migration.fill_decision_hours(apps, None)
+    assert sorted(Handoff.objects.exclude(pk=pending.pk).values_list("decision_business_hours", flat=True)) == [
+        1.0, 2.0, 10.0, 12.0, 31.0]
+    assert Handoff.objects.get(pk=pending.pk).decision_business_hours is None
+
+
+def test_the_figures_of_one_icp_profile_and_one_grouping(django_assert_max_num_queries):
+    from profiles.services import profile_save
+
+    makers = profile_save(name="Makers", rescore=False, criteria=[
+        {"attribute": "industry", "op": "eq", "value": "manufacturing", "weight": 100}]).profile
+    _decided_mix()
+    Handoff.objects.filter(icp_tier="C").update(icp_profile=makers)
+    with django_assert_max_num_queries(3):
+        data = handoff_feedback(start=dt.date(2026, 7, 13), end=dt.date(2026, 7, 17), now=NOW, calendar=CAL,
+                                icp_profile_id=makers.pk, dimensions=("icp_tier",))
+    assert set(data) == {"start", "end", "overall", "by_icp_tier"}
+    assert data["overall"]["handoffs"] == 3 and data["overall"]["median_business_hours_to_decision"] == 12.0
+    assert [g["key"] for g in data["by_icp_tier"]] == ["C"]
+
+
+def test_a_period_that_ends_before_it_starts_is_empty():
+    _decided_mix()
+    data = handoff_feedback(start=dt.date(2026, 7, 17), end=dt.date(2026, 7, 13), now=NOW, calendar=CAL)
+    assert data["overall"]["handoffs"] == 0 and data["by_icp_tier"] == []
