@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.choices import Role, State
 from core.models import User
 from core.paging import Keys, Page, order_by_keys, page_of
 from core.permissions import MANAGERS
@@ -25,7 +26,8 @@ from segments.models import StateTransition
 
 from .access import may_decide_handoff
 from .calendar import BusinessCalendar, business_hours_between
-from .models import Handoff, HandoffAlert
+from .calendar import _japanese_holidays as japanese_holidays
+from .models import Handoff, HandoffAlert, HandoffModel
 
 PAGE_SIZE = 50
 ALERTS_SHOWN = 20
@@ -92,6 +94,21 @@ class InboxRow:
     reassign_to: list[User] = field(default_factory=list)  # managers: active users of to_role
     due_text: str = ""  # due_at in the business time zone
     decided_text: str = ""
+    actions_html: str = ""  # the row's action forms, rendered by the view (handoffs.inbox_views.RowActions)
+    labels: dict[str, str] = field(default_factory=dict)  # the handoff's codes as words
+
+
+def choice_labels() -> dict[str, dict[str, str]]:
+    """The words for a handoff's codes, translated once per page (get_FOO_display rebuilds its choices on every
+    call: seven a row was a third of the page's time)."""
+    fields = {"from_state": State, "to_state": State, "from_role": Role, "to_role": Role, "status": Handoff.Status,
+              "model": HandoffModel, "reason": Handoff.RejectReason}
+    words = {choices: {code: str(label) for code, label in choices.choices} for choices in set(fields.values())}
+    return {name: words[choices] for name, choices in fields.items()}
+
+
+def _labels(handoff: Handoff, words: dict[str, dict[str, str]]) -> dict[str, str]:
+    return {name: by_code.get(getattr(handoff, name), getattr(handoff, name)) for name, by_code in words.items()}
 
 
 @dataclass
@@ -104,6 +121,41 @@ def _hours(value: float) -> str:
     return f"{value:.1f}".removesuffix(".0")
 
 
+def business_days(calendar: BusinessCalendar, first: dt.date, stop: dt.date) -> int:
+    """The business days from `first` to the day before `stop`: whole weeks by their working weekdays, the rest
+    day by day, less the holidays and closed days that fall on working weekdays (as is_business_day counts)."""
+    span = (stop - first).days
+    if span <= 0:
+        return 0
+    weeks, rest = divmod(span, 7)
+    weekdays = calendar.working_weekdays
+    count = weeks * len(weekdays & set(range(1, 8)))
+    count += sum(1 for n in range(weeks * 7, span) if (first + dt.timedelta(days=n)).isoweekday() in weekdays)
+    off = set(getattr(calendar, "closed_days", ()))  # company holidays, where the calendar has them
+    if calendar.japanese_holidays_off:
+        for year in range(first.year, stop.year + 1):
+            off |= japanese_holidays(year)
+    return count - sum(1 for day in off if first <= day < stop and day.isoweekday() in weekdays)
+
+
+def business_hours(*, start: dt.datetime, end: dt.datetime, calendar: BusinessCalendar) -> float:
+    """handoffs.calendar.business_hours_between, in time independent of the span: the first and last days are
+    counted by it, the whole days between by their number (a handoff a year overdue costs no more than one a day
+    overdue; fifty of them on a page)."""
+    if end <= start:
+        return 0.0
+    start, end = start.astimezone(calendar.zone), end.astimezone(calendar.zone)
+    first_day, last_day = start.date(), end.date()
+    if (last_day - first_day).days <= 1:
+        return business_hours_between(start=start, end=end, calendar=calendar)
+    after_first = dt.datetime.combine(first_day + dt.timedelta(days=1), dt.time(0), tzinfo=calendar.zone)
+    last_midnight = dt.datetime.combine(last_day, dt.time(0), tzinfo=calendar.zone)
+    whole_days = business_days(calendar, first_day + dt.timedelta(days=1), last_day)
+    return (business_hours_between(start=start, end=after_first, calendar=calendar)
+            + whole_days * calendar.hours_per_day.total_seconds() / 3600
+            + business_hours_between(start=last_midnight, end=end, calendar=calendar))
+
+
 def sla_left(handoff: Handoff, *, now: dt.datetime, calendar: BusinessCalendar) -> SlaLeft:
     """The time left on a pending handoff's SLA in business hours (docs/rules.md §8), or how far past it; for a
     decided handoff, whether it was decided after due_at."""
@@ -111,9 +163,9 @@ def sla_left(handoff: Handoff, *, now: dt.datetime, calendar: BusinessCalendar) 
         late = handoff.decided_at is not None and handoff.decided_at > handoff.due_at
         return SlaLeft(late, None, _("Decided after the SLA") if late else "")
     if now <= handoff.due_at:
-        hours = business_hours_between(start=now, end=handoff.due_at, calendar=calendar)
+        hours = business_hours(start=now, end=handoff.due_at, calendar=calendar)
         return SlaLeft(False, hours, _("%(hours)s business hours left") % {"hours": _hours(hours)})
-    hours = business_hours_between(start=handoff.due_at, end=now, calendar=calendar)
+    hours = business_hours(start=handoff.due_at, end=now, calendar=calendar)
     return SlaLeft(True, hours, _("SLA breached: %(hours)s business hours over") % {"hours": _hours(hours)})
 
 
@@ -170,13 +222,14 @@ def _local(value: dt.datetime | None, calendar: BusinessCalendar) -> str:
 
 
 def _row(handoff: Handoff, *, user: User, facts: str, now: dt.datetime, calendar: BusinessCalendar,
-         reassign_to: list[User]) -> InboxRow:
+         reassign_to: list[User], words: dict[str, dict[str, str]]) -> InboxRow:
     pending = handoff.status == Handoff.Status.PENDING
     return InboxRow(
         handoff=handoff, facts=facts, sla=sla_left(handoff, now=now, calendar=calendar),
         may_decide=pending and may_decide_handoff(user, handoff),
         reassign_to=reassign_to if pending and user.role in MANAGERS else [],
-        due_text=_local(handoff.due_at, calendar), decided_text=_local(handoff.decided_at, calendar))
+        due_text=_local(handoff.due_at, calendar), decided_text=_local(handoff.decided_at, calendar),
+        labels=_labels(handoff, words))
 
 
 def inbox_page(*, user: User, handoffs: QuerySet[Handoff], status: str | None, cursor: str | None,
@@ -187,8 +240,9 @@ def inbox_page(*, user: User, handoffs: QuerySet[Handoff], status: str | None, c
     keys = keys_for(status)
     page: Page = page_of(order_by_keys(handoffs, keys), keys=keys, cursor=cursor, size=size)
     facts = transition_facts(page.items)
+    words = choice_labels()
     rows = [_row(h, user=user, facts=facts.get(h.id, ""), now=now, calendar=calendar,
-                 reassign_to=candidates.get(h.to_role, [])) for h in page.items]
+                 reassign_to=candidates.get(h.to_role, []), words=words) for h in page.items]
     return InboxPage(rows=rows, next_cursor=page.next_cursor)
 
 
@@ -201,7 +255,7 @@ def inbox_row(*, user: User, handoff_id: int) -> InboxRow | None:
     candidates = (list(User.objects.filter(is_active=True, role=handoff.to_role).order_by("username"))
                   if user.role in MANAGERS and handoff.status == Handoff.Status.PENDING else [])
     return _row(handoff, user=user, facts=transition_facts([handoff]).get(handoff.id, ""), now=timezone.now(),
-                calendar=BusinessCalendar.load(), reassign_to=candidates)
+                calendar=BusinessCalendar.load(), reassign_to=candidates, words=choice_labels())
 
 
 # --- the user's open handoff alerts --------------------------------------------------------------------------------

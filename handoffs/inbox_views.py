@@ -12,7 +12,9 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views import View
 
@@ -27,6 +29,59 @@ from .filtersets import HandoffFilterSet
 from .forms import HandoffReassignForm, HandoffRejectForm
 from .models import Handoff, HandoffRule
 from .services import handoff_accept, handoff_alert_acknowledge, handoff_reassign, handoff_reject
+
+
+class RowActions:
+    """Each row's action forms (accept, reject; reassign for managers), rendered once per page with a placeholder id
+    and given each row's id — as Today's items are (engine.views.ItemFields): fifty rows of forms rendered one by one
+    were most of the page's time. A reject form with errors (an htmx answer) is rendered as usual."""
+
+    ID = 987654321987654321  # an id no table reaches, digits for the URL converters
+
+    def __init__(self, request: HttpRequest, *, next_url: str) -> None:
+        self.request, self.next = request, next_url
+        self.manager = request.user.role in MANAGERS
+        self._html: dict[tuple, str] = {}
+
+    def _render(self, template: str, pk: int, **context) -> str:
+        urls = {name: reverse(f"handoffs:{name}", args=[pk]) for name in ("accept", "reject", "reassign")}
+        return render_to_string(template, {"pk": pk, "urls": urls, "next": self.next,
+                                           "reasons": Handoff.RejectReason.choices, **context}, request=self.request)
+
+    def _cached(self, key: tuple, template: str, pk: int, **context) -> str:
+        if key not in self._html:
+            self._html[key] = self._render(template, self.ID, **context)
+        return self._html[key].replace(str(self.ID), str(int(pk)))
+
+    def fill(self, row: inbox.InboxRow, *, reject_form: HandoffRejectForm | None = None) -> inbox.InboxRow:
+        handoff = row.handoff
+        html = ""
+        if row.may_decide:
+            html = (self._render("handoffs/partials/inbox_decide.html", handoff.pk, reject_form=reject_form)
+                    if reject_form is not None else self._cached(("decide",), "handoffs/partials/inbox_decide.html",
+                                                                 handoff.pk))
+        if self.manager and row.reassign_to:
+            options = self._cached(("reassign", handoff.to_role), "handoffs/partials/inbox_reassign.html", handoff.pk,
+                                   candidates=row.reassign_to)
+            if handoff.assignee_id:
+                current = f'value="{int(handoff.assignee_id)}"'
+                options = options.replace(current, f"{current} selected", 1)
+            html += options
+        row.actions_html = mark_safe(html)
+        return row
+
+
+def filter_controls(filterset: HandoffFilterSet, *, manager: bool) -> list[dict]:
+    """The filter drop-downs as plain data for the page's loop: a select rendered through Django's widget templates
+    costs a template per option (the sender and receiver lists hold every active person)."""
+    controls = []
+    for bound in filterset.page_fields(manager=manager):
+        value = "" if bound.value() is None else str(bound.value())
+        controls.append({
+            "name": bound.html_name, "id": f"filter-{bound.html_name}", "label": bound.label, "errors": bound.errors,
+            "options": [(str(code), label, str(code) == value) for code, label in bound.field.widget.choices],
+        })
+    return controls
 
 
 def _errors(exc: ValidationError) -> str:
@@ -50,15 +105,18 @@ def _inbox_context(request: HttpRequest, *, tab: str) -> dict:
     status = filterset.form.cleaned_data.get("status") if valid else Handoff.Status.PENDING
     page = inbox.inbox_page(user=user, handoffs=handoffs, status=status or None, cursor=request.GET.get("after"),
                             candidates=inbox.candidates_by_role(users), calendar=BusinessCalendar.load())
+    actions = RowActions(request, next_url=request.get_full_path())
+    for row in page.rows:
+        actions.fill(row)
     query = request.GET.copy()
     query.pop("after", None)
     query["tab"] = tab
     alerts = inbox.my_open_handoff_alerts(user)
     return {
-        "tab": tab, "tabs": inbox.inbox_tabs(user), "filter_fields": filterset.page_fields(manager=manager),
+        "tab": tab, "tabs": inbox.inbox_tabs(user), "filters": filter_controls(filterset, manager=manager),
         "rows": page.rows, "next_cursor": page.next_cursor, "query": query.urlencode(),
         "first_page": not request.GET.get("after"), "alerts": [(a, inbox.alert_sentence(a)) for a in alerts],
-        "reasons": Handoff.RejectReason.choices, "next": request.get_full_path(), "manager": manager,
+        "next": request.get_full_path(),
     }
 
 
@@ -82,10 +140,11 @@ class _HandoffAction(RoleRequiredMixin, View):
                reject_form: HandoffRejectForm | None = None) -> HttpResponse:
         if request.htmx and request.htmx.target == f"handoff-{pk}":
             row = inbox.inbox_row(user=request.user, handoff_id=pk)
+            if row is not None:
+                RowActions(request, next_url=safe_next(request, reverse("handoffs:list"))).fill(
+                    row, reject_form=reject_form)
             return render(request, "handoffs/partials/inbox_item_response.html", {
-                "row": row, "notice": notice, "error": error, "reject_form": reject_form, "pk": pk,
-                "reasons": Handoff.RejectReason.choices, "next": safe_next(request, reverse("handoffs:list")),
-                "manager": request.user.role in MANAGERS})
+                "row": row, "notice": notice, "error": error})
         (messages.error if error else messages.success)(request, notice)
         target = safe_next(request, reverse("handoffs:list"))
         if request.htmx:

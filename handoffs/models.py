@@ -109,6 +109,9 @@ class Handoff(models.Model):
         indexes = [
             # Receiver's inbox and the SLA sweep: pending handoffs by due time.
             models.Index(fields=["status", "due_at"], name="handoff_status_due_idx"),
+            # The inbox's "Mine" (handoffs.inbox): a person's pending handoffs by due time, in keyset order — without
+            # it a person with few pending handoffs scanned every pending one.
+            models.Index(fields=["assignee", "status", "due_at", "id"], name="handoff_assignee_due_idx"),
             # The SLA sweep's escalation step: pending handoffs not escalated yet, by escalation time.
             models.Index(fields=["status", "escalate_at"], name="handoff_status_escalate_idx",
                          condition=models.Q(escalated=False)),

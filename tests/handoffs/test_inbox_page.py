@@ -127,6 +127,19 @@ def test_sla_time_left_is_counted_in_business_hours():
     assert inbox.sla_left(handoff, now=at(2026, 7, 17, 17, 30), calendar=CAL).hours == 0.5
 
 
+def test_the_inbox_counts_business_hours_as_the_calendar_does_over_any_span():
+    import random
+
+    from handoffs.calendar import business_hours_between
+
+    rng, base = random.Random(14), at(2026, 4, 20, 10)  # spans Golden Week and the year's end
+    for _ in range(400):
+        start = base + dt.timedelta(minutes=rng.randint(0, 400_000))
+        end = start + dt.timedelta(minutes=rng.randint(-600, 400_000))
+        assert inbox.business_hours(start=start, end=end, calendar=CAL) == pytest.approx(
+            business_hours_between(start=start, end=end, calendar=CAL)), (start, end)
+
+
 def test_facts_read_as_sentences_for_every_state_rule():
     assert inbox.describe_facts("hot_lead", {"max_open_lead_score": 85}) == "An open lead scored 85"
     assert inbox.describe_facts("loyal", {"first_won_on": "2024-01-05", "won_count": 3}) == (
