@@ -15,6 +15,8 @@ import time
 SECTIONS = ["imports", "recompute", "pages", "rescoring"]
 # The standards what-if (bench/whatif.py), on the recompute section's data.
 SECTIONS.append("whatif")
+# The handoff inbox and feedback figures (bench/handoffs.py): the recompute section's accounts when there are as many.
+SECTIONS.append("handoffs")
 
 
 def bench_database_url() -> str:
@@ -49,9 +51,11 @@ def main() -> None:
     parser.add_argument("--only", choices=SECTIONS, action="append")
     parser.add_argument("--accounts", type=int, default=None, help="accounts (imports: 100k, recompute: 1M)")
     parser.add_argument("--touches", type=int, default=None, help="touches (imports: 1M, recompute: 10M)")
+    parser.add_argument("--handoffs", type=int, default=None, help="handoffs (handoffs: 100k)")
     parser.add_argument("--data-dir", default="bench-data")
     parser.add_argument("--reuse-data", action="store_true",
-                        help="recompute: keep accounts and touches already generated at this size, forget the runs")
+                        help="recompute: keep accounts and touches already generated at this size, forget the runs; "
+                             "handoffs: keep the handoffs already generated at this size")
     parser.add_argument("--generate-only", action="store_true", help="recompute: generate the data and stop")
     parser.add_argument("--chunk-size", type=int, default=None, metavar="N",
                         help="recompute: accounts per chunk (default: the engine's)")
