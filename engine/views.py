@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.middleware.csrf import get_token
+from django.utils import timezone
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -27,6 +28,7 @@ from core.paging import Keys, order_by_keys, page_of
 from core.permissions import MANAGERS, RoleRequiredMixin
 from core.timeutil import business_today
 from core.views import safe_next
+from handoffs.receiving import today_handoffs
 
 from . import worklist
 from .access import access_alert, may_act_on_alert
@@ -159,11 +161,14 @@ def item_context(alert: Alert, *, user, today, touch_form=None, snooze_form=None
 
 
 class TodayView(RoleRequiredMixin, View):
-    """The signed-in person's open, unsnoozed alerts, most urgent first (engine.worklist)."""
+    """The signed-in person's open, unsnoozed alerts, most urgent first (engine.worklist); above them, on the first
+    page, the handoffs waiting for the person and their handoff alerts (handoffs.receiving)."""
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        today = business_today()
+        # The business zone is the request's (core.middleware activates it): no second read of the settings.
+        today = business_today(timezone.get_current_timezone())
         queue = request.GET.get("queue") == "1"
+        first_page = not request.GET.get("after")
         page = page_of(
             worklist.today_alerts(user=request.user, today=today, queue=queue),
             keys=worklist.PRIORITY_KEYS, cursor=request.GET.get("after"), size=worklist.PAGE_SIZE,
@@ -172,7 +177,10 @@ class TodayView(RoleRequiredMixin, View):
         items = [item_context(a, user=request.user, today=today, fields=fields) for a in page.items]
         return render(request, "engine/today.html", {
             "items": items, "queue": queue, "today": today, "next_cursor": page.next_cursor,
-            "first_page": not request.GET.get("after"),
+            "first_page": first_page,
+            # The handoffs addressed to the user and their handoff alerts, at the top of the first page.
+            "handoffs": today_handoffs(user=request.user) if first_page else None,
+            "here": request.get_full_path(),
         })
 
 

@@ -24,8 +24,8 @@ Priority (most urgent first). The pipeline stores every part on the alert when i
 Parts 4 and 5 are as of the last evaluation of the account (the nightly run, or a touch logged on it); a deal
 imported during the day moves its alerts at the next run.
 
-Queries: one for a page of items (alert + account + the coverage facts of the reason line, through subqueries
-evaluated only for the rows on the page), whatever the number of alerts.
+Queries: one for a page of items (alert + account and its supporting owner + the coverage facts of the reason line,
+through subqueries evaluated only for the rows on the page), whatever the number of alerts.
 """
 
 from __future__ import annotations
@@ -50,6 +50,9 @@ from .models import Alert, CoverageRow
 STATE_WEIGHT: dict[str, int] = domain.STATE_WEIGHT
 
 PAGE_SIZE = 50
+
+# What an item reads of its account: the name, and who supports it after a three-legged handoff (docs/rules.md §8).
+ACCOUNT_COLUMNS = ("account__name", "account__supporting_owner__username", "account__supporting_owner__full_name")
 
 
 class DaysSince(Func):
@@ -121,8 +124,10 @@ def today_alerts(*, user: User, today: dt.date, queue: bool = False) -> QuerySet
         qs = qs.filter(assignee__isnull=True, responsible_role=user.role)
     else:
         qs = qs.filter(assignee=user)
-    # Of the account, an item shows the name only: its other columns (JSON lists among them) are not loaded.
-    qs = qs.select_related("account").only(*(f.name for f in Alert._meta.concrete_fields), "account__name")
+    # Of the account, an item shows the name and its supporting owner (docs/rules.md §8) only: its other columns
+    # (JSON lists among them) are not loaded.
+    qs = qs.select_related("account__supporting_owner").only(
+        *(f.name for f in Alert._meta.concrete_fields), *ACCOUNT_COLUMNS)
     return order_by_priority(annotate_priority(qs, today=today))
 
 
@@ -162,4 +167,5 @@ def reason_for(alert: Alert) -> str:
 
 def alert_item(*, pk: int, today: dt.date) -> Alert | None:
     """One alert with the Today facts, for re-rendering a single item after an action."""
-    return annotate_priority(Alert.objects.select_related("account").filter(pk=pk), today=today).first()
+    return annotate_priority(Alert.objects.select_related("account__supporting_owner").filter(pk=pk),
+                             today=today).first()
