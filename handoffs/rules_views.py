@@ -147,10 +147,12 @@ class RuleDeleteView(RoleRequiredMixin, View):
 
     def post(self, request, pk):
         rule = get_object_or_404(HandoffRule, pk=pk)
-        version = request.POST.get("version", "")
+        version = request.POST.get("version", "").strip()
+        if version and not version.isdigit():
+            messages.error(request, _("This page could not be read: reload it and try again. Nothing was deleted."))
+            return render(request, self.template_name, {"rule": rule, "version": rule.version}, status=400)
         try:
-            handoff_rule_delete(rule=rule, actor=request.user,
-                                expected_version=int(version) if version.isdigit() else None)
+            handoff_rule_delete(rule=rule, actor=request.user, expected_version=int(version) if version else None)
         except StaleVersion as exc:
             messages.error(request, conflict_message(exc))
             return render(request, self.template_name, {"rule": rule, "version": version}, status=409)
