@@ -205,3 +205,23 @@ def test_a_state_that_does_not_exist_is_404(client, manager):
     client.force_login(manager)
     assert client.get("/standards/NOPE/plan/").status_code == 404
     assert client.get("/standards/LEAD/requirements/nope/edit/").status_code == 404
+
+
+def test_the_api_reads_and_writes_the_content_plan_with_the_same_rules(manager):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(manager)
+    read = api.get("/api/v1/standards/NEGOTIATION/").json()
+    assert (read["content_stages"], read["channels"]) == (["selection", "negotiation"], ["visit", "online_meeting"])
+    assert (read["requirements"][0]["content_stage"], read["requirements"][0]["channel"]) == ("negotiation", "visit")
+    body = {"channels": ["phone"], "requirements": [dict(read["requirements"][0], channel="phone")]}
+    assert api.put("/api/v1/standards/NEGOTIATION/", body, format="json").status_code == 200
+    standard = Standard.objects.get(state="NEGOTIATION")
+    assert (standard.channels, standard.content_stages, standard.requirements.get().channel) == (
+        ["phone"], ["selection", "negotiation"], "phone")  # the stages not sent are kept
+    bad = api.put("/api/v1/standards/NEGOTIATION/", {"channels": ["fax"], "requirements": [
+        dict(read["requirements"][0], content_stage="gossip")]}, format="json")
+    assert bad.status_code == 400
+    assert "content_stage" in bad.json()["requirements"]["0"] and "channels" in bad.json()
+    assert Standard.objects.get(state="NEGOTIATION").version == 2
