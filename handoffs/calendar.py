@@ -105,3 +105,24 @@ def business_hours_between(*, start: dt.datetime, end: dt.datetime, calendar: Bu
                 total += high - low
         day += dt.timedelta(days=1)
     return total.total_seconds() / 3600
+
+
+@lru_cache(maxsize=16)
+def _japanese_holiday_names(year: int, language: str) -> dict[dt.date, str]:
+    return dict(holidays.country_holidays("JP", years=year, language=language).items())
+
+
+def holidays_ahead(*, calendar: BusinessCalendar, start: dt.date, days: int, closed_names: dict[dt.date, str],
+                   language: str = "en") -> list[tuple[dt.date, str, bool]]:
+    """The days off other than the weekly ones from `start` for `days` days, in date order: (date, name, is a closed
+    day) — Japanese public holidays when they are off (named in `language`: "ja" or English) and the closed days
+    (`closed_names`). The calendar page lists them so an admin sees what the SLA clock skips."""
+    code = "ja" if language.startswith("ja") else "en_US"
+    ahead = []
+    for offset in range(days):
+        day = start + dt.timedelta(days=offset)
+        if day in calendar.closed_days:
+            ahead.append((day, closed_names.get(day, ""), True))
+        elif calendar.japanese_holidays_off and day in _japanese_holidays(day.year):
+            ahead.append((day, _japanese_holiday_names(day.year, code).get(day, ""), False))
+    return ahead

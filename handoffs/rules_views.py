@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _lazy
 from django.views import View
 
@@ -15,8 +16,10 @@ from core.choices import Role, State
 from core.models import AuditEntry, BusinessSettings, ClosedDay
 from core.permissions import MANAGERS, RoleRequiredMixin
 from core.settings_services import business_settings_update, closed_day_add, closed_day_remove
+from core.timeutil import business_today
 from core.versioning import StaleVersion, conflict_message
 
+from .calendar import BusinessCalendar, holidays_ahead
 from .domain import RuleSpec
 from .forms import MODEL_HELP, CalendarSettingsForm, ClosedDayForm, HandoffRuleForm, RuleMoveForm
 from .models import HandoffRule
@@ -24,6 +27,7 @@ from .rules_preview import handoffs_by_rule, rule_preview, window_start
 from .services import handoff_rule_create, handoff_rule_delete, handoff_rule_move, handoff_rule_update
 
 ADMINS = (Role.ADMIN,)
+AHEAD_DAYS = 90  # the calendar page lists the holidays and closed days of the next 90 days
 HISTORY_LABELS = {"handoff_rule.create": _lazy("created"), "handoff_rule.update": _lazy("changed"),
                   "handoff_rule.delete": _lazy("deleted"), "handoff_rule.move": _lazy("moved")}
 
@@ -233,10 +237,13 @@ class CalendarView(RoleRequiredMixin, View):
         return redirect("handoffs:calendar")
 
     def _render(self, request, form, day_form, *, status=200):
-        row = form.instance
+        closed_days = list(ClosedDay.objects.all())
+        ahead = holidays_ahead(calendar=BusinessCalendar.load(), start=business_today(), days=AHEAD_DAYS,
+                               closed_names={day.date: day.name for day in closed_days},
+                               language=get_language() or "en")
         return render(request, self.template_name, {
-            "form": form, "day_form": day_form, "settings": row, "closed_days": ClosedDay.objects.all(),
-            "can_edit": request.user.role in ADMINS,
+            "form": form, "day_form": day_form, "settings": form.instance, "closed_days": closed_days,
+            "can_edit": request.user.role in ADMINS, "ahead": ahead, "ahead_days": AHEAD_DAYS,
         }, status=status)
 
 

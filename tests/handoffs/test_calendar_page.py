@@ -159,3 +159,22 @@ def test_an_admin_adds_closed_days_and_a_day_already_closed_is_refused(client, a
     page = client.get(reverse("handoffs:calendar")).content.decode()
     assert "2026-12-29" in page and "Year-end closing" in page
     assert AuditEntry.objects.filter(action="closed_day.add", actor=admin_user).count() == 1
+
+
+def test_the_page_lists_the_holidays_and_closed_days_ahead(client, manager, admin_user, monkeypatch,
+                                                          django_assert_max_num_queries):
+    import handoffs.rules_views as views
+    monkeypatch.setattr(views, "business_today", lambda: dt.date(2026, 7, 15))
+    closed_day_add(actor=admin_user, date=dt.date(2026, 7, 21), name="Inventory")
+    login(client, manager)
+    with django_assert_max_num_queries(8):
+        html = client.get(reverse("handoffs:calendar")).content.decode()
+    ahead = html.split('class="days-ahead"', 1)[1].split("</ul>", 1)[0]
+    assert "2026-07-20 (Mon) · Marine Day" in ahead and "2026-07-21 (Tue) · Inventory" in ahead
+    assert ahead.index("Marine Day") < ahead.index("Inventory") and "2026-08-11" in ahead  # Mountain Day
+    assert "2026-10-12" in ahead and "2026-11-03" not in ahead  # Sports Day is the 90th day; Culture Day beyond
+    User.objects.filter(pk=manager.pk).update(language="ja")
+    assert "海の日" in client.get(reverse("handoffs:calendar")).content.decode()
+    BusinessSettings.objects.filter(pk=1).update(japanese_holidays_off=False)
+    ahead = client.get(reverse("handoffs:calendar")).content.decode().split('class="days-ahead"', 1)[1]
+    assert "海の日" not in ahead.split("</ul>", 1)[0] and "Inventory" in ahead
