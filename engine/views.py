@@ -73,10 +73,16 @@ class ItemFields:
             self._html[key] = "".join(render_to_string("includes/field.html", {"field": f}) for f in fields)
         return self._html[key]
 
+    def _touch_initial(self, alert: Alert) -> tuple[str, str, str]:
+        """(kind, content stage, channel) the item's touch form preselects: the requirement's kind and content plan
+        (engine.worklist.annotate_priority); one rendering per distinct triple."""
+        return (getattr(alert, "req_kind", "") or "human", getattr(alert, "req_content_stage", "") or "",
+                getattr(alert, "req_channel", "") or "")
+
     def _touch_fields_html(self, alert: Alert) -> str:
-        kind = getattr(alert, "req_kind", "") or "human"
-        return self._fields_html(("touch", kind), lambda auto_id: TouchLogForm(initial={"kind": kind}, auto_id=auto_id),
-                                 None)
+        kind, stage, channel = initial = self._touch_initial(alert)
+        return self._fields_html(("touch", *initial), lambda auto_id: TouchLogForm(
+            initial={"kind": kind, "content_stage": stage, "channel": channel}, auto_id=auto_id), None)
 
     def touch(self, alert: Alert) -> str:
         return mark_safe(self._touch_fields_html(alert).replace(self.PLACEHOLDER, str(int(alert.pk))))
@@ -86,8 +92,7 @@ class ItemFields:
         token): the item then includes the template."""
         if self.request is None:
             return None
-        kind = getattr(alert, "req_kind", "") or "human"
-        key = ("touch_form", kind)
+        key = ("touch_form", *self._touch_initial(alert))
         if key not in self._html:
             self._html[key] = render_to_string("includes/touch_form.html", {
                 "account_id": self.ID_PLACEHOLDER, "account_name": self.NAME_PLACEHOLDER,

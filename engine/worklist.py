@@ -83,6 +83,12 @@ def _coverage(field: str) -> Subquery:
     )
 
 
+def _requirement(field: str) -> Subquery:
+    return Subquery(
+        Requirement.objects.filter(standard__state=OuterRef("state"), code=OuterRef("requirement")).values(field)[:1]
+    )
+
+
 def annotate_priority(qs: QuerySet[Alert], *, today: dt.date) -> QuerySet[Alert]:
     """Add the facts the reason line needs and the days overdue (module docstring)."""
     return qs.annotate(
@@ -93,6 +99,9 @@ def annotate_priority(qs: QuerySet[Alert], *, today: dt.date) -> QuerySet[Alert]
         req_performer_roles=Subquery(
             Requirement.objects.filter(standard__state=OuterRef("state"), code=OuterRef("requirement")).values("performer_roles")[:1]
         ),
+        # The requirement's content plan, which the item's touch form preselects (docs/rules.md §4).
+        req_content_stage=_requirement("content_stage"),
+        req_channel=_requirement("channel"),
         days_overdue=DaysSince(today, Coalesce(F("fell_due_on"), F("opened_on"))),
     )
 
