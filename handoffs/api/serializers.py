@@ -40,7 +40,7 @@ class RejectSerializer(StrictJsonTypesMixin, serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
 
-class ReassignSerializer(StrictJsonTypesMixin, serializers.Serializer):
+class HandoffReassignSerializer(StrictJsonTypesMixin, serializers.Serializer):
     """Managers: the person a pending handoff goes to, by username (an active user of its `to_role`)."""
 
     assignee = serializers.SlugRelatedField(slug_field="username", queryset=User.objects.all())

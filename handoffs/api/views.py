@@ -18,8 +18,9 @@ from handoffs.services import (
 )
 
 from .serializers import (
-    FeedbackQuerySerializer, FeedbackSerializer, HandoffAlertSerializer, HandoffRuleSerializer, HandoffSerializer,
-    ReassignSerializer, RejectSerializer, RuleMoveSerializer, RulePreviewRequestSerializer, RulePreviewSerializer,
+    FeedbackQuerySerializer, FeedbackSerializer, HandoffAlertSerializer, HandoffReassignSerializer,
+    HandoffRuleSerializer, HandoffSerializer, RejectSerializer, RuleMoveSerializer, RulePreviewRequestSerializer,
+    RulePreviewSerializer,
 )
 
 
@@ -140,13 +141,13 @@ class HandoffViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         handoff = handoff_reject(handoff_id=pk, actor=request.user, **data.validated_data)
         return Response(HandoffSerializer(handoff).data)
 
-    @extend_schema(request=ReassignSerializer, responses=HandoffSerializer, description=(
+    @extend_schema(request=HandoffReassignSerializer, responses=HandoffSerializer, description=(
         "Managers and admins: give a pending handoff to another person, by username — an active user of its "
         "`to_role`, who then decides it (docs/rules.md §8). 400 naming `assignee` for anyone else; 400 when it is no "
         "longer pending; other roles: 404."))
-    @action(detail=True, methods=["post"], serializer_class=ReassignSerializer)
+    @action(detail=True, methods=["post"], serializer_class=HandoffReassignSerializer)
     def reassign(self, request, pk=None):
-        data = ReassignSerializer(data=request.data)
+        data = HandoffReassignSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         handoff = handoff_reassign(handoff_id=pk, actor=request.user, assignee=data.validated_data["assignee"])
         return Response(HandoffSerializer(handoff).data)

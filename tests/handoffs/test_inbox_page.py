@@ -34,7 +34,8 @@ def world():
     people = {
         "sales1": person("sales1", Role.SALES, "east", **en), "sales2": person("sales2", Role.SALES, "west", **en),
         "ines": person("ines", Role.INSIDE_SALES, "east", **en), "csm1": person("csm1", Role.CSM, "east", **en),
-        "boss_east": person("boss_east", Role.MANAGER, "east", **en), "boss_all": person("boss_all", Role.MANAGER, **en),
+        "boss_east": person("boss_east", Role.MANAGER, "east", **en),
+        "boss_all": person("boss_all", Role.MANAGER, **en),
     }
     p = people
     handoffs = {
@@ -368,7 +369,7 @@ def test_a_handoff_alert_is_acknowledged_by_its_recipient_or_a_manager(client, p
     assert alert.status == "resolved"
 
 
-# --- the page's cost ---------------------------------------------------------------------------------------------------
+# --- the page's cost -------------------------------------------------------------------------------------------------
 
 
 def _make_many(people, count: int) -> None:
