@@ -292,3 +292,15 @@ def test_the_accounts_api_filters_by_lead_role_and_names_a_role_it_cannot_read(c
     assert [row["name"] for row in response.json()["results"]] == ["Led by CSM"]
     response = client.get("/api/v1/accounts/", {"lead_role": "chief"})
     assert response.status_code == 400 and list(response.json()) == ["lead_role"]
+
+
+def test_rejecting_on_today_without_a_reason_says_so_and_leaves_the_handoff_pending(client, sales):
+    handoff = make_handoff(rule=2, account=AccountFactory(name="Undecided Co"), assignee=sales, created_on=FAR)
+    today_page(client, sales)
+    response = client.post(reverse("handoffs:reject", args=[handoff.pk]),
+                           {"reason": "", "comment": "no", "next": reverse("today")}, follow=True)
+    assert response.status_code == 200 and response.redirect_chain[-1][0] == reverse("today")
+    handoff.refresh_from_db()
+    assert handoff.status == Handoff.Status.PENDING
+    assert shown_handoffs(response) == ["Undecided Co"]
+    assert any("reason" in str(m).lower() for m in response.context["messages"])
