@@ -211,6 +211,20 @@ def test_reject_through_the_page_with_each_reason_returns_it_to_the_sender(clien
     assert f"Returned by Sales1" not in client.get(LIST).content.decode()
 
 
+def test_a_returned_handoff_leaves_the_senders_inbox_when_a_newer_handoff_is_created(client, world):
+    from django.utils import timezone
+
+    from handoffs.services import resolve_alerts_of_earlier_handoffs
+
+    people, h = world
+    client.force_login(people["sales1"])
+    client.post(reverse("handoffs:reject", args=[h["mine"].id]), {"reason": "bad_timing", "comment": "Q3"})
+    client.force_login(people["ines"])
+    assert "Returned by Sales1: Bad timing — “Q3”" in client.get(LIST).content.decode()
+    resolve_alerts_of_earlier_handoffs(account_ids=[h["mine"].account_id], now=timezone.now())  # as the night does
+    assert "Returned by" not in client.get(LIST).content.decode()
+
+
 def test_a_rejection_without_a_reason_names_the_field_and_writes_nothing(client, world):
     people, h = world
     client.force_login(people["sales1"])
