@@ -62,3 +62,33 @@ def test_manager_edits_a_cell_previews_saves_with_a_comment_and_reads_the_diff(b
     assert "two touches a week while negotiating" in change.inner_text()
     assert "Minimum touches: 1 → 2" in change.locator(".diff-changed").inner_text()
     assert browser_visit.hosts <= {"127.0.0.1"}
+
+
+def test_manager_removes_a_requirement_after_confirming_then_restores_it_from_the_history(browser_visit, base_url):
+    UserFactory(username="maki", role="manager", language="en")
+    log_in(browser_visit, base_url, "maki")
+    page = browser_visit.page
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.accept()))
+    page.goto(f"{base_url}/standards/")
+    page.locator("#req-HIGH_POTENTIAL_LEAD-digital").get_by_role("link", name="Remove").click()
+    form = page.locator("#req-HIGH_POTENTIAL_LEAD-digital form")
+    assert "Remove this requirement from High-potential lead?" in form.inner_text()
+    form.locator("input[name='comment']").fill("campaigns cover it")
+    form.locator("button[value=save]").click()
+    page.locator("#row-HIGH_POTENTIAL_LEAD:has-text('version 2')").wait_for()
+    assert dialogs == ["Remove this requirement?"]
+    assert page.locator("#req-HIGH_POTENTIAL_LEAD-digital").count() == 0
+    assert list(Requirement.objects.filter(standard__state="HIGH_POTENTIAL_LEAD").values_list("code", flat=True)) == [
+        "human"]
+
+    page.goto(f"{base_url}/standards/history/")
+    change = page.locator(".history-change").first
+    assert "removed" in change.locator(".diff-removed").inner_text()
+    change.get_by_role("button", name="Restore version 1").click()
+    page.wait_for_load_state()
+    browser_visit.screenshot("restored")
+    assert dialogs[-1] == "Restore High-potential lead as it was at version 1? This saves a new version."
+    assert "High-potential lead restored: it is now version 3." in page.content()
+    assert sorted(Requirement.objects.filter(standard__state="HIGH_POTENTIAL_LEAD").values_list("code", flat=True)) == [
+        "digital", "human"]
