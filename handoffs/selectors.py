@@ -147,30 +147,27 @@ def _per_dimension_sql(keys: list[str], select: str, where: str) -> str:
     return " UNION ALL ".join(parts)
 
 
-def _feedback_counts(*, keys: list[str], now_param: Any, period: list, where: str) -> list[tuple]:
-    """Every group's counts in one query. PostgreSQL scans the period once (GROUPING SETS, hashed); SQLite runs one
-    GROUP BY per dimension in the same statement."""
-    aggregates = _aggregates_sql()
-    if connection.vendor == "postgresql":
-        sets = ", ".join(["()", *(f"({key})" for key in keys)])
-        sql = (f"SELECT {', '.join(keys)}, GROUPING({', '.join(keys)}), {aggregates} FROM {_TABLE} h WHERE {where} "
-               f"GROUP BY GROUPING SETS ({sets})")
-        params = [now_param, *period]
-    else:
-        sql = _per_dimension_sql(keys, aggregates, where)
-        params = [now_param, *period] * (len(keys) + 1)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
+def _feedback_rows(*, keys: list[str], now_param: Any, period: list, where: str) -> list[tuple]:
+    """Every group's figures in one statement, each row (key per dimension, grouping bits, kind, counts…, median):
+    kind 0 carries a group's counts, kind 1 its median hours to decision.
 
-
-def _feedback_medians(*, keys: list[str], period: list, where: str) -> list[tuple]:
-    """PostgreSQL: every group's median hours to decision (percentile_cont over the hours kept on the decided
-    handoffs), one narrow GROUP BY per dimension in one statement — cheaper than sorting the wide rows of GROUPING
-    SETS once per set."""
-    median = "percentile_cont(0.5) WITHIN GROUP (ORDER BY h.decision_business_hours)"
+    PostgreSQL: the counts scan the period once (GROUPING SETS, hashed); the medians are percentile_cont over the
+    hours kept on the decided handoffs, one narrow GROUP BY per dimension (cheaper than sorting GROUPING SETS' wide
+    rows once per set); UNION ALL lets the planner run the parts side by side (Parallel Append). SQLite: one GROUP
+    BY per dimension for the counts; its medians are taken in Python."""
+    counts = _aggregates_sql()
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_per_dimension_sql(keys, f"0, {counts}, NULL", where), [now_param, *period] * (len(keys) + 1))
+            return cursor.fetchall()
+    sets = ", ".join(["()", *(f"({key})" for key in keys)])
+    zeros = ", ".join(["0"] * (counts.count("COUNT(")))
+    sql = (f"(SELECT {', '.join(keys)}, GROUPING({', '.join(keys)}), 0, {counts}, CAST(NULL AS double precision) "
+           f"FROM {_TABLE} h WHERE {where} GROUP BY GROUPING SETS ({sets})) UNION ALL "
+           + _per_dimension_sql(keys, f"1, {zeros}, percentile_cont(0.5) WITHIN GROUP "
+                                      f"(ORDER BY h.decision_business_hours)", f"{where} AND {_DECIDED_SQL}"))
     with connection.cursor() as cursor:
-        cursor.execute(_per_dimension_sql(keys, median, f"{where} AND {_DECIDED_SQL}"), period * (len(keys) + 1))
+        cursor.execute(sql, [now_param, *period, *period * (len(keys) + 1)])
         return cursor.fetchall()
 
 
@@ -183,9 +180,10 @@ def handoff_feedback(*, start: dt.date, end: dt.date, now: dt.datetime | None = 
     from the handoff's start (D 00:00 business time, as due_at) to its decision, breached and breached share (of
     all the handoffs), rejections by reason code.
 
-    Set-based, a fixed number of queries whatever the number of handoffs (the created_on index): the counts of every
-    group; on PostgreSQL the medians (percentile_cont over the hours kept on each decided handoff); the people's
-    names. On SQLite, or when decided handoffs lack their stored hours, the medians are taken here instead."""
+    Set-based, a fixed number of queries whatever the number of handoffs (the created_on index): one statement for
+    every group's counts and (PostgreSQL) medians over the hours kept on each decided handoff, one naming the
+    people. On SQLite, or when decided handoffs lack their stored hours, the medians are taken here instead (one
+    more query)."""
     ops = connection.ops
     period = [ops.adapt_datefield_value(start), ops.adapt_datefield_value(end)]
     where = "h.created_on >= %s AND h.created_on <= %s"
@@ -194,16 +192,14 @@ def handoff_feedback(*, start: dt.date, end: dt.date, now: dt.datetime | None = 
         where += " AND h.icp_profile_id = %s"
     keys = [_KEY_SQL[name] for name in dimensions]
     overall, groups = FeedbackFigures(), {name: {} for name in dimensions}
-    rows = _feedback_counts(keys=keys, now_param=ops.adapt_datetimefield_value(now or timezone.now()),
-                            period=period, where=where)
+    rows = _feedback_rows(keys=keys, now_param=ops.adapt_datetimefield_value(now or timezone.now()), period=period,
+                          where=where)
     for row, figures in _placed(rows, dimensions, overall, groups):
-        _fill(figures, row)
-    unmeasured = overall.unmeasured
-    if connection.vendor == "postgresql" and overall.decided and not unmeasured:
-        for row, figures in _placed(_feedback_medians(keys=keys, period=period, where=where), dimensions, overall,
-                                    groups):
-            figures.median_hours = row[0]
-    elif overall.decided:
+        if row[0] == 0:
+            _fill(figures, row[1:-1])
+        else:
+            figures.median_hours = row[-1]
+    if overall.decided and (overall.unmeasured or connection.vendor != "postgresql"):
         _hours_here(overall, groups, start=start, end=end, icp_profile_id=icp_profile_id, calendar=calendar)
     people = _usernames({key for name in _PEOPLE if name in groups for key in groups[name]})
     return {"start": start.isoformat(), "end": end.isoformat(), "overall": overall.as_json(),
