@@ -11,8 +11,6 @@ from django.utils.translation import gettext as _
 from core.choices import Channel, ContentStage, Role, TouchKind
 from core.models import AuditEntry, User
 from core.versioning import StaleVersion, StaleVersions, check_version
-from engine.domain import RequirementSpec
-from engine.preview import Preview, preview_tomorrow
 
 from .models import MIN_COUNT, WINDOW_DAYS, Requirement, Standard, StandardChange
 
@@ -223,17 +221,6 @@ def standard_set_save(
                                       expected_version=expected_versions.get(standard.state))
             changed += updated.version != before
     return changed
-
-
-def standard_set_preview(*, requirements_by_state: Mapping[str, Sequence[Mapping]]) -> Preview:
-    """What tomorrow's run would give if these requirements were saved (engine.preview; writes nothing)."""
-    specs = {
-        state: tuple(RequirementSpec(state=state, code=r["code"], kind=r["kind"], min_count=r["min_count"],
-                                     window_days=r["window_days"], responsible_role=r["responsible_role"],
-                                     performer_roles=tuple(r["performer_roles"])) for r in requirements)
-        for state, requirements in requirements_by_state.items()
-    }
-    return preview_tomorrow(requirements=specs)
 
 
 def standard_requirements_edited(

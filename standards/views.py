@@ -6,8 +6,6 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
@@ -19,22 +17,13 @@ from .forms import PlanForm, RequirementCellForm, SaveFields
 from .models import Standard
 from .selectors import standards_table
 from .services import standard_requirements_edited, standard_snapshot, standard_update
+from .whatif import preview_standards, whatif_for_display
 
 
 def what_if(requirements_by_state: dict[str, list[dict]]) -> dict:
-    """The preview's template context for a proposal: the what-if of standards.whatif (by responsible role and by
-    owner) with its partial, or — where that is not in place — tomorrow's run rolled back (engine.preview)."""
-    try:
-        from . import whatif
-
-        get_template("standards/partials/whatif.html")
-    except (ImportError, TemplateDoesNotExist):
-        from .services import standard_set_preview
-
-        return {"preview": standard_set_preview(requirements_by_state=requirements_by_state)}
-    result = whatif.preview_standards(proposal=requirements_by_state)
-    display = getattr(whatif, "whatif_for_display", None)
-    return {"whatif": display(result) if display else result}
+    """The preview's template context for a proposal: the next night with and without it, by responsible role and
+    by owner (standards.whatif; templates/standards/partials/whatif.html)."""
+    return {"whatif": whatif_for_display(preview_standards(proposal=requirements_by_state))}
 
 
 def _table_row(request, state: str) -> HttpResponse:
