@@ -13,9 +13,12 @@ import itertools
 import sqlite3
 from collections.abc import Iterable
 
-# Keys held in memory before they move to disk: about 50 MB of short strings. Past it each key costs a few
-# microseconds more (a lookup in the file): a 4M-row file about 15 s, against hundreds of MB held.
-SPILL_AFTER = 500_000
+# Keys held in memory before they move to disk: about 200 MB of short strings, so a file of up to two million
+# rows never touches the disk. Moving keys costs more than it looks: sorting them, a B-tree insert each and a
+# lookup of every later key in the file. With 500,000 it took a third of a 2M-row import's Python time (26 s
+# against 18 s of CPU, docs/benchmarks.md), and Python is what that import waits for. Past it memory stays flat
+# (a 4M-row file holds at most this many keys in memory) and each later key costs a few microseconds more.
+SPILL_AFTER = 2_100_000
 # Parameters per lookup statement (SQLite's historical limit is 999).
 LOOKUP_BATCH = 900
 
