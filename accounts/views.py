@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils.translation import gettext as _
 from django.views import View
 
 from contacts.forms import TouchLogForm
@@ -18,6 +17,7 @@ from core.permissions import RoleRequiredMixin
 from engine.models import Alert, CoverageRow
 from handoffs.receiving import account_handoffs
 from segments.models import StateTransition
+from segments.reasons import transition_reason as reason_sentence
 
 from .filtersets import AccountFilterSet
 from .models import Account, Lead, Opportunity
@@ -104,11 +104,6 @@ class AccountDetailView(RoleRequiredMixin, View):
 
 
 def transition_reason(t: StateTransition) -> str:
-    """The rule that fired and the facts it used, in words (facts are shown as recorded by the engine)."""
-    facts = t.facts or {}
-    shown = ", ".join(f"{k}={v}" for k, v in sorted(facts.items()) if v not in (None, "", [], {}))
-    if not t.from_state:
-        head = _("First classification by rule %(rule)s") % {"rule": t.rule}
-    else:
-        head = _("Rule %(rule)s") % {"rule": t.rule}
-    return f"{head} ({shown})" if shown else head
+    """The rule that fired and the facts it used, as a sentence (segments.reasons; docs/rules.md §3). Without the
+    thresholds: today's may not be the ones of that night."""
+    return reason_sentence(t.rule, t.facts)

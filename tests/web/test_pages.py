@@ -132,7 +132,8 @@ def test_account_page_shows_state_history_with_reasons_coverage_timeline_leads_d
     client.force_login(sales)
     page = client.get(reverse("accounts:detail", args=[rich_account.pk])).content.decode()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert(1)</script>" not in page
-    assert "has_open_opportunity=True" in page and "First classification by rule HOT_LEAD (max_open_lead_score=85)" in page
+    assert "Negotiation: a deal is open." in page and "Hot lead: an open lead scored 85." in page
+    assert "has_open_opportunity" not in page and "max_open_lead_score" not in page
     assert "status-under_covered" in page
     assert "call 2" in page and "Solution" in page and "Phone" in page
     assert "Big deal" in page and "5000000" in page
