@@ -98,17 +98,33 @@ class InboxRow:
     labels: dict[str, str] = field(default_factory=dict)  # the handoff's codes as words
 
 
+def row_words() -> dict[str, str]:
+    """The words every row repeats, translated once per page (a translation tag per row and word was most of what
+    rendering a row cost)."""
+    return {
+        "icp_fit": _("ICP fit"), "handoff": _("Handoff"), "sender": _("Sender"), "receiver": _("Receiver"),
+        "due": _("Due"), "decided_by": _("Decided by"), "why": _("Why:"), "tier": _("tier %(tier)s"),
+        "unassigned": _("unassigned (%(role)s)"),
+    }
+
+
 def choice_labels() -> dict[str, dict[str, str]]:
     """The words for a handoff's codes, translated once per page (get_FOO_display rebuilds its choices on every
     call: seven a row was a third of the page's time)."""
     fields = {"from_state": State, "to_state": State, "from_role": Role, "to_role": Role, "status": Handoff.Status,
               "model": HandoffModel, "reason": Handoff.RejectReason}
     words = {choices: {code: str(label) for code, label in choices.choices} for choices in set(fields.values())}
-    return {name: words[choices] for name, choices in fields.items()}
+    return {**{name: words[choices] for name, choices in fields.items()}, "row": row_words()}
 
 
 def _labels(handoff: Handoff, words: dict[str, dict[str, str]]) -> dict[str, str]:
-    return {name: by_code.get(getattr(handoff, name), getattr(handoff, name)) for name, by_code in words.items()}
+    labels = {name: by_code.get(getattr(handoff, name), getattr(handoff, name))
+              for name, by_code in words.items() if name != "row"}
+    row = words["row"]
+    labels["tier"] = row["tier"] % {"tier": handoff.icp_tier} if handoff.icp_tier else ""
+    labels["receiver"] = (str(handoff.assignee) if handoff.assignee_id
+                          else row["unassigned"] % {"role": labels["to_role"]})
+    return labels
 
 
 @dataclass

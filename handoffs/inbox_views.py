@@ -116,7 +116,7 @@ def _inbox_context(request: HttpRequest, *, tab: str) -> dict:
         "tab": tab, "tabs": inbox.inbox_tabs(user), "filters": filter_controls(filterset, manager=manager),
         "rows": page.rows, "next_cursor": page.next_cursor, "query": query.urlencode(),
         "first_page": not request.GET.get("after"), "alerts": [(a, inbox.alert_sentence(a)) for a in alerts],
-        "next": request.get_full_path(),
+        "next": request.get_full_path(), "words": inbox.row_words(),
     }
 
 
@@ -144,7 +144,7 @@ class _HandoffAction(RoleRequiredMixin, View):
                 RowActions(request, next_url=safe_next(request, reverse("handoffs:list"))).fill(
                     row, reject_form=reject_form)
             return render(request, "handoffs/partials/inbox_item_response.html", {
-                "row": row, "notice": notice, "error": error})
+                "row": row, "notice": notice, "error": error, "words": inbox.row_words()})
         (messages.error if error else messages.success)(request, notice)
         target = safe_next(request, reverse("handoffs:list"))
         if request.htmx:
