@@ -23,6 +23,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("accounts:list", _("Accounts"), EVERYONE),
     NavItem("engine:alerts", _("Alerts"), MANAGERS),
     NavItem("handoffs:list", _("Handoffs"), EVERYONE),
+    NavItem("handoffs:feedback", _("Handoff feedback"), (Role.ADMIN, Role.MANAGER, Role.MARKETING, Role.EXECUTIVE)),
     NavItem("standards:editor", _("Standards"), MANAGERS),
     NavItem("segments:settings", _("State settings"), MANAGERS),
     NavItem("handoffs:rules", _("Handoff rules"), MANAGERS),

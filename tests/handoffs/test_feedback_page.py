@@ -240,3 +240,11 @@ def test_the_page_takes_a_fixed_number_of_queries(client, manager, data, django_
     assert response.context["overall"].figures["handoffs"] == 50
     with django_assert_max_num_queries(7):
         assert client.get(reverse("handoffs:feedback-export", args=["sender"]), PERIOD).status_code == 200
+
+
+def test_the_navigation_links_the_page_for_its_readers_only(personas):
+    from core.navigation import navigation_for
+
+    for role, user in personas.items():
+        names = {item["name"] for item in navigation_for(user)}
+        assert ("handoffs:feedback" in names) == (role in FEEDBACK_ROLES), role
