@@ -301,5 +301,5 @@ def alert_sentence(alert: HandoffAlert) -> str:
         return _("Returned by %(person)s: %(reason)s") % values
     values = {"to": handoff.get_to_state_display(), "receiver": handoff.assignee or handoff.get_to_role_display()}
     if alert.kind == HandoffAlert.Kind.SLA:
-        return _("SLA breached: the handoff to %(to)s waits for %(receiver)s") % values
-    return _("Escalated: the handoff to %(to)s has waited for %(receiver)s twice its SLA") % values
+        return _("SLA breached: the handoff (→ %(to)s) still waits for %(receiver)s") % values
+    return _("Escalated: the handoff (→ %(to)s) has waited for %(receiver)s twice its SLA") % values

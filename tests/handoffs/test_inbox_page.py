@@ -225,6 +225,24 @@ def test_a_returned_handoff_leaves_the_senders_inbox_when_a_newer_handoff_is_cre
     assert "Returned by" not in client.get(LIST).content.decode()
 
 
+def test_sla_and_escalation_alerts_read_as_sentences_and_are_acknowledged_once(client, world):
+    people, h = world
+    sla = HandoffAlert.objects.create(handoff=h["mine"], kind="sla", recipient=people["sales1"],
+                                      recipient_role="sales", opened_at=h["mine"].due_at)
+    HandoffAlert.objects.create(handoff=h["queue"], kind="escalation", recipient=people["boss_all"],
+                                recipient_role="manager", opened_at=h["queue"].due_at)
+    client.force_login(people["sales1"])
+    assert "SLA breached: the handoff (→ In negotiation) still waits for Sales1" in client.get(LIST).content.decode()
+    client.post(reverse("handoffs:alert-acknowledge", args=[sla.id]))
+    sla.refresh_from_db()
+    assert sla.status == "acknowledged"  # seen; it resolves when the handoff is decided
+    again = client.post(reverse("handoffs:alert-acknowledge", args=[sla.id]), follow=True)
+    assert "Only an open alert can be acknowledged." in again.content.decode()
+    client.force_login(people["boss_all"])
+    assert ("Escalated: the handoff (→ In negotiation) has waited for Field sales twice its SLA"
+            in client.get(LIST).content.decode())
+
+
 def test_a_rejection_without_a_reason_names_the_field_and_writes_nothing(client, world):
     people, h = world
     client.force_login(people["sales1"])
