@@ -95,3 +95,9 @@ def test_the_block_takes_a_fixed_number_of_queries(client, marketer, profile, dj
     with django_assert_num_queries(len(few)):
         response = client.get(url, PERIOD)
     assert sum(r.figures["handoffs"] for r in response.context["handoff_tiers"]["rows"]) == 34
+
+
+def test_searching_an_account_keeps_the_chosen_period(client, marketer, profile):
+    page = review(client, marketer, profile).content.decode()
+    assert '<input type="hidden" name="from" value="2026-07-13">' in page
+    assert '<input type="hidden" name="to" value="2026-07-19">' in page
