@@ -7,7 +7,9 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.permissions import EVERYONE, HasRole
 from dashboards.selectors import coverage_figures, kept_coverage_figures
+from dashboards.trends import DEFAULT_DAYS, MAX_DAYS, TrendRangeError, coverage_trends, trend_range
 
 
 class CoverageDashboardView(APIView):
@@ -34,3 +36,35 @@ class CoverageDashboardView(APIView):
         if figures is None:
             raise NotFound(f"No completed recompute as of {as_of.isoformat()}.")
         return Response(figures)
+
+
+class CoverageTrendsView(APIView):
+    """Each completed night from `from` to `to` (both included; the 90 days to today by default), oldest first, as the
+    night kept its figures: alerts opened and resolved by its run, compliance per state, breadth (docs/rules.md §9).
+    Read from the kept snapshots and runs: two queries, whatever the period."""
+
+    permission_classes = [HasRole]
+    read_roles = EVERYONE
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("from", OpenApiTypes.DATE, required=False,
+                             description=f"First date (default: {DEFAULT_DAYS} days before `to`, inclusive)."),
+            OpenApiParameter("to", OpenApiTypes.DATE, required=False,
+                             description=f"Last date (default: today, business time zone); at most {MAX_DAYS} days "
+                                         "after `from`."),
+        ],
+        responses=dict,
+        description="`nights`: one object per completed night (the latest completed run of each date): `as_of`, "
+                    "`run`, `alerts_opened`, `alerts_resolved`, `by_state` (every state: accounts, compliant, "
+                    "under_covered, grace, `rate` = compliant ÷ (compliant + under_covered + grace), null for a state "
+                    "without requirements) and `breadth` (target_accounts, touched_30d, touched_90d and their rates "
+                    "of target_accounts). 400 naming `from` or `to` on a malformed date, a reversed or too long "
+                    "period.",
+    )
+    def get(self, request):
+        try:
+            start, end = trend_range(request.query_params.get("from"), request.query_params.get("to"))
+        except TrendRangeError as refused:
+            raise ValidationError(refused.errors) from None
+        return Response(coverage_trends(start=start, end=end))

@@ -47,3 +47,61 @@ def test_open_alerts_are_counted_by_role_and_by_person_most_first(sales, csm):
     # Ties by username; the third person is past the two asked for; resolved alerts and the queue's are no one's.
     assert [(p["assignee__username"], p["assignee__team"], p["n"]) for p in by_person] == [("sora", "east", 2),
                                                                                           ("chika", "east", 1)]
+
+
+def _english(user):
+    user.language = "en"
+    user.save(update_fields=["language"])
+    return user
+
+
+def test_a_past_night_is_shown_as_it_kept_its_figures_and_a_date_without_one_says_so(client, manager):
+    from dashboards.models import DailySnapshot
+    from engine.models import RecomputeRun
+
+    day = dt.date(2026, 7, 20)
+    RecomputeRun.objects.create(as_of=day, status=RecomputeRun.Status.COMPLETED)
+    DailySnapshot.objects.create(as_of=day, by_state={"LOYAL": {"accounts": 4, "compliant": 3, "under_covered": 1,
+                                                                "grace": 0}},
+                                 breadth={"target_accounts": 4, "touched_30d": 1, "touched_90d": 2})
+    client.force_login(_english(manager))
+    kept = client.get("/dashboards/", {"as_of": "2026-07-20"})
+    loyal = next(r for r in kept.context["rows"] if r["state"] == "LOYAL")
+    assert (kept.status_code, loyal["accounts"], loyal["rate"], kept.context["touched_30_pct"]) == (200, 4, 75, 25)
+    assert 'href="/dashboards/trends/"' in kept.content.decode()
+
+    missing = client.get("/dashboards/", {"as_of": "2026-07-19"})
+    assert missing.status_code == 200
+    assert "No completed night on 2026-07-19" in missing.content.decode()
+    assert all(r["accounts"] == 0 for r in missing.context["rows"])
+
+    malformed = client.get("/dashboards/", {"as_of": "19/07/2026"})
+    assert malformed.status_code == 400 and "As of: " in malformed.content.decode()
+
+
+def test_open_alerts_by_role_show_the_roles_name_not_its_code(client, manager):
+    from engine.models import Alert
+
+    day = business_today()
+    Alert.objects.create(account=AccountFactory(), state="LOYAL", requirement="x", responsible_role="inside_sales",
+                         status="open", gap=1, opened_on=day, changed_on=day)
+    client.force_login(_english(manager))
+    html = client.get("/dashboards/").content.decode()
+    assert "<td>Inside sales</td>" in html and "<td>inside_sales</td>" not in html
+    export = client.get("/dashboards/", {"format": "csv", "table": "roles"})
+    assert export.content.decode("utf-8") == "\ufeffResponsible role,Open alerts\r\nInside sales,1\r\n"
+
+
+def test_the_dashboards_tables_download_as_csv_with_a_bom(client, sales):
+    AccountFactory(owner_sales=sales)
+    recompute_all(as_of=business_today())
+    client.force_login(_english(sales))
+    states = client.get("/dashboards/", {"format": "csv", "table": "states"})
+    lines = states.content.decode("utf-8").splitlines()
+    assert lines[0] == "\ufeffState,Accounts,Compliant,Under-covered,Grace,Compliance (%)"
+    assert len(lines) == 1 + 10  # every state
+    assert f"coverage-states-{business_today().isoformat()}.csv" in states["Content-Disposition"]
+    people = client.get("/dashboards/", {"format": "csv", "table": "people"})
+    assert people.content.decode("utf-8").startswith("\ufeffPerson,Team,Open alerts\r\n")
+    refused = client.get("/dashboards/", {"format": "csv", "table": "nope"})
+    assert refused.status_code == 400 and refused.content.decode().startswith("Table: ")
