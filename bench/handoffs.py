@@ -9,7 +9,9 @@ pending, breached and escalated), a transition beside each and the handoff alert
 hours to each decision are drawn near its due time, not counted (only the figures' arithmetic reads them).
 
 Then each page is requested through Django's test client in-process (server time: view, queries, template),
-REQUESTS times after a warm-up, and p50 / p95 printed next to the 200 ms goal.
+REQUESTS times after a warm-up, and p50 / p95 printed next to the 200 ms goal — with, as the machine is often
+shared, what one more request spent in the database and the process's own CPU time (p50), which waiting for a
+busy core does not inflate.
 """
 
 from __future__ import annotations
@@ -193,7 +195,9 @@ class HandoffDrawer:
         fit = {"A": rng.randint(80, 100), "B": rng.randint(50, 79), "C": rng.randint(0, 49), "": None}[tier]
         age = (self.today - created_on).days
         roll = rng.random()
-        status = ("pending" if (age <= 2 and roll < 0.85) or roll < 0.06 else "superseded" if roll < 0.14
+        # Pending: most of the last two days', a few of the month's, one in a hundred older (forgotten, escalated).
+        left_pending = 0.85 if age <= 2 else 0.06 if age <= 30 else 0.01
+        status = ("pending" if roll < left_pending else "superseded" if roll < left_pending + 0.08
                   else "accepted" if rng.random() < ACCEPTANCE[tier] else "rejected")
         decided_at = decided_by = hours = None
         reason = comment = ""
@@ -226,7 +230,7 @@ def time_pages(*, people: dict[str, list], today: dt.date) -> None:
     print(f"   {Handoff.objects.count():,} handoffs; the receiver {receiver.username} has {mine.count():,} "
           f"({mine.filter(status='pending').count():,} pending); goal p95 < {GOAL_MS} ms", flush=True)
     sender = people["inside_sales"][0]
-    quarter, year = (today - dt.timedelta(days=89)).isoformat(), (today - dt.timedelta(days=364)).isoformat()
+    month, quarter, year = ((today - dt.timedelta(days=days - 1)).isoformat() for days in (30, 90, 365))
     rep, boss = Client(), Client()
     rep.force_login(receiver)
     boss.force_login(manager)
@@ -240,7 +244,8 @@ def time_pages(*, people: dict[str, list], today: dt.date) -> None:
         ("inbox, manager, rule + state", "/handoffs/?tab=team&rule=inside-sales-to-sales&state=NEGOTIATION"),
         ("inbox, manager, sender, all", f"/handoffs/?tab=team&status=&sender={sender.id}"),
         ("inbox, manager, rejected", "/handoffs/?tab=team&status=rejected"),
-        ("feedback page, 30 days", "/handoffs/feedback/"),
+        ("feedback page, default period", "/handoffs/feedback/"),
+        ("feedback page, 30 days", f"/handoffs/feedback/?from={month}&to={today.isoformat()}"),
         ("feedback page, 90 days", f"/handoffs/feedback/?from={quarter}&to={today.isoformat()}"),
         ("feedback page, a year", f"/handoffs/feedback/?from={year}&to={today.isoformat()}"),
         ("API feedback, 90 days", f"/api/v1/handoffs/feedback/?start={quarter}&end={today.isoformat()}"),
@@ -265,11 +270,12 @@ def _db_share(client, url: str) -> tuple[int, float]:
 
 def _time(client, pages) -> None:
     for label, url in pages:
-        samples = []
+        samples, cpu = [], []
         for i in range(REQUESTS + WARM_UP):
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             response = client.get(url)
             elapsed = (time.perf_counter() - started) * 1000
+            cpu.append((time.process_time() - cpu_started) * 1000)
             if response.status_code != 200:
                 print(f"   {label:<34} HTTP {response.status_code} ({url})", flush=True)
                 break
@@ -280,5 +286,5 @@ def _time(client, pages) -> None:
             verdict = "ok" if worst < GOAL_MS else "OVER"
             n_queries, db_ms = _db_share(client, url)
             print(f"   {label:<34} p50 {statistics.median(samples):7.1f} ms  p95 {worst:7.1f} ms  "
-                  f"(goal {GOAL_MS} ms: {verdict})  {n_queries} queries, {db_ms:.0f} ms in the database",
-                  flush=True)
+                  f"(goal {GOAL_MS} ms: {verdict})  {n_queries} queries, {db_ms:.0f} ms in the database, "
+                  f"Python CPU p50 {statistics.median(cpu[WARM_UP:]):.0f} ms", flush=True)
