@@ -17,7 +17,7 @@ the standards), so:
   docs/architecture.md): its stored evaluation and open alerts are the current side, read from the tallies
   (engine.tallies) in a few thousand rows. On the proposed side the same holds for the states whose standard does
   not change; the accounts of the changed states are counted set-based, one statement over their touches in the
-  new windows (standards.whatif_sql.proposed_counts).
+  new windows (standards.whatif_sql.counts_in_state).
 
 A standard saved since the latest night makes the next night full, but the stored states still stand: the
 standards the stored evaluations were made with are read back from the standards' history (checked against that
@@ -224,7 +224,7 @@ def _from_stored(*, config: EngineConfig, stored_requirements: Mapping, proposed
             side.add({k: n for k, n in stored.classes.items() if k[0] in in_moved}, {}, sign=-1)
             side.add({}, whatif_sql.open_alert_counts_in_states(moved), sign=-1)
             side.add({}, {k: n for k, n in evaluated_alerts.items() if k[0] in in_moved})
-            side.add(*whatif_sql.proposed_counts(as_of=as_of, requirements=requirements, states=moved,
+            side.add(*whatif_sql.counts_in_state(as_of=as_of, requirements=requirements, states=moved,
                                                   excluded_ids=evaluated))
         sides.append(side)
     current, after = sides
@@ -234,8 +234,13 @@ def _from_stored(*, config: EngineConfig, stored_requirements: Mapping, proposed
     for first in range(0, len(evaluated), CHUNK):
         unmoved += _evaluate(AccountSelection(ids=tuple(evaluated[first:first + CHUNK])), as_of=as_of, config=config,
                              proposed=proposed, changed=changed, current=current, after=after, defer_unmoved=True)
-    for side, requirements in ((current, config.requirements), (after, proposed)):
-        side.add(*whatif_sql.proposed_counts(as_of=as_of, requirements=requirements, ids=unmoved))
+    if unmoved:
+        classes, alerts = whatif_sql.counts_in_state(as_of=as_of, requirements=config.requirements, ids=unmoved)
+        current.add(classes, alerts)
+        in_changed = set(changed)
+        after.add({k: n for k, n in classes.items() if k[0] not in in_changed},
+                  {k: n for k, n in alerts.items() if k[0] not in in_changed})
+        after.add(*whatif_sql.counts_in_state(as_of=as_of, requirements=proposed, states=changed, ids=unmoved))
     return current, after
 
 

@@ -5,8 +5,8 @@ The what-if reads; it never writes. Two kinds of statement:
 - **Both databases**: the touches of a few accounts (`touch_rows`), read when SQLite evaluates them in Python.
 - **PostgreSQL only** (the incremental case of standards.whatif, which only PostgreSQL nights have — SQLite nights
   are always full, docs/architecture.md "Incremental nights"): the accounts the next night re-evaluates, the stored
-  evaluations and open alerts per key, and the set-based count for the accounts of the changed states
-  (`proposed_counts`). Each says which index or tally serves it.
+  evaluations and open alerts per key, and the set-based count of the accounts the night leaves in their state
+  (`counts_in_state`). Each says which index or tally serves it.
 
 Dates go in as dates on PostgreSQL and as ISO text on SQLite (core.bulk.date_param).
 """
@@ -78,36 +78,33 @@ def open_alert_counts_in_states(states: Sequence[str]) -> dict[tuple[str, str, i
         return {(state, role, assignee): int(n) for state, role, assignee, n in cursor.fetchall()}
 
 
-# The accounts of the changed states that the night leaves in their state (`acc`), each requirement of their state's
-# proposed standard (`req`) met, in grace or under-covered (docs/rules.md §4): met when at least min_count touches of
-# its kind (and performer roles) are dated within [D − p + 1, D] (`cnt`: one join of the accounts to their touches,
-# which the planner makes an index probe per account for a few accounts and one pass over the touches for many);
-# grace when the state was entered by a transition and fewer than p of its days have passed. Then per account its
-# coverage class (§9), and per under-covered pair an alert to the account's owner for the responsible role (§5).
-_PROPOSED_COUNTS = """
+# The accounts to count (`acc`: those the night leaves in their stored state), each requirement of their state in a
+# side's standards (`req`) met, in grace or under-covered (docs/rules.md §4): met when at least min_count touches of
+# its kind (and performer roles) are dated within [D − p + 1, D] — counted up to min_count, by an index probe per
+# (account, requirement) on touch_nightly_counting_idx (account, date, kind; the performer role included); grace when
+# the state was entered by a transition and fewer than p of its days have passed. Then per account its coverage
+# class (§9), and per under-covered pair an alert to the account's owner for the responsible role (§5).
+# No join between two large sets: its plan cannot turn quadratic on a stale row estimate (the night rewrites the
+# states, and the accounts' statistics may predate it).
+_COUNTS = """
     WITH req(state, idx, kind, roles, window_start, window_days, min_count, role) AS (VALUES {rows}),
-    acc AS MATERIALIZED (
+    acc AS (
         SELECT a.id, a.state, a.state_since, a.state_initial, {owners}
         FROM accounts_account a
         WHERE {accounts}
     ),
-    cnt AS (
-        SELECT acc.id, req.idx, COUNT(*) AS n
-        FROM acc JOIN req ON req.state = acc.state
-        JOIN contacts_touch t ON t.account_id = acc.id AND t.kind = req.kind
-             AND t.occurred_on BETWEEN req.window_start AND %s
-             AND (req.roles IS NULL OR t.performer_role = ANY(req.roles))
-        GROUP BY 1, 2
-    ),
     pair AS MATERIALIZED (
         SELECT acc.id, acc.state, req.role,
                CASE WHEN req.idx IS NULL THEN NULL
-                    WHEN COALESCE(cnt.n, 0) >= req.min_count THEN 'met'
+                    WHEN (SELECT COUNT(*) FROM (
+                             SELECT 1 FROM contacts_touch t
+                             WHERE t.account_id = acc.id AND t.occurred_on BETWEEN req.window_start AND %s
+                                   AND t.kind = req.kind AND (req.roles IS NULL OR t.performer_role = ANY(req.roles))
+                             LIMIT req.min_count) m) >= req.min_count THEN 'met'
                     WHEN NOT acc.state_initial AND (%s - acc.state_since) + 1 < req.window_days THEN 'grace'
                     ELSE 'under' END AS status,
                CASE req.role {assignee} END AS assignee
         FROM acc LEFT JOIN req ON req.state = acc.state
-        LEFT JOIN cnt ON cnt.id = acc.id AND cnt.idx = req.idx
     ),
     per_account AS (
         SELECT state,
@@ -124,26 +121,26 @@ _PROPOSED_COUNTS = """
 """
 
 
-def proposed_counts(
-    *, as_of: dt.date, requirements: Mapping[str, Sequence[domain.RequirementSpec]], states: Sequence[str] = (),
-    excluded_ids: Sequence[int] = (), ids: Sequence[int] | None = None,
+def counts_in_state(
+    *, as_of: dt.date, requirements: Mapping[str, Sequence[domain.RequirementSpec]], states: Sequence[str] | None = None,
+    ids: Sequence[int] | None = None, excluded_ids: Sequence[int] = (),
 ) -> tuple[dict[tuple[str, str], int], dict[tuple[str, str, int | None], int]]:
-    """For the accounts stored in `states` and not in `excluded_ids` — or for the accounts `ids` — as the next night
-    as of D would find them under `requirements` (a side's standards) if it leaves them in their stored state:
-    (state, coverage class) -> accounts and (state, responsible role, assignee id) -> alerts. One statement."""
-    if ids is not None:
-        if not ids:
-            return {}, {}
-        states = sorted(requirements)
-        accounts, account_params = "a.id = ANY(%s::bigint[])", [array_literal(ids)]
-    else:
-        accounts = "a.state = ANY(%s::text[]) AND NOT (a.id = ANY(%s::bigint[]))"
-        account_params = [array_literal(list(states)), array_literal(excluded_ids)]
-    if not states and ids is None:
+    """As the next night as of D would find them under `requirements` (a side's standards), if it leaves them in their
+    stored state: the accounts stored in one of `states` (all states when None), among `ids` (when given), not in
+    `excluded_ids` — (state, coverage class) -> accounts and (state, responsible role, assignee id) -> alerts.
+    One statement."""
+    if (states is not None and not states) or (ids is not None and not ids):
         return {}, {}
-    specs = [(state, i, spec) for state in states for i, spec in enumerate(requirements.get(state, ()))]
-    # A state whose proposed standard is empty still has its accounts counted (coverage class ""): a row that joins
-    # none of them stands in for its requirements.
+    where, account_params = [], []
+    for condition, value in (("a.state = ANY(%s::text[])", states), ("a.id = ANY(%s::bigint[])", ids),
+                             ("NOT (a.id = ANY(%s::bigint[]))", excluded_ids or None)):
+        if value is not None:
+            where.append(condition)
+            account_params.append(array_literal(list(value)))
+    specs = [(state, i, spec) for state in (states if states is not None else sorted(requirements))
+             for i, spec in enumerate(requirements.get(state, ()))]
+    # A state without requirements still has its accounts counted (coverage class ""): a row that joins none of them
+    # stands in for the requirements when there are none at all.
     rows = ", ".join(["(%s, %s, %s, %s::text[], CAST(%s AS date), %s, %s, %s)"] * max(1, len(specs)))
     params: list = []
     for state, i, spec in specs or [("", 0, None)]:
@@ -154,8 +151,8 @@ def proposed_counts(
                      if (field := owner_field_for_role(role))}
     owners = ", ".join(f"a.{field}_id" for field in sorted(set(owner_columns.values()))) or "NULL AS no_owner"
     assignee = " ".join(f"WHEN '{role}' THEN acc.{field}_id" for role, field in sorted(owner_columns.items()))
-    sql = _PROPOSED_COUNTS.format(rows=rows, owners=owners, assignee=assignee or "WHEN '' THEN NULL::bigint",
-                                  accounts=accounts)
+    sql = _COUNTS.format(rows=rows, owners=owners, assignee=assignee or "WHEN '' THEN NULL::bigint",
+                         accounts=" AND ".join(where) or "TRUE")
     classes: dict[tuple[str, str], int] = {}
     alerts: dict[tuple[str, str, int | None], int] = {}
     with connection.cursor() as cursor:
