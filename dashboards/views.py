@@ -187,6 +187,7 @@ class TrendsPage(RoleRequiredMixin, View):
             return csv_response(f"coverage-trends-{table}-{start}-{end}.csv", *tables[table])
         return render(request, "dashboards/trends.html", {
             "start": start, "end": end, "raw_from": start.isoformat(), "raw_to": end.isoformat(),
-            "tables": [{"name": name, "title": TREND_TITLES[name], "header": tables[name][0], "rows": tables[name][1]} for name in TREND_TABLES],
+            "tables": [{"name": name, "title": TREND_TITLES[name], "header": tables[name][0],
+                        "rows": tables[name][1]} for name in TREND_TABLES],
             "empty": not tables["alerts"][1], "chart_data": chart_data(tables),
         })

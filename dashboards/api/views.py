@@ -49,7 +49,8 @@ class CoverageTrendsView(APIView):
     @extend_schema(
         parameters=[
             OpenApiParameter("from", OpenApiTypes.DATE, required=False,
-                             description=f"First date (default: {DEFAULT_DAYS} days before `to`, inclusive)."),
+                             description=f"First date, included (default: the {DEFAULT_DAYS} days to `to`, "
+                                         "both included)."),
             OpenApiParameter("to", OpenApiTypes.DATE, required=False,
                              description=f"Last date (default: today, business time zone); at most {MAX_DAYS} days "
                                          "after `from`."),

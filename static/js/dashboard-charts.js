@@ -2,14 +2,16 @@
    page writes with json_script (id "trend-data"). Labels arrive translated; no inline script (the CSP). */
 (function () {
   "use strict";
-  var COLOURS = ["#2563eb", "#dc2626", "#16a34a", "#d97706", "#7c3aed", "#0891b2", "#db2777", "#65a30d", "#475569", "#9333ea"];
+  var COLOURS = ["#2563eb", "#dc2626", "#16a34a", "#d97706", "#7c3aed",
+                 "#0891b2", "#db2777", "#65a30d", "#475569", "#9333ea"];
   var KINDS = {compliance: "line", alerts: "bar", breadth: "line"};
   var PERCENT = {compliance: true, breadth: true};
 
   function datasets(series, kind) {
     return series.map(function (s, i) {
       var colour = COLOURS[i % COLOURS.length];
-      return {label: s.label, data: s.data, borderColor: colour, backgroundColor: kind === "bar" ? colour : colour + "33",
+      return {label: s.label, data: s.data, borderColor: colour,
+              backgroundColor: kind === "bar" ? colour : colour + "33",
               spanGaps: false, tension: 0.1, pointRadius: s.data.length > 60 ? 0 : 3};
     });
   }
