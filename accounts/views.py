@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views import View
 
 from contacts.forms import TouchLogForm
+from standards.selectors import touch_plan_initial
 from contacts.models import Touch
 from core.csvio import stream_csv
 from core.paging import Keys, page_of
@@ -97,7 +98,9 @@ class AccountDetailView(RoleRequiredMixin, View):
             "leads": leads,
             "deals": deals,
             "more_touches": len(touches) > TIMELINE_LIMIT,
-            "touch_form": TouchLogForm(initial={"kind": "human"}),
+            # Preselected from the standard's content plan: an open alert's requirement first (docs/rules.md §4).
+            "touch_form": TouchLogForm(initial=touch_plan_initial(
+                state=account.state, requirement_codes=[a.requirement for a in account.open_alerts])),
             "handoffs": handoffs,
             "next": request.get_full_path(),
         })

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.db.models import QuerySet
 
 from core.choices import Channel, ContentStage, Role, State
@@ -69,3 +71,17 @@ def standard_changes(*, limit: int = 50, state: str | None = None) -> list[Stand
         change.diff = change_diff(change.before, change.after)
         change.restorable_before = change.before is not None and (change.standard_id, change.version - 1) not in kept
     return changes
+
+
+
+def touch_plan_initial(*, state: str, requirement_codes: Sequence[str] = ()) -> dict[str, str]:
+    """What a touch form preselects for an account in `state` (one query): the kind and content plan of the first
+    of `requirement_codes` (its open alerts' requirements) the state's standard has, else of the standard's first
+    requirement; a human touch with nothing preselected when the state has none (docs/rules.md §4)."""
+    requirements = list(Requirement.objects.filter(standard__state=state).order_by("order", "id")
+                        .values("code", "kind", "content_stage", "channel"))
+    by_code = {r["code"]: r for r in requirements}
+    chosen = next((by_code[c] for c in requirement_codes if c in by_code), requirements[0] if requirements else None)
+    if chosen is None:
+        return {"kind": "human"}
+    return {"kind": chosen["kind"], "content_stage": chosen["content_stage"], "channel": chosen["channel"]}

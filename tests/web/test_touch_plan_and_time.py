@@ -122,3 +122,21 @@ def test_the_plan_guides_but_a_touch_off_the_plan_counts_the_same(client, sales)
                 {"kind": "human", "channel": "phone", "content_stage": "education"})
     assert CoverageRow.objects.get(account=account, requirement="human").status != "under_covered"
     assert not Alert.objects.filter(account=account, status=Alert.Status.OPEN).exists()
+
+
+def test_the_account_page_preselects_the_plan_of_its_open_alerts_requirement_or_its_states_first(client, sales):
+    def chosen(html, field):
+        select = re.search(rf'<select name="{field}" id="id_{field}"[^>]*>(.*?)</select>', html, re.S).group(1)
+        found = re.search(r'<option value="([^"]*)"[^>]*selected', select)
+        return found.group(1) if found else ""
+
+    client.force_login(sales)
+    lead = under_covered(assignee=sales, name="Lead", state=State.HIGH_POTENTIAL_LEAD, requirement="digital",
+                         kind="digital", opened_on=business_today())
+    html = client.get(reverse("accounts:detail", args=[lead.account_id])).content.decode()
+    assert (chosen(html, "kind"), chosen(html, "content_stage"), chosen(html, "channel")) == (
+        "digital", "education", "email")  # the open alert's requirement, not the state's first (human, phone)
+    loyal = AccountFactory(state=State.LOYAL)
+    html = client.get(reverse("accounts:detail", args=[loyal.pk])).content.decode()
+    assert (chosen(html, "kind"), chosen(html, "content_stage"), chosen(html, "channel")) == (
+        "human", "relation", "visit")
