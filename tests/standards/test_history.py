@@ -123,3 +123,12 @@ def test_a_restore_from_a_stale_page_is_refused_and_saves_nothing(client, manage
 def test_a_missing_change_is_404(client, manager):
     client.force_login(manager)
     assert client.post("/standards/history/999999/restore/", {"version": "1"}).status_code == 404
+
+
+def test_the_version_in_force_is_not_offered_for_restoring(client, manager):
+    edit("ACTIVE", manager, window_days=14)
+    edit("ACTIVE", manager, window_days=7)
+    client.force_login(manager)
+    html = client.get("/standards/history/").content.decode()
+    assert "This is the version in force." in html
+    assert "Restore version 3" not in html and "Restore version 2" in html and "Restore version 1" in html
