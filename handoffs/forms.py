@@ -38,16 +38,6 @@ class HandoffRuleForm(forms.ModelForm):
                   "active": _("Active")}
         widgets = {"model": forms.RadioSelect}
 
-    def clean(self):
-        data = super().clean()
-        to_state, from_states = data.get("to_state"), data.get("from_states") or []
-        if to_state and to_state in from_states:
-            self.add_error("from_states", _("A transition never goes from a state to itself: untick %(state)s.") % {
-                "state": State(to_state).label})
-        if data.get("from_role") and data.get("from_role") == data.get("to_role"):
-            self.add_error("to_role", _("The receiver's role must differ from the sender's."))
-        return data
-
     def rule_values(self) -> dict:
         """The cleaned values the services take (handoffs.services.RULE_FIELDS)."""
         return {name: self.cleaned_data[name] for name in self._meta.fields}

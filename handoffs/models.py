@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -47,6 +48,18 @@ class HandoffRule(models.Model):
 
     def __str__(self) -> str:
         return self.name or f"→{self.to_state}"
+
+    def clean(self) -> None:
+        """What no rule may say, however it arrives (page, API, admin): a transition never goes from a state to
+        itself, and a handoff goes from one role to another."""
+        errors = {}
+        if self.to_state and self.to_state in (self.from_states or []):
+            errors["from_states"] = _("A transition never goes from a state to itself: untick %(state)s.") % {
+                "state": State(self.to_state).label}
+        if self.from_role and self.from_role == self.to_role:
+            errors["to_role"] = _("The receiver's role must differ from the sender's.")
+        if errors:
+            raise ValidationError(errors)
 
 
 class Handoff(models.Model):
