@@ -126,6 +126,9 @@ class Handoff(models.Model):
             # it a person with few pending handoffs scanned every pending one.
             models.Index(fields=["assignee", "status", "due_at", "id"], name="handoff_assignee_due_idx"),
             # The SLA sweep's escalation step: pending handoffs not escalated yet, by escalation time.
+            # A role's queue (Today's "Handoffs for you", the inbox's unassigned tab): pending, unassigned, by due time.
+            models.Index(fields=["to_role", "due_at", "id"], name="handoff_queue_due_idx",
+                         condition=models.Q(status="pending", assignee__isnull=True)),
             models.Index(fields=["status", "escalate_at"], name="handoff_status_escalate_idx",
                          condition=models.Q(escalated=False)),
             # The feedback figures: handoffs created in a period (handoffs.selectors.handoff_feedback).
