@@ -1,0 +1,232 @@
+"""Outcomes of accounts that met the standard against those that did not (dashboards.outcomes; docs/rules.md §10):
+hand-computed small data, Wilson intervals, the minimum-sample rule, tiers, scope, empty states."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from core.choices import Role, State
+from dashboards import outcomes as oc
+from dashboards.stats import overlaps, rate, wilson
+from engine.models import Alert
+from segments.models import StateTransition
+from tests.factories import AccountFactory, UserFactory
+
+START, END = dt.date(2026, 1, 1), dt.date(2026, 6, 29)
+
+
+def d(month: int, day: int) -> dt.date:
+    return dt.date(2026, month, day)
+
+
+def move(account, on, from_state, to_state):
+    StateTransition.objects.create(account=account, as_of=on, from_state=from_state, to_state=to_state, rule="t")
+
+
+def alert(account, state, opened_on, resolved_on=None):
+    Alert.objects.create(account=account, state=state, requirement="human", opened_on=opened_on, changed_on=opened_on,
+                         resolved_on=resolved_on, status="resolved" if resolved_on else "open",
+                         responsible_role=Role.SALES, gap=1)
+
+
+def negotiation(tier="", *, outcome=None, alert_on=None, entered=d(2, 1), left=d(3, 1)):
+    account = AccountFactory(icp_tier=tier, state=outcome or State.NEGOTIATION, state_since=left if outcome else entered)
+    move(account, d(1, 10), "", State.LEAD)
+    move(account, entered, State.LEAD, State.NEGOTIATION)
+    if outcome:
+        move(account, left, State.NEGOTIATION, outcome)
+    if alert_on:
+        alert(account, State.NEGOTIATION, alert_on, left if outcome else None)
+    return account
+
+
+class TestWilson:
+    def test_eight_of_ten(self):
+        low, high = wilson(8, 10)
+        assert (round(low, 3), round(high, 3)) == (0.490, 0.943)
+
+    def test_known_values(self):
+        assert [round(x, 4) for x in wilson(0, 10)] == [0.0, 0.2775]
+        assert [round(x, 4) for x in wilson(10, 10)] == [0.7225, 1.0]
+        assert [round(x, 4) for x in wilson(50, 100)] == [0.4038, 0.5962]
+
+    def test_no_accounts_no_interval(self):
+        assert wilson(0, 0) is None
+        assert rate(0, 0).rate is None
+
+    def test_overlap(self):
+        assert overlaps(rate(8, 10), rate(5, 10))
+        assert not overlaps(rate(95, 100), rate(20, 100))
+
+
+class TestVerdict:
+    def test_below_minimum_sample_no_verdict_even_when_far_apart(self):
+        assert oc.verdict(rate(29, 29), rate(0, 40), higher_is_better=True) == "too_few"
+        assert oc.verdict(rate(40, 40), rate(0, 29), higher_is_better=True) == "too_few"
+
+    def test_at_minimum_sample_and_apart(self):
+        assert oc.verdict(rate(27, 30), rate(6, 30), higher_is_better=True) == "met_better"
+        assert oc.verdict(rate(27, 30), rate(6, 30), higher_is_better=False) == "met_worse"
+
+    def test_overlapping_intervals(self):
+        assert oc.verdict(rate(20, 30), rate(17, 30), higher_is_better=True) == "no_difference"
+
+
+@pytest.mark.django_db
+class TestNegotiation:
+    def test_won_lost_and_open_split_by_alerts(self):
+        negotiation("A", outcome=State.ONBOARDING)                     # met, won
+        negotiation("A", outcome=State.ACTIVE)                         # met, won
+        negotiation("B", outcome=State.LEAD)                           # met, lost
+        negotiation("A", outcome=State.ONBOARDING, alert_on=d(2, 10))  # not met, won
+        negotiation("", outcome=State.CHURNED, alert_on=d(2, 10))      # not met, lost
+        negotiation("B", outcome=State.TARGET_NO_LEAD, alert_on=d(2, 12))  # not met, lost
+        negotiation("B")                                               # met, still open
+        negotiation("C", alert_on=d(2, 20))                            # not met, still open
+        found = oc.outcomes(start=START, end=END)["negotiation"]
+        overall = found["overall"]
+        assert (overall.met.hits, overall.met.n) == (2, 3)
+        assert (overall.not_met.hits, overall.not_met.n) == (1, 3)
+        assert (overall.open_met, overall.open_not_met) == (1, 1)
+        assert overall.verdict == "too_few"
+        assert round(overall.met.rate, 4) == 0.6667
+        by_tier = found["by_tier"]
+        assert (by_tier["A"].met.hits, by_tier["A"].met.n, by_tier["A"].not_met.n) == (2, 2, 1)
+        assert (by_tier["B"].met.n, by_tier["B"].not_met.n, by_tier["B"].open_met) == (1, 1, 1)
+        assert (by_tier["none"].not_met.hits, by_tier["none"].not_met.n) == (0, 1)
+        assert by_tier["C"].open_not_met == 1 and by_tier["C"].met.n == 0
+
+    def test_alert_outside_the_stretch_does_not_count(self):
+        account = negotiation(outcome=State.ACTIVE)
+        alert(account, State.NEGOTIATION, d(1, 5), d(1, 9))  # an earlier stretch's alert
+        alert(account, State.ACTIVE, d(3, 20))                # after it was won, another state's alert
+        overall = oc.outcomes(start=START, end=END)["negotiation"]["overall"]
+        assert (overall.met.hits, overall.met.n, overall.not_met.n) == (1, 1, 0)
+
+    def test_entries_outside_the_period_and_initial_classifications_are_left_out(self):
+        negotiation(outcome=State.ACTIVE, entered=dt.date(2025, 12, 31), left=d(1, 20))
+        account = AccountFactory(state=State.NEGOTIATION, state_since=d(2, 1))
+        move(account, d(2, 1), "", State.NEGOTIATION)
+        overall = oc.outcomes(start=START, end=END)["negotiation"]["overall"]
+        assert overall.met.n == overall.not_met.n == overall.open_met == 0
+
+    def test_verdict_with_enough_accounts(self):
+        for _ in range(30):
+            negotiation(outcome=State.ACTIVE)
+        for i in range(30):
+            negotiation(outcome=State.ACTIVE if i < 3 else State.LEAD, alert_on=d(2, 5))
+        overall = oc.outcomes(start=START, end=END)["negotiation"]["overall"]
+        assert (overall.met.hits, overall.met.n, overall.not_met.hits, overall.not_met.n) == (30, 30, 3, 30)
+        assert overall.verdict == "met_better"
+
+    def test_tier_filter(self):
+        negotiation("A", outcome=State.ACTIVE)
+        negotiation("B", outcome=State.ACTIVE)
+        negotiation("", outcome=State.LEAD)
+        found = oc.outcomes(start=START, end=END, tier="none")["negotiation"]
+        assert list(found["by_tier"]) == ["none"]
+        assert (found["overall"].met.hits, found["overall"].met.n) == (0, 1)
+
+
+@pytest.mark.django_db
+class TestCustomersAndLeads:
+    def test_churn_split_by_alerts_open_in_the_period(self):
+        # Customer since before the period, churned in it, no alert: met, churned.
+        a = AccountFactory(state=State.CHURNED, state_since=d(4, 1))
+        move(a, dt.date(2025, 6, 1), "", State.ACTIVE)
+        move(a, d(4, 1), State.ACTIVE, State.CHURNED)
+        # Customer throughout, an alert open across the start: not met, stayed.
+        b = AccountFactory(state=State.LOYAL, state_since=dt.date(2025, 3, 1))
+        move(b, dt.date(2025, 3, 1), "", State.LOYAL)
+        alert(b, State.LOYAL, dt.date(2025, 12, 20), d(1, 5))
+        # Customer throughout, an alert resolved on the first day (no longer under-covered that day): met, stayed.
+        c = AccountFactory(state=State.ACTIVE, state_since=dt.date(2025, 3, 1))
+        move(c, dt.date(2025, 3, 1), "", State.ACTIVE)
+        alert(c, State.ACTIVE, dt.date(2025, 12, 20), START)
+        # Became a customer only after the start: not in the cohort.
+        e = AccountFactory(state=State.ONBOARDING, state_since=d(2, 1))
+        move(e, dt.date(2025, 3, 1), "", State.NEGOTIATION)
+        move(e, d(2, 1), State.NEGOTIATION, State.ONBOARDING)
+        # Customer at the start, moved ONBOARDING -> ACTIVE -> CHURNED, alert in ONBOARDING: not met, churned.
+        f = AccountFactory(state=State.CHURNED, state_since=d(5, 1))
+        move(f, dt.date(2025, 10, 1), State.NEGOTIATION, State.ONBOARDING)
+        move(f, d(3, 1), State.ONBOARDING, State.ACTIVE)
+        move(f, d(5, 1), State.ACTIVE, State.CHURNED)
+        alert(f, State.ONBOARDING, d(2, 1), d(3, 1))
+        overall = oc.outcomes(start=START, end=END)["customers"]["overall"]
+        assert (overall.met.hits, overall.met.n) == (1, 2)
+        assert (overall.not_met.hits, overall.not_met.n) == (1, 2)
+
+    def test_lead_conversion(self):
+        # Lead at the start, converted to NEGOTIATION: met.
+        a = AccountFactory(state=State.NEGOTIATION, state_since=d(3, 1), icp_tier="A")
+        move(a, dt.date(2025, 11, 1), "", State.LEAD)
+        move(a, d(2, 1), State.LEAD, State.HOT_LEAD)
+        move(a, d(3, 1), State.HOT_LEAD, State.NEGOTIATION)
+        # Lead at the start, dropped to TARGET_NO_LEAD, alert before that: not met, not converted.
+        b = AccountFactory(state=State.TARGET_NO_LEAD, state_since=d(3, 1), icp_tier="A")
+        move(b, dt.date(2025, 11, 1), "", State.HOT_LEAD)
+        move(b, d(3, 1), State.HOT_LEAD, State.TARGET_NO_LEAD)
+        alert(b, State.HOT_LEAD, d(2, 1), d(3, 1))
+        # Lead still, no alert: met, not converted.
+        c = AccountFactory(state=State.LEAD, state_since=dt.date(2025, 11, 1), icp_tier="B")
+        move(c, dt.date(2025, 11, 1), "", State.LEAD)
+        # Converted after the period: not converted in it.
+        e = AccountFactory(state=State.NEGOTIATION, state_since=d(7, 10), icp_tier="B")
+        move(e, dt.date(2025, 11, 1), "", State.LEAD)
+        move(e, d(7, 10), State.LEAD, State.NEGOTIATION)
+        found = oc.outcomes(start=START, end=END)["leads"]
+        assert (found["overall"].met.hits, found["overall"].met.n) == (1, 3)
+        assert (found["overall"].not_met.hits, found["overall"].not_met.n) == (0, 1)
+        assert (found["by_tier"]["A"].met.hits, found["by_tier"]["A"].met.n) == (1, 1)
+        assert found["by_tier"]["B"].met.n == 2
+
+
+@pytest.mark.django_db
+def test_empty_database_gives_zeros_and_no_verdict():
+    payload = oc.outcomes_payload(start=START, end=END)
+    for cohort in oc.COHORTS:
+        overall = payload["cohorts"][cohort]["overall"]
+        assert overall["met"] == {"accounts": 0, "hits": 0, "rate": None, "low": None, "high": None}
+        assert overall["verdict"] == "too_few"
+        assert set(payload["cohorts"][cohort]["by_tier"]) == set(oc.TIERS)
+
+
+@pytest.mark.django_db
+def test_reps_see_their_teams_accounts_only():
+    mine = UserFactory(username="rep-a", role=Role.SALES, team="east")
+    mate = UserFactory(username="rep-b", role=Role.CSM, team="east")
+    other = UserFactory(username="rep-c", role=Role.SALES, team="west")
+    for owner in (mine, mate, other):
+        account = negotiation(outcome=State.ACTIVE)
+        account.owner_sales = owner
+        account.save()
+    assert oc.scope_people(UserFactory(username="boss", role=Role.MANAGER)) is None
+    assert oc.scope_people(UserFactory(username="exec", role=Role.EXECUTIVE)) is None
+    people = oc.scope_people(mine)
+    assert set(people) == {mine.pk, mate.pk}
+    assert oc.outcomes(start=START, end=END, people=people)["negotiation"]["overall"].met.n == 2
+    assert oc.outcomes(start=START, end=END)["negotiation"]["overall"].met.n == 3
+
+
+@pytest.mark.django_db
+def test_three_statements_whatever_the_accounts(django_assert_max_num_queries):
+    for _ in range(5):
+        negotiation(outcome=State.ACTIVE, alert_on=d(2, 3))
+    with django_assert_max_num_queries(3):
+        oc.outcomes(start=START, end=END)
+
+
+@pytest.mark.parametrize("raw_from, raw_to, field", [("2026-13-01", None, "from"), (None, "x", "to"),
+                                                     ("2026-05-01", "2026-04-01", "from"),
+                                                     ("2020-01-01", "2026-01-01", "from")])
+def test_bad_period_names_the_field(raw_from, raw_to, field):
+    with pytest.raises(oc.OutcomeError) as refused:
+        oc.period(raw_from, raw_to, today=END)
+    assert refused.value.field == field
+
+
+def test_default_period_is_180_days_to_today():
+    assert oc.period(None, None, today=END) == (END - dt.timedelta(days=179), END)
