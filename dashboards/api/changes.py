@@ -23,7 +23,8 @@ from dashboards.changes import (
 _LIST = inline_serializer("ChangeList", fields={
     "count": serializers.IntegerField(help_text="Rows of the list (at most 10,000; see capped)."),
     "capped": serializers.BooleanField(help_text="More than 10,000 rows: count is 10,000."),
-    "next_before": serializers.IntegerField(allow_null=True, help_text="Pass as ?before= with ?list= for the next rows."),
+    "next_before": serializers.IntegerField(allow_null=True,
+                                            help_text="Pass as ?before= with ?list= for the next rows."),
     "results": serializers.ListField(child=serializers.DictField()),
 })
 
