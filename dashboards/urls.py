@@ -1,6 +1,7 @@
 from django.urls import path
 
-from . import changes_views, views
+from . import changes_views, outcomes_views, views
+from . import depth_views
 
 app_name = "dashboards"
 
@@ -8,4 +9,7 @@ urlpatterns = [
     path("", views.CoverageDashboardPage.as_view(), name="coverage"),
     path("trends/", views.TrendsPage.as_view(), name="trends"),
     path("changes/", changes_views.ChangesPage.as_view(), name="changes"),
+    path("outcomes/", outcomes_views.OutcomesPage.as_view(), name="outcomes"),
+    path("workload/", outcomes_views.WorkloadPage.as_view(), name="workload"),
+    path("depth/", depth_views.DepthPage.as_view(), name="depth"),
 ]

@@ -230,3 +230,104 @@ def test_bad_period_names_the_field(raw_from, raw_to, field):
 
 def test_default_period_is_180_days_to_today():
     assert oc.period(None, None, today=END) == (END - dt.timedelta(days=179), END)
+
+
+# --- The page, its CSV and the API -------------------------------------------------------------------------------
+
+PAGE, API = "/dashboards/outcomes/", "/api/v1/dashboards/outcomes/"
+PERIOD = {"from": START.isoformat(), "to": END.isoformat()}
+
+
+def _en(user):
+    user.language = "en"
+    user.save(update_fields=["language"])
+    return user
+
+
+@pytest.fixture
+def api():
+    from rest_framework.test import APIClient
+
+    return APIClient()
+
+
+@pytest.mark.django_db
+def test_page_access_every_role(client, personas):
+    from tests.web.access import assert_page_access
+
+    assert_page_access(client, personas, PAGE, tuple(Role.values))
+
+
+@pytest.mark.django_db
+def test_api_access(api, personas):
+    assert api.get(API).status_code in (401, 403)
+    for user in personas.values():
+        api.force_authenticate(user)
+        assert api.get(API).status_code == 200
+
+
+@pytest.mark.django_db
+def test_page_shows_counts_labels_and_the_too_few_verdict(client, manager):
+    negotiation("A", outcome=State.ACTIVE)
+    negotiation("A", outcome=State.LEAD, alert_on=d(2, 3))
+    client.force_login(_en(manager))
+    page = client.get(PAGE, PERIOD).content.decode()
+    assert "Negotiations: win rate" in page and "Tier A" in page and "No tier" in page
+    assert "Too few accounts to judge (fewer than 30 on a side)." in page
+    assert "NEGOTIATION" not in page  # labels, not codes
+    assert "No accounts in this group for the period." in page  # customers and leads are empty
+
+
+@pytest.mark.django_db
+def test_csv_export_with_bom_and_the_tables_figures(client, manager):
+    negotiation("B", outcome=State.ACTIVE)
+    negotiation("B", outcome=State.ACTIVE)
+    negotiation("B", outcome=State.LEAD, alert_on=d(2, 3))
+    client.force_login(_en(manager))
+    response = client.get(PAGE, {**PERIOD, "format": "csv", "table": "negotiation"})
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    text = response.content.decode("utf-8")
+    assert text.startswith("\ufeff")
+    lines = text[1:].splitlines()
+    assert lines[0].startswith("ICP tier,Met: accounts,Met: outcome,Met: rate (%)")
+    assert lines[1].startswith("All tiers,2,2,100.0,34.2–100.0,1,0,0.0,0.0–79.3,0,0,Too few")
+    assert client.get(PAGE, {"format": "csv", "table": "nope"}).status_code == 400
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("query, field, label", [({"from": "x"}, "from", "From"), ({"tier": "Z"}, "tier", "ICP tier"),
+                                                 ({"from": "2026-05-01", "to": "2026-04-01"}, "from", "From")])
+def test_bad_filters_name_the_field(client, api, manager, query, field, label):
+    client.force_login(_en(manager))
+    page = client.get(PAGE, query)
+    assert page.status_code == 400 and f"{label}: " in page.content.decode()
+    assert client.get(PAGE, {**query, "format": "csv", "table": "leads"}).status_code == 400
+    api.force_authenticate(manager)
+    response = api.get(API, query)
+    assert response.status_code == 400 and list(response.json()) == [field]
+
+
+@pytest.mark.django_db
+def test_api_answers_the_figures_in_the_readers_scope(api, sales, manager):
+    mine = negotiation("A", outcome=State.ACTIVE)
+    mine.owner_sales = sales
+    mine.save()
+    negotiation("A", outcome=State.LEAD)
+    api.force_authenticate(manager)
+    data = api.get(API, PERIOD).json()
+    assert data["scope"] == "all" and data["min_sample"] == 30
+    assert data["cohorts"]["negotiation"]["overall"]["met"] == {"accounts": 2, "hits": 1, "rate": 0.5,
+                                                                "low": 0.0945, "high": 0.9055}
+    api.force_authenticate(sales)
+    data = api.get(API, {**PERIOD, "tier": "A"}).json()
+    assert data["scope"] == "team" and list(data["cohorts"]["negotiation"]["by_tier"]) == ["A"]
+    assert data["cohorts"]["negotiation"]["overall"]["met"]["accounts"] == 1
+
+
+@pytest.mark.django_db
+def test_page_query_budget(client, manager, django_assert_max_num_queries):
+    for _ in range(5):
+        negotiation("C", outcome=State.ACTIVE, alert_on=d(2, 2))
+    client.force_login(manager)
+    with django_assert_max_num_queries(12):
+        assert client.get(PAGE).status_code == 200

@@ -121,3 +121,88 @@ def test_fixed_number_of_queries(staff, django_assert_max_num_queries):
         AccountFactory(state=State.HOT_LEAD, owner_inside_sales=UserFactory(role=Role.INSIDE_SALES))
     with django_assert_max_num_queries(12):
         wl.workload(today=TODAY)
+
+
+# --- The page, its CSV and the API -------------------------------------------------------------------------------
+
+PAGE, API = "/dashboards/workload/", "/api/v1/dashboards/workload/"
+
+
+def _en(user):
+    user.language = "en"
+    user.save(update_fields=["language"])
+    return user
+
+
+@pytest.fixture
+def api():
+    from rest_framework.test import APIClient
+
+    return APIClient()
+
+
+def test_page_access_every_role(client, personas):
+    from tests.web.access import assert_page_access
+
+    assert_page_access(client, personas, PAGE, tuple(Role.values))
+
+
+def test_api_access(api, personas):
+    assert api.get(API).status_code in (401, 403)
+    for user in personas.values():
+        api.force_authenticate(user)
+        assert api.get(API).status_code == 200
+
+
+def test_page_names_roles_and_flags_over_capacity(client, staff):
+    manager = _en(UserFactory(username="boss-p", role=Role.MANAGER))
+    client.force_login(manager)
+    page = client.get(PAGE, {"per_day": "1"}).content.decode()
+    assert "Customer success" in page and "Field sales" in page and ">csm<" not in page
+    assert "Cannot be met with today&#x27;s staff" in page and "Nobody owns these accounts" in page
+    assert "Csm-W" in page
+
+
+def test_empty_state(client, db):
+    client.force_login(_en(UserFactory(username="boss-e", role=Role.MANAGER)))
+    page = client.get(PAGE).content.decode()
+    assert "the standard asks for no touches" in page and "No owner has touches to make." in page
+
+
+def test_csv_export(client, staff):
+    client.force_login(_en(UserFactory(username="boss-c", role=Role.MANAGER)))
+    response = client.get(PAGE, {"format": "csv", "table": "owners", "team": "east"})
+    text = response.content.decode("utf-8")
+    assert response.status_code == 200 and text.startswith("\ufeff")
+    lines = text[1:].splitlines()
+    assert lines[0] == ("Responsible role,Owner,Team,Accounts,Touches in the next 30 days,Capacity per person,"
+                        "Standard")
+    assert len(lines) == 3 and any(",east,6,24," in line for line in lines)
+    assert client.get(PAGE, {"format": "csv", "table": "x"}).status_code == 400
+
+
+@pytest.mark.parametrize("query, field, label", [({"per_day": "0"}, "per_day", "Touches per person per day"),
+                                                 ({"owner": "nobody"}, "owner", "Owner")])
+def test_bad_filters_name_the_field(client, api, staff, query, field, label):
+    manager = _en(UserFactory(username="boss-b", role=Role.MANAGER))
+    client.force_login(manager)
+    page = client.get(PAGE, query)
+    assert page.status_code == 400 and f"{label}: " in page.content.decode()
+    api.force_authenticate(manager)
+    response = api.get(API, query)
+    assert response.status_code == 400 and list(response.json()) == [field]
+
+
+def test_api_figures_and_rep_scope(api, staff):
+    api.force_authenticate(staff["other"])
+    data = api.get(API, {"per_day": "1"}).json()
+    assert data["per_day"] == 1 and data["per_person_capacity"] == data["business_days"]
+    roles = {r["role"]: r for r in data["by_role"]}
+    assert roles[Role.SALES]["touches"] == 1 and roles[Role.MARKETING]["touches"] == 2  # team west only
+    assert [o["name"] for o in data["by_owner"]] == ["Sales-X", "Mkt-W"]
+
+
+def test_page_query_budget(client, staff, django_assert_max_num_queries):
+    client.force_login(UserFactory(username="boss-q", role=Role.MANAGER))
+    with django_assert_max_num_queries(16):
+        assert client.get(PAGE).status_code == 200
