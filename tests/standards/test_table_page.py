@@ -225,3 +225,13 @@ def test_the_api_reads_and_writes_the_content_plan_with_the_same_rules(manager):
     assert bad.status_code == 400
     assert "content_stage" in bad.json()["requirements"]["0"] and "channels" in bad.json()
     assert Standard.objects.get(state="NEGOTIATION").version == 2
+
+
+def test_in_japanese_every_code_in_the_table_is_shown_by_its_japanese_label(client, manager):
+    manager.language = "ja"
+    manager.save(update_fields=["language"])
+    client.force_login(manager)
+    html = client.get("/standards/").content.decode()
+    row = html[html.index('id="row-NEGOTIATION"'):html.index('id="row-CHURNED"')]
+    assert "フィールドセールス" in row and "訪問" in row  # responsible role, channel
+    assert "Field sales" not in row and "Visit" not in row
