@@ -126,7 +126,9 @@ def scope_of(user: User, name: str) -> Scope:
 
 
 def _transitions(as_of: dt.date, scope: Scope) -> QuerySet:
-    qs = StateTransition.objects.filter(as_of=as_of).select_related("account")
+    """Changes of state; an account's first classification (from_state empty: initial, docs/rules.md §3) is only
+    counted (first_classified), or a night that imported many accounts would list nothing else."""
+    qs = StateTransition.objects.filter(as_of=as_of, from_state__gt="").select_related("account")
     return scope.transitions(qs).only("id", "as_of", "from_state", "to_state", "rule", "facts", "account__id",
                                       "account__name")
 
@@ -258,14 +260,19 @@ class Night:
     scope: str
     scopes: tuple[str, ...]
     lists: list[ChangeList]
+    only: str | None = None
+    # Accounts classified for the first time that night: (count, capped).
+    first_classified: tuple[int, bool] = (0, False)
 
     @property
     def empty(self) -> bool:
-        return all(not change.rows for change in self.lists)
+        return all(not change.rows for change in self.lists) and not self.first_classified[0]
 
     def as_json(self) -> dict:
         return {"as_of": self.as_of.isoformat() if self.as_of else None, "scope": self.scope,
-                "scopes": list(self.scopes), **{change.name: change.as_json() for change in self.lists}}
+                "scopes": list(self.scopes), **{change.name: change.as_json() for change in self.lists},
+                **({} if self.only else {"first_classified": {"count": self.first_classified[0],
+                                                              "capped": self.first_classified[1]}})}
 
 
 def night_changes(user: User, *, as_of: dt.date | None, scope: str, only: str | None = None,
@@ -281,7 +288,9 @@ def night_changes(user: User, *, as_of: dt.date | None, scope: str, only: str | 
     size = PAGE if only else FIRST
     lists = [change_list(name, as_of=as_of, scope=who, thresholds=thresholds, size=size, before=before)
              for name in names]
-    return Night(as_of=as_of, scope=scope, scopes=scopes, lists=lists)
+    first = (0, False) if only else _capped_count(who.transitions(StateTransition.objects.filter(as_of=as_of,
+                                                                                                 from_state="")))
+    return Night(as_of=as_of, scope=scope, scopes=scopes, lists=lists, only=only, first_classified=first)
 
 
 def resolve_list(raw: str | None) -> str | None:

@@ -32,7 +32,8 @@ _LIST = inline_serializer("ChangeList", fields={
 class ChangesDashboardView(APIView):
     """The night's state transitions (with the reason as a sentence), coverage alerts opened and resolved (with the
     reason, responsible role and assignee) and handoffs created (rule, from → to, receiver): the first 20 of each
-    and their counts; `?list=` one list, 100 rows a page below `?before=`."""
+    and their counts; the accounts classified for the first time only counted (`first_classified`); `?list=` one
+    list, 100 rows a page below `?before=`."""
 
     permission_classes = [HasRole]
     read_roles = EVERYONE
@@ -54,6 +55,8 @@ class ChangesDashboardView(APIView):
             "as_of": serializers.DateField(allow_null=True), "scope": serializers.CharField(),
             "scopes": serializers.ListField(child=serializers.CharField()),
             **{name: _LIST for name in LISTS},
+            "first_classified": inline_serializer("FirstClassified", fields={
+                "count": serializers.IntegerField(), "capped": serializers.BooleanField()}),
         }),
     )
     def get(self, request):

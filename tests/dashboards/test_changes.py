@@ -74,6 +74,9 @@ def night(sales, csm, inside_sales, west):
                                                to_state=State.NEGOTIATION, rule="negotiation", facts=HOT),
         "west_before": StateTransition.objects.create(account=western, as_of=BEFORE, from_state=State.LEAD,
                                                       to_state=State.HOT_LEAD, rule="hot_lead", facts=HOT),
+        # A new account of Sora's, classified for the first time: counted, not listed.
+        "new": StateTransition.objects.create(account=AccountFactory(name="New Co", owner_sales=sales), as_of=D,
+                                              from_state="", to_state=State.LEAD, rule="lead", facts=HOT),
     }
     made["opened"] = under_covered(account=hot, assignee=sales, state=State.HOT_LEAD, requirement="call",
                                    opened_on=D, as_of=D)
@@ -99,6 +102,7 @@ def test_a_rep_sees_the_night_of_own_accounts_with_reasons(api, sales, night):
     body = api.get(API).json()
     assert body["as_of"] == D.isoformat() and body["scope"] == "mine" and body["scopes"] == ["mine", "team"]
     assert _ids(body, "transitions") == [night["hot"].id]
+    assert body["first_classified"] == {"count": 1, "capped": False}  # New Co
     row = body["transitions"]["results"][0]
     assert row["reason"] == "Hot lead: an open lead scored 92, the threshold is 70."
     assert (row["from_state_label"], row["to_state_label"]) == ("Lead", "Hot lead")
@@ -142,6 +146,7 @@ def test_an_executive_sees_everything_and_a_west_rep_only_the_west(api, executiv
     api.force_authenticate(executive)
     body = api.get(API).json()
     assert body["scope"] == "all" and body["transitions"]["count"] == 3
+    assert body["first_classified"]["count"] == 1
     api.force_authenticate(west)
     body = api.get(API, {"scope": "team"}).json()
     assert _ids(body, "transitions") == [night["west"].id] and _ids(body, "handoffs") == [night["west_handoff"].id]
@@ -175,6 +180,7 @@ def test_the_page_lists_the_night_with_sentences_and_links(client, sales, night)
     assert "West Co" not in page
     assert "Under-covered: requirement call of Hot lead is 1 short (0 counted)." in page
     assert "active_customer" not in page and "max_open_lead_score" not in page
+    assert "1 account was classified for the first time (a new account)." in page and "New Co" not in page
 
 
 def test_empty_states(client, api, sales):
@@ -186,7 +192,7 @@ def test_empty_states(client, api, sales):
     api.force_authenticate(sales)
     body = api.get(API).json()
     nothing = {"count": 0, "capped": False, "next_before": None, "results": []}
-    assert body["as_of"] == D.isoformat()
+    assert body["as_of"] == D.isoformat() and body["first_classified"] == {"count": 0, "capped": False}
     assert all(body[n] == nothing for n in ("transitions", "alerts_opened", "alerts_resolved", "handoffs"))
 
 
@@ -256,10 +262,11 @@ def test_every_role_reads_the_page_and_the_api_and_anonymous_does_not(client, ap
 def test_a_fixed_number_of_queries_whatever_the_night(client, api, manager, night, django_assert_max_num_queries):
     client.force_login(manager)
     api.force_authenticate(manager)
-    # The session and the user, the night, the thresholds, the rows of each list (and its count when longer).
-    with django_assert_max_num_queries(12):
+    # The session and the user, the night, the thresholds, the rows of each list (and its count when longer), the
+    # first classifications.
+    with django_assert_max_num_queries(13):
         client.get(PAGE, {"scope": "all"})
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(11):
         api.get(API, {"scope": "all"})
     owner = night["hot"].account.owner_sales
     for i in range(25):
@@ -268,9 +275,9 @@ def test_a_fixed_number_of_queries_whatever_the_night(client, api, manager, nigh
                                        rule="hot_lead", facts=HOT)
         under_covered(account=account, assignee=owner, state=State.HOT_LEAD, opened_on=D, as_of=D)
         make_handoff(rule=1, account=account, created_on=D, sender=owner)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):
         assert client.get(PAGE, {"scope": "all"}).status_code == 200
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(11):
         assert api.get(API, {"scope": "all"}).status_code == 200
-    with django_assert_max_num_queries(13):  # and the team's members
+    with django_assert_max_num_queries(14):  # and the team's members
         assert client.get(PAGE, {"scope": "team"}).status_code == 200
