@@ -10,9 +10,10 @@ How, without evaluating a million accounts. A change of requirements moves no ac
 the standards), so:
 
 - **Accounts the next night re-evaluates anyway** — on PostgreSQL the incremental night's own plan: a change mark
-  (engine.PendingAccount) or a next change date that has come (engine.AccountEvaluation.due_on). These are
-  evaluated here by the pipeline's own reads and rules (engine.pipeline's facts, engine.domain), in Python, a few
-  statements per 50,000 accounts, once with each standard — writing nothing.
+  (engine.PendingAccount) or a next change date that has come (engine.AccountEvaluation.due_on). Their states are
+  decided here by the pipeline's own reads and rules (engine.pipeline's facts, engine.domain), a few statements per
+  50,000 accounts; those whose state moves are evaluated in Python with each standard, the others counted in their
+  state set-based (standards.whatif_sql.counts_in_state) — writing nothing.
 - **Every other account** stays as the latest night left it (that is what incremental nights rely on,
   docs/architecture.md): its stored evaluation and open alerts are the current side, read from the tallies
   (engine.tallies) in a few thousand rows. On the proposed side the same holds for the states whose standard does
