@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from core.choices import Channel, ContentStage, Role, State, TouchKind
 from core.csvio import FORMULA_PREFIXES, format_cell
@@ -94,12 +95,12 @@ def _header_map(header: Sequence[str]) -> tuple[dict[str, int], list[str]]:
     for index, cell in enumerate(header):
         name = names.get(cell.strip().lstrip("\ufeff"))
         if name is None:
-            errors.append(f"line 1, column {index + 1}: unknown column '{cell}'")
+            errors.append(_("line 1, column %(column)d: unknown column '%(name)s'") % {"column": index + 1, "name": cell})
         else:
             where[name] = index
     missing = [column for column, _ja in COLUMNS if column not in where]
     if missing:
-        errors.append(f"line 1: missing column(s) {', '.join(missing)}")
+        errors.append(_("line 1: missing column(s) %(columns)s") % {"columns": ", ".join(missing)})
     return where, errors
 
 
@@ -112,7 +113,7 @@ def _coded(column: str, text: str, lookup, errors: list[str], where: str):
         return ""
     code = lookup[base].get(text.strip().lower())
     if code is None:
-        errors.append(f"{where}, {base}: unknown value '{text}'")
+        errors.append(_("%(where)s, %(field)s: unknown value '%(value)s'") % {"where": where, "field": base, "value": text})
         return text
     return code
 
@@ -127,7 +128,7 @@ def parse_csv(text: str) -> list[dict]:
     """The file's standards (as `standards_export` gives them), or ImportInvalid naming line, column and field."""
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
     if not rows:
-        raise ImportInvalid(["the file is empty"])
+        raise ImportInvalid([_("The file is empty.")])
     where, errors = _header_map(rows[0])
     if errors:
         raise ImportInvalid(errors)
@@ -137,14 +138,17 @@ def parse_csv(text: str) -> list[dict]:
         if not any(cell.strip() for cell in row):
             continue
         cells = {column: (row[i] if i < len(row) else "") for column, i in where.items()}
-        place = f"line {line}"
-        values = {c: _coded(c, cells[c], lookup, errors, f"{place}, column {where[c] + 1}") if c in CHOICES
-                  else _text(cells[c]) for c in cells}
+        place = _("line %(line)d") % {"line": line}
+        values = {}
+        for c, cell in cells.items():
+            at = _("%(where)s, column %(column)d") % {"where": place, "column": where[c] + 1}
+            values[c] = _coded(c, cell, lookup, errors, at) if c in CHOICES else _text(cell)
         standard = standards.setdefault(values["state"], {
             **{f: values[f] for f in STANDARD_FIELDS}, "requirements": [], "lines": []})
         if any(standard[f] != values[f] for f in STANDARD_FIELDS):
-            errors.append(f"{place}: {values['state']}'s purpose, owner role and content plan differ from its first "
-                          f"line (line {standard['lines'][0] if standard['lines'] else line})")
+            errors.append(_("%(where)s: %(state)s's purpose, owner role and content plan differ from its first "
+                            "line (line %(first)d)") % {"where": place, "state": values["state"],
+                                                        "first": standard["lines"][0] if standard["lines"] else line})
         standard["lines"].append(line)
         if values["code"]:
             standard["requirements"].append({f: values[f] for f in REQUIREMENT_FIELDS} | {"line": line})
@@ -157,7 +161,7 @@ def parse_json(text: str) -> list[dict]:
     try:
         data = json.loads(text)
     except ValueError as exc:
-        raise ImportInvalid([f"not JSON: {exc}"]) from exc
+        raise ImportInvalid([_("The file is not JSON: %(error)s") % {"error": exc}]) from exc
     items = data.get("standards") if isinstance(data, dict) else data
     if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
         raise ImportInvalid(['expected {"standards": [ {"state": …, "requirements": [ … ]}, … ]}'])
@@ -168,14 +172,14 @@ def _validate(items: Sequence[Mapping], *, csv_lines: bool) -> list[tuple[Standa
     existing = {s.state: s for s in Standard.objects.all()}
     errors, clean, seen = [], [], set()
     for index, item in enumerate(items):
-        place = f"line {item['lines'][0]}" if csv_lines else f"standards[{index}]"
+        place = _("line %(line)d") % {"line": item["lines"][0]} if csv_lines else f"standards[{index}]"
         state = item.get("state")
         standard = existing.get(state)
         if standard is None:
-            errors.append(f"{place}, state: no standard for '{state}'")
+            errors.append(_("%(where)s, state: no standard for '%(state)s'") % {"where": place, "state": state})
             continue
         if state in seen:
-            errors.append(f"{place}, state: '{state}' is given twice")
+            errors.append(_("%(where)s, state: '%(state)s' is given twice") % {"where": place, "state": state})
         seen.add(state)
         try:
             requirements = validate_requirements(item.get("requirements") or [])
@@ -185,9 +189,10 @@ def _validate(items: Sequence[Mapping], *, csv_lines: bool) -> list[tuple[Standa
             continue
         owner_role, purpose = item.get("owner_role") or "", str(item.get("purpose") or "")
         if owner_role and owner_role not in Role.values:
-            errors.append(f"{place}, owner_role: unknown role '{owner_role}'")
+            errors.append(_("%(where)s, owner_role: unknown role '%(role)s'") % {"where": place, "role": owner_role})
         if len(purpose) > Standard._meta.get_field("purpose").max_length:
-            errors.append(f"{place}, purpose: longer than {Standard._meta.get_field('purpose').max_length} characters")
+            errors.append(_("%(where)s, purpose: longer than %(n)d characters") % {
+                "where": place, "n": Standard._meta.get_field("purpose").max_length})
         clean.append((standard, {"requirements": requirements, "purpose": purpose, "owner_role": owner_role, **plan}))
     if errors:
         raise ImportInvalid(errors)
@@ -202,7 +207,7 @@ def _placed(exc: ValidationError, item: Mapping, place: str, csv_lines: bool) ->
             if csv_lines and message.startswith("requirements["):
                 index = int(message[len("requirements["):message.index("]")])
                 line = item["requirements"][index]["line"]
-                found.append(f"line {line}, column {message.split('.', 1)[1]}")
+                found.append(_("line %(line)d, column %(message)s") % {"line": line, "message": message.split(".", 1)[1]})
             elif csv_lines:
                 found.append(f"{place}, {field}: {message}")
             else:

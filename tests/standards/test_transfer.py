@@ -6,6 +6,7 @@ import json
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 
 from core.choices import Role
 from standards.models import Requirement, Standard, StandardChange
@@ -19,9 +20,12 @@ MANAGERS = (Role.MANAGER, Role.ADMIN)
 
 @pytest.fixture(autouse=True)
 def english(manager, admin_user):
+    """Messages are read in English here, on the pages and from the functions called directly."""
     for user in (manager, admin_user):
         user.language = "en"
         user.save(update_fields=["language"])
+    with translation.override("en"):
+        yield
 
 
 def whole_standard():
