@@ -20,6 +20,7 @@ class NavItem:
 
 NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("today", _("Today"), EVERYONE),
+    NavItem("dashboards:changes", _("Overnight"), EVERYONE),
     NavItem("accounts:list", _("Accounts"), EVERYONE),
     NavItem("engine:alerts", _("Alerts"), MANAGERS),
     NavItem("handoffs:list", _("Handoffs"), EVERYONE),

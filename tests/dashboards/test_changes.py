@@ -14,6 +14,7 @@ from rest_framework.test import APIClient
 
 from core.choices import Role, State
 from core.models import User
+from core.navigation import navigation_for
 from engine.models import Alert, RecomputeRun
 from engine.services import recompute_accounts, recompute_all
 from segments.models import StateTransition
@@ -281,3 +282,7 @@ def test_a_fixed_number_of_queries_whatever_the_night(client, api, manager, nigh
         assert api.get(API, {"scope": "all"}).status_code == 200
     with django_assert_max_num_queries(14):  # and the team's members
         assert client.get(PAGE, {"scope": "team"}).status_code == 200
+
+
+def test_every_role_finds_the_page_in_the_navigation(personas):
+    assert all("dashboards:changes" in {i["name"] for i in navigation_for(user)} for user in personas.values())
