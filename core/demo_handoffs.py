@@ -68,6 +68,8 @@ REASONS = {
     "C": {"not_icp": 10, "no_need": 3, "no_budget": 3, "bad_data": 2, "bad_timing": 1},
     "": {"not_icp": 4, "bad_data": 3, "no_need": 2, "wrong_contact": 2},
 }
+# Where the leads behind recent deals came from (the demo's leads use the first four).
+LEAD_SOURCES = ("web", "seminar", "referral", "ad", "partner")
 COMMENTS = {
     "not_icp": ("従業員数が少なく、想定顧客像に合いません", "Too small for us, outside our segment", "業種が対象外です"),
     "no_budget": ("今期の予算は凍結とのこと", "FY budget frozen until April", "予算確保は来期以降"),
@@ -161,6 +163,7 @@ class HandoffReplay:
         if latest is not None and latest > start:
             return 0
         steps = self.steps(start)
+        self.add_converted_leads(since=start - dt.timedelta(days=60))
         changes = changing_accounts(start=start, end=self.today)
         followed = self.followed(changes)
         with clock_at(self.night(start)):  # the first evaluation: each account's state as the replay begins
@@ -180,6 +183,29 @@ class HandoffReplay:
         self.decide_until(now)
         handoff_sla_sweep(now=now)
         return Handoff.objects.filter(created_on__gt=start).count()
+
+    def add_converted_leads(self, *, since: dt.date) -> int:
+        """The lead each recent deal came from, where its account has none: converted the day the deal opened, made
+        a few weeks before, most of them hot. The night then sees the account become a hot lead, then negotiate
+        (two handoffs: to inside sales, then to sales), and the handoffs keep a lead source for the feedback figures
+        (docs/rules.md §8)."""
+        with_leads = set(Lead.objects.values_list("account_id", flat=True))
+        deals = (Opportunity.objects.filter(opened_on__gt=since).exclude(account_id__in=with_leads)
+                 .order_by("opened_on", "id").values_list("account_id", "external_id", "opened_on"))
+        rng, leads, seen = self.rng, [], set()
+        for account_id, external_id, opened_on in deals:
+            if account_id in seen:
+                continue
+            seen.add(account_id)
+            leads.append(Lead(
+                external_id=f"{external_id}-SRC", account_id=account_id, status=Lead.Status.CONVERTED,
+                created_on=opened_on - dt.timedelta(days=rng.randint(5, 40)), closed_on=opened_on,
+                score=rng.choice((None, rng.randint(40, 69), rng.randint(70, 98), rng.randint(70, 98))),
+                source=rng.choices(LEAD_SOURCES, weights=(5, 3, 2, 3, 1))[0],
+                contact_name=rng.choice(("田中 一郎", "Alex Kim", "山本 花子", "Jordan Lee")),
+                contact_email=f"buyer@demo{account_id}.example.jp"))
+        Lead.objects.bulk_create(leads, batch_size=2000)
+        return len(leads)
 
     def plan(self, handoffs) -> None:
         """What each new handoff's receiver will do and when: within its SLA mostly, sometimes late, sometimes never;

@@ -116,6 +116,8 @@ def test_seed_demo_feedback_figures_say_better_fitting_accounts_are_accepted_mor
     reasons = by_tier["C"]["rejection_reasons"]
     assert max(reasons, key=reasons.get) == "not_icp"
     assert figures["overall"]["breached"] > 0
+    # The handoffs keep where their leads came from (the leads behind recent deals included).
+    assert len([row for row in figures["by_lead_source"] if row["key"] and row["handoffs"] >= 3]) >= 3
 
 
 def test_seed_demo_draws_the_same_handoffs_for_a_seed():
