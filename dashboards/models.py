@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 
@@ -14,3 +15,57 @@ class DailySnapshot(models.Model):
 
     class Meta:
         ordering = ["-as_of"]
+
+
+class DepthSnapshot(models.Model):
+    """Coverage depth as one completed night left it (dashboards.depth; docs/rules.md §4, §9): per (state, responsible
+    role, owner, the owner's team), the accounts whose requirements of that role are all met (compliant), have one
+    under-covered, or one in grace and none under-covered; the touches the requirements ask for, those done towards
+    them, and the counting touches by kind. Written once per night, set-based; the depth page and API read only this."""
+
+    as_of = models.DateField()
+    state = models.CharField(max_length=20)
+    responsible_role = models.CharField(max_length=20)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="+", db_index=False)
+    team = models.CharField(max_length=100, blank=True)
+    accounts = models.IntegerField(default=0)
+    compliant = models.IntegerField(default=0)
+    under_covered = models.IntegerField(default=0)
+    grace = models.IntegerField(default=0)
+    touches_required = models.IntegerField(default=0)
+    touches_done = models.IntegerField(default=0)  # counted touches up to each requirement's minimum
+    human_touches = models.IntegerField(default=0)  # counting touches of human requirements
+    digital_touches = models.IntegerField(default=0)  # counting touches of digital requirements
+
+    class Meta:
+        indexes = [
+            # The depth page and API read one night's rows; a rerun deletes them by the same key.
+            models.Index(fields=["as_of", "team"], name="depth_asof_team_idx"),
+        ]
+
+
+class BreadthSnapshot(models.Model):
+    """Breadth and compliance per account attribute as one completed night left it (dashboards.depth; docs/rules.md
+    §9): per (state, industry, region, ICP tier) the accounts, their coverage class, and those touched within the
+    last 30 and 90 days. An account with several regions is on one row per region; `first_region` marks the row of
+    its first region (or of no region), so totals not split by region sum those rows and count each account once."""
+
+    as_of = models.DateField()
+    state = models.CharField(max_length=20)
+    industry = models.CharField(max_length=100, blank=True)
+    region = models.CharField(max_length=100, blank=True)
+    icp_tier = models.CharField(max_length=1, blank=True)
+    first_region = models.BooleanField(default=True)
+    accounts = models.IntegerField(default=0)
+    compliant = models.IntegerField(default=0)
+    under_covered = models.IntegerField(default=0)
+    grace = models.IntegerField(default=0)
+    touched_30d = models.IntegerField(default=0)
+    touched_90d = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            # The depth page and API read one night's rows; a rerun deletes them by the same key.
+            models.Index(fields=["as_of", "state"], name="breadth_asof_state_idx"),
+        ]

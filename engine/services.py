@@ -17,6 +17,7 @@ from accounts.models import Account
 from core.bulk import analyze_if_stale
 from core.timeutil import business_today, business_zone
 from dashboards.selectors import coverage_figures
+from dashboards.depth import depth_snapshot_write
 from dashboards.services import snapshot_write
 from profiles.services import analysis_refresh_queue
 
@@ -265,6 +266,7 @@ def recompute_run_finish(*, run_id: int) -> RecomputeRun:
         run.finished_at = timezone.now()
         run.save()
         snapshot_write(as_of=run.as_of, figures=figures)
+        depth_snapshot_write(as_of=run.as_of)  # depth and breadth per role, owner, team (dashboards.depth)
         # States and touches moved: the ICP analysis snapshots (breadth above all) are recomputed in their own
         # job once this commits; a refresh already pending is reused.
         analysis_refresh_queue(actor=None, reason="nightly")

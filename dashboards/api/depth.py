@@ -1,0 +1,52 @@
+"""GET /api/v1/dashboards/depth/: a night's coverage depth and breadth as it kept them (dashboards.depth;
+docs/rules.md §4, §9)."""
+
+from __future__ import annotations
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.choices import State
+from core.permissions import EVERYONE, HasRole
+from dashboards.depth import TIERS, DepthError, DepthFigures, depth_figures, parse_filters
+
+_ROWS = serializers.ListField(child=serializers.DictField())
+
+
+class DepthDashboardView(APIView):
+    """A completed night's depth — per responsible role, owner, team, state and role: accounts, compliant,
+    under-covered, grace, compliance rate, touches done vs required, human and digital touches — and breadth per
+    state, industry, region and ICP tier (accounts, coverage classes, touched within 30 / 90 days). Read from the
+    rows the night kept. Managers, admins and executives see everyone's depth; the other roles their own and their
+    team's (scope "team"). Depth takes state, team, owner; breadth takes state, industry, region, tier."""
+
+    permission_classes = [HasRole]
+    read_roles = EVERYONE
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("as_of", OpenApiTypes.DATE, required=False,
+                             description="The night (a completed run's date); the latest by default; 400 when no "
+                                         "run completed that day."),
+            OpenApiParameter("team", OpenApiTypes.STR, required=False, description="The owners' team (depth)."),
+            OpenApiParameter("owner", OpenApiTypes.INT, required=False, description="The owner's user id (depth)."),
+            OpenApiParameter("state", OpenApiTypes.STR, required=False, enum=list(State.values)),
+            OpenApiParameter("industry", OpenApiTypes.STR, required=False, description="Breadth, case-insensitive."),
+            OpenApiParameter("region", OpenApiTypes.STR, required=False, description="Breadth."),
+            OpenApiParameter("tier", OpenApiTypes.STR, required=False, enum=list(TIERS), description="Breadth."),
+        ],
+        responses=inline_serializer("DepthFigures", fields={
+            "as_of": serializers.DateField(allow_null=True), "scope": serializers.CharField(),
+            **{name: _ROWS for name in DepthFigures.TABLES}, "breadth_total": serializers.DictField(),
+        }),
+    )
+    def get(self, request):
+        try:
+            figures = depth_figures(request.user, parse_filters(request.query_params))
+        except DepthError as exc:
+            raise ValidationError({exc.field: [exc.message]}) from None
+        return Response(figures.as_json())

@@ -1,0 +1,330 @@
+"""Coverage depth and breadth kept per night (docs/rules.md §4, §9): written once, set-based, when a run completes
+(`depth_snapshot_write`, called by engine.services.recompute_run_finish), and read from the kept rows only
+(`depth_figures`) — never counted again from accounts, coverage rows or touches.
+
+Depth (DepthSnapshot), per (state, responsible role, owner, the owner's team): an account counts once per
+responsible role of its state's requirements — `under_covered` when one of that role's requirements is
+under-covered, else `grace` when one is in grace, else `compliant` (the account classes of §9, per role). Touches:
+`touches_required` = Σ n, `touches_done` = Σ min(c, n), `human_touches` / `digital_touches` = Σ c of the human /
+digital requirements (a touch counting for two requirements counts twice).
+
+Breadth (BreadthSnapshot), per (state, industry, region, ICP tier): accounts, their coverage class (§9) and those
+touched within the last 30 / 90 days. Target accounts are those not OUT_OF_SCOPE (§9).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from accounts.models import Account
+from contacts.models import Touch
+from core.bulk import date_param, date_sql
+from core.choices import Role, State
+from core.models import User
+from core.permissions import MANAGERS
+from engine.models import AccountEvaluation, CoverageRow, RecomputeRun
+
+from .models import BreadthSnapshot, DepthSnapshot
+
+TIERS = ("A", "B", "C")
+SEE_ALL = (*MANAGERS, Role.EXECUTIVE)  # everyone's figures; other roles: their own and their team's
+DEPTH_SUMS = ("accounts", "compliant", "under_covered", "grace", "touches_required", "touches_done",
+              "human_touches", "digital_touches")
+BREADTH_SUMS = ("accounts", "compliant", "under_covered", "grace", "touched_30d", "touched_90d")
+
+
+# --- writing, once per completed night ----------------------------------------------------------------------------
+
+def _depth_sql() -> str:
+    """One INSERT … SELECT: coverage rows per (account, role), then per (state, role, owner, team)."""
+    return (
+        f"INSERT INTO {DepthSnapshot._meta.db_table} (as_of, state, responsible_role, owner_id, team, accounts, "
+        f"compliant, under_covered, grace, touches_required, touches_done, human_touches, digital_touches) "
+        f"SELECT {date_sql()}, a.state, a.responsible_role, a.assignee_id, COALESCE(u.team, ''), COUNT(*), "
+        f"SUM(CASE WHEN a.uc = 0 AND a.gr = 0 THEN 1 ELSE 0 END), SUM(a.uc), "
+        f"SUM(CASE WHEN a.uc = 0 THEN a.gr ELSE 0 END), SUM(a.req), SUM(a.done), SUM(a.hum), SUM(a.dig) "
+        f"FROM (SELECT account_id, state, responsible_role, assignee_id, "
+        f"MAX(CASE WHEN status = 'under_covered' THEN 1 ELSE 0 END) AS uc, "
+        f"MAX(CASE WHEN status = 'grace' THEN 1 ELSE 0 END) AS gr, SUM(min_count) AS req, "
+        f"SUM(CASE WHEN counted < min_count THEN counted ELSE min_count END) AS done, "
+        f"SUM(CASE WHEN kind = 'human' THEN counted ELSE 0 END) AS hum, "
+        f"SUM(CASE WHEN kind = 'digital' THEN counted ELSE 0 END) AS dig "
+        f"FROM {CoverageRow._meta.db_table} GROUP BY account_id, state, responsible_role, assignee_id) a "
+        f"LEFT JOIN {User._meta.db_table} u ON u.id = a.assignee_id "
+        f"GROUP BY a.state, a.responsible_role, a.assignee_id, COALESCE(u.team, '')")
+
+
+def _breadth_groups(as_of: dt.date) -> list[tuple]:
+    """Accounts per (state, industry, tier, regions list, coverage class, touched within 30, within 90 days): one
+    GROUP BY over evaluations and accounts. A latest touch after D (an evaluation made after the night) is looked
+    up in the touches up to D, for those accounts only."""
+    day = date_sql()
+    touch = Touch._meta.db_table
+
+    def touched(days: int) -> tuple[str, list]:
+        start, end = date_param(as_of - dt.timedelta(days=days - 1)), date_param(as_of)
+        sql = (f"CASE WHEN e.last_touch_on > {day} THEN (CASE WHEN EXISTS (SELECT 1 FROM {touch} t "
+               f"WHERE t.account_id = e.account_id AND t.occurred_on BETWEEN {day} AND {day}) THEN 1 ELSE 0 END) "
+               f"WHEN e.last_touch_on BETWEEN {day} AND {day} THEN 1 ELSE 0 END")
+        return sql, [end, start, end, start, end]
+
+    t30, p30 = touched(30)
+    t90, p90 = touched(90)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT e.state, ac.industry, ac.icp_tier, ac.regions, e.coverage, {t30}, {t90}, COUNT(*) "
+            f"FROM {AccountEvaluation._meta.db_table} e JOIN {Account._meta.db_table} ac ON ac.id = e.account_id "
+            f"GROUP BY 1, 2, 3, 4, 5, 6, 7", [*p30, *p90])
+        return cursor.fetchall()
+
+
+def _regions(raw) -> list[str]:
+    values = json.loads(raw) if isinstance(raw, str) else (raw or [])
+    seen: list[str] = []
+    for value in values if isinstance(values, list) else []:
+        text = str(value).strip()[:100]
+        if text and text not in seen:
+            seen.append(text)
+    return seen or [""]
+
+
+def _breadth_rows(as_of: dt.date) -> list[BreadthSnapshot]:
+    rows: dict[tuple, dict[str, int]] = defaultdict(lambda: dict.fromkeys(BREADTH_SUMS, 0))
+    for state, industry, tier, regions, coverage, t30, t90, n in _breadth_groups(as_of):
+        for position, region in enumerate(_regions(regions)):
+            row = rows[(state, industry or "", region, tier or "", position == 0)]
+            row["accounts"] += n
+            if coverage in ("compliant", "under_covered", "grace"):
+                row[coverage] += n
+            row["touched_30d"] += n if t30 else 0
+            row["touched_90d"] += n if t90 else 0
+    return [BreadthSnapshot(as_of=as_of, state=k[0], industry=k[1][:100], region=k[2], icp_tier=k[3][:1],
+                            first_region=k[4], **v) for k, v in rows.items()]
+
+
+def depth_snapshot_write(*, as_of: dt.date) -> tuple[int, int]:
+    """Keep the night's depth and breadth rows; a rerun for the same date replaces that date's rows. Two GROUP BY
+    statements whatever the number of accounts. Returns (depth rows, breadth rows)."""
+    with transaction.atomic():
+        DepthSnapshot.objects.filter(as_of=as_of).delete()
+        BreadthSnapshot.objects.filter(as_of=as_of).delete()
+        with connection.cursor() as cursor:
+            cursor.execute(_depth_sql(), [date_param(as_of)])
+        breadth = BreadthSnapshot.objects.bulk_create(_breadth_rows(as_of), batch_size=2000)
+    return DepthSnapshot.objects.filter(as_of=as_of).count(), len(breadth)
+
+
+# --- reading ---------------------------------------------------------------------------------------------------------
+
+class DepthError(ValueError):
+    """A filter that cannot be read: `field` names the URL parameter."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}")
+        self.field, self.message = field, message
+
+
+@dataclass
+class DepthFilters:
+    as_of: dt.date | None = None
+    team: str = ""
+    owner: int | None = None
+    state: str = ""
+    industry: str = ""
+    region: str = ""
+    tier: str = ""
+
+    def query(self, **extra) -> dict[str, str]:
+        """The filters as URL parameters (the empty ones left out)."""
+        values = {"as_of": self.as_of.isoformat() if self.as_of else "", "team": self.team,
+                  "owner": "" if self.owner is None else str(self.owner), "state": self.state,
+                  "industry": self.industry, "region": self.region, "tier": self.tier, **extra}
+        return {k: v for k, v in values.items() if v}
+
+
+def parse_filters(params) -> DepthFilters:
+    """The filters of a query string; raises DepthError naming the first bad parameter."""
+    f = DepthFilters()
+    raw = (params.get("as_of") or "").strip()
+    if raw:
+        try:
+            f.as_of = dt.date.fromisoformat(raw)
+        except ValueError:
+            raise DepthError("as_of", _("“%(value)s” is not a date: use YYYY-MM-DD.") % {"value": raw[:40]}) from None
+    raw = (params.get("owner") or "").strip()
+    if raw:
+        if not raw.isdigit():
+            raise DepthError("owner", _("Give a user id (a whole number)."))
+        f.owner = int(raw)
+    f.state = (params.get("state") or "").strip()
+    if f.state and f.state not in State.values:
+        raise DepthError("state", _("“%(value)s” is not a state.") % {"value": f.state[:40]})
+    f.tier = (params.get("tier") or "").strip().upper()
+    if f.tier and f.tier not in TIERS:
+        raise DepthError("tier", _("The ICP tier is A, B or C."))
+    f.team = (params.get("team") or "").strip()[:100]
+    f.industry = (params.get("industry") or "").strip()[:100]
+    f.region = (params.get("region") or "").strip()[:100]
+    return f
+
+
+def completed_nights(limit: int = 60) -> list[dt.date]:
+    """The latest completed nights, newest first (for the night picker)."""
+    days = (RecomputeRun.objects.filter(status=RecomputeRun.Status.COMPLETED).order_by("-as_of")
+            .values_list("as_of", flat=True).distinct()[:limit])
+    return list(days)
+
+
+def sees_everyone(user) -> bool:
+    return user.role in SEE_ALL
+
+
+def _depth_queryset(user, f: DepthFilters):
+    rows = DepthSnapshot.objects.filter(as_of=f.as_of)
+    if not sees_everyone(user):
+        mine = Q(owner_id=user.id)
+        rows = rows.filter(mine | Q(team=user.team) if user.team else mine)
+    if f.state:
+        rows = rows.filter(state=f.state)
+    if f.team:
+        rows = rows.filter(team=f.team)
+    if f.owner is not None:
+        rows = rows.filter(owner_id=f.owner)
+    return rows
+
+
+def _breadth_queryset(f: DepthFilters):
+    rows = BreadthSnapshot.objects.filter(as_of=f.as_of)
+    if f.state:
+        rows = rows.filter(state=f.state)
+    if f.industry:
+        rows = rows.filter(industry__iexact=f.industry)
+    if f.tier:
+        rows = rows.filter(icp_tier=f.tier)
+    return rows.filter(region=f.region) if f.region else rows
+
+
+def rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _finish(key: dict, sums: dict) -> dict:
+    """A table row: its key, its sums, and the rates read off them."""
+    row = {**key, **sums}
+    if "touches_required" in sums:
+        rated = sums["compliant"] + sums["under_covered"] + sums["grace"]
+        row["compliance_rate"] = rate(sums["compliant"], rated)
+        row["touches_done_rate"] = rate(sums["touches_done"], sums["touches_required"])
+        row["human_share"] = rate(sums["human_touches"], sums["human_touches"] + sums["digital_touches"])
+    else:
+        rated = sums["compliant"] + sums["under_covered"] + sums["grace"]
+        row["compliance_rate"] = rate(sums["compliant"], rated)
+        row["touched_30d_rate"] = rate(sums["touched_30d"], sums["accounts"])
+        row["touched_90d_rate"] = rate(sums["touched_90d"], sums["accounts"])
+    return row
+
+
+def _group(rows: list[dict], keys: tuple[str, ...], sums: tuple[str, ...], *, only=None) -> list[dict]:
+    grouped: dict[tuple, dict[str, int]] = {}
+    for r in rows:
+        if only is not None and not only(r):
+            continue
+        totals = grouped.setdefault(tuple(r[k] for k in keys), dict.fromkeys(sums, 0))
+        for name in sums:
+            totals[name] += r[name]
+    return [_finish(dict(zip(keys, key)), totals) for key, totals in grouped.items()]
+
+
+@dataclass
+class DepthFigures:
+    as_of: dt.date | None
+    filters: DepthFilters
+    everyone: bool
+    by_role: list[dict] = field(default_factory=list)
+    by_owner: list[dict] = field(default_factory=list)
+    by_team: list[dict] = field(default_factory=list)
+    by_state: list[dict] = field(default_factory=list)
+    breadth_by_state: list[dict] = field(default_factory=list)
+    breadth_by_industry: list[dict] = field(default_factory=list)
+    breadth_by_region: list[dict] = field(default_factory=list)
+    breadth_by_tier: list[dict] = field(default_factory=list)
+    breadth_total: dict = field(default_factory=dict)
+
+    TABLES = ("by_role", "by_owner", "by_team", "by_state", "breadth_by_state", "breadth_by_industry",
+              "breadth_by_region", "breadth_by_tier")
+
+    def as_json(self) -> dict:
+        return {"as_of": self.as_of.isoformat() if self.as_of else None,
+                "scope": "all" if self.everyone else "team",
+                **{name: getattr(self, name) for name in self.TABLES}, "breadth_total": self.breadth_total}
+
+
+STATE_ORDER = {state: i for i, state in enumerate(State.values)}
+ROLE_ORDER = {role: i for i, role in enumerate(Role.values)}
+
+
+def _depth_tables(figures: DepthFigures, rows: list[dict]) -> None:
+    names = {u.id: u for u in User.objects.filter(id__in={r["owner_id"] for r in rows if r["owner_id"]})
+             .only("id", "username", "full_name", "team")}
+    figures.by_role = sorted(_group(rows, ("responsible_role",), DEPTH_SUMS),
+                             key=lambda r: ROLE_ORDER.get(r["responsible_role"], 99))
+    by_owner = _group(rows, ("owner_id", "team"), DEPTH_SUMS)
+    for row in by_owner:
+        user = names.get(row["owner_id"])
+        row["owner_name"] = str(user) if user else ""
+        row["owner_username"] = user.username if user else ""
+    figures.by_owner = sorted(by_owner, key=lambda r: (r["owner_id"] is None, r["owner_name"].lower(), r["team"]))
+    figures.by_team = sorted(_group(rows, ("team",), DEPTH_SUMS), key=lambda r: (r["team"] == "", r["team"]))
+    figures.by_state = sorted(_group(rows, ("state", "responsible_role"), DEPTH_SUMS),
+                              key=lambda r: (STATE_ORDER.get(r["state"], 99), ROLE_ORDER.get(r["responsible_role"], 99)))
+
+
+def _breadth_tables(figures: DepthFigures, rows: list[dict]) -> None:
+    targets = [r for r in rows if r["state"] != State.OUT_OF_SCOPE]
+    once = (lambda r: True) if figures.filters.region else (lambda r: r["first_region"])
+    figures.breadth_by_state = sorted(_group(rows, ("state",), BREADTH_SUMS, only=once),
+                                      key=lambda r: STATE_ORDER.get(r["state"], 99))
+    figures.breadth_by_industry = sorted(_group(targets, ("industry",), BREADTH_SUMS, only=once),
+                                         key=lambda r: (r["industry"] == "", r["industry"].lower()))
+    figures.breadth_by_region = sorted(_group(targets, ("region",), BREADTH_SUMS),
+                                       key=lambda r: (r["region"] == "", r["region"]))
+    figures.breadth_by_tier = sorted(_group(targets, ("icp_tier",), BREADTH_SUMS, only=once),
+                                     key=lambda r: (r["icp_tier"] == "", r["icp_tier"]))
+    total = _group(targets, (), BREADTH_SUMS, only=once)
+    figures.breadth_total = total[0] if total else _finish({}, dict.fromkeys(BREADTH_SUMS, 0))
+
+
+def resolve_night(f: DepthFilters) -> dt.date | None:
+    """The night asked for (it must have completed: DepthError otherwise), or the latest completed one (None before
+    the first)."""
+    if f.as_of is None:
+        return (RecomputeRun.objects.filter(status=RecomputeRun.Status.COMPLETED).order_by("-as_of")
+                .values_list("as_of", flat=True).first())
+    if not RecomputeRun.objects.filter(as_of=f.as_of, status=RecomputeRun.Status.COMPLETED).exists():
+        raise DepthError("as_of", _("No night completed on %(day)s.") % {"day": f.as_of.isoformat()})
+    return f.as_of
+
+
+def depth_figures(user, f: DepthFilters) -> DepthFigures:
+    """The night's depth tables (per responsible role, owner, team, state and role) for what `user` may see, and the
+    breadth tables (per state, industry, region, ICP tier) of all accounts; a fixed number of queries over the
+    night's kept rows. Depth takes the state, team and owner filters; breadth the state, industry, region and tier
+    filters. Raises DepthError for a night that did not complete."""
+    night = resolve_night(f)
+    f.as_of = night
+    figures = DepthFigures(as_of=night, filters=f, everyone=sees_everyone(user))
+    if night is None:
+        return figures
+    depth = list(_depth_queryset(user, f).values("state", "responsible_role", "owner_id", "team", *DEPTH_SUMS))
+    _depth_tables(figures, depth)
+    breadth = list(_breadth_queryset(f).values("state", "industry", "region", "icp_tier", "first_region",
+                                               *BREADTH_SUMS))
+    _breadth_tables(figures, breadth)
+    return figures
