@@ -133,7 +133,12 @@ SELECT tier, outcome, met, COUNT(*) FROM (
 
 def _start_state_sql(family: tuple[str, ...], targets: tuple[str, ...], where: str) -> str:
     """Accounts in `family` on the first day, whether they moved from `family` to `targets` in (start, end], and
-    whether an alert of `family` was open at some time from start to that move (or to end)."""
+    whether an alert of `family` was open at some time from start to that move (or to end).
+
+    In `family` on the first day: unchanged since (state_since on or before it, its current state), or else the
+    first transition after it leaves `family` (its from_state). The two are disjoint, read by the state index and
+    the transitions' as_of index; the moves are one aggregate over the period's transitions, not a probe per
+    account."""
     f = _in(family)
     return f"""
 SELECT tier, CASE WHEN hit_on IS NULL THEN 'miss' ELSE 'hit' END AS outcome,
@@ -141,14 +146,19 @@ SELECT tier, CASE WHEN hit_on IS NULL THEN 'miss' ELSE 'hit' END AS outcome,
       AND al.opened_on <= COALESCE(c.hit_on, %s) AND (al.resolved_on IS NULL OR al.resolved_on > %s))
     THEN 0 ELSE 1 END AS met
 FROM (
-  SELECT a.id AS account_id, a.icp_tier AS tier,
-    (SELECT MIN(x.as_of) FROM segments_statetransition x WHERE x.account_id = a.id AND x.from_state IN {f}
-       AND x.to_state IN {_in(targets)} AND x.as_of > %s AND x.as_of <= %s) AS hit_on
-  FROM accounts_account a
-  WHERE ((a.state IN {f} AND a.state_since <= %s)
-     OR (a.state_since > %s AND (SELECT y.from_state FROM segments_statetransition y
-                                 WHERE y.account_id = a.id AND y.as_of > %s ORDER BY y.as_of, y.id LIMIT 1) IN {f}))
-     {where}
+  SELECT cohort.account_id, cohort.tier, h.hit_on
+  FROM (
+    SELECT a.id AS account_id, a.icp_tier AS tier FROM accounts_account a
+    WHERE a.state IN {f} AND a.state_since <= %s {where}
+    UNION ALL
+    SELECT a.id, a.icp_tier FROM segments_statetransition y JOIN accounts_account a ON a.id = y.account_id
+    WHERE y.as_of > %s AND y.from_state IN {f} AND y.id = (
+      SELECT z.id FROM segments_statetransition z WHERE z.account_id = y.account_id AND z.as_of > %s
+      ORDER BY z.as_of, z.id LIMIT 1) {where}
+  ) cohort
+  LEFT JOIN (SELECT x.account_id, MIN(x.as_of) AS hit_on FROM segments_statetransition x
+             WHERE x.from_state IN {f} AND x.to_state IN {_in(targets)} AND x.as_of > %s AND x.as_of <= %s
+             GROUP BY x.account_id) h ON h.account_id = cohort.account_id
 ) c"""
 
 
@@ -169,8 +179,8 @@ def outcome_rows(*, start: dt.date, end: dt.date, people: list[int] | None = Non
                                   ("leads", LEAD_STATES, CONVERTED_STATES)):
         sql = f"SELECT tier, outcome, met, COUNT(*) FROM ({_start_state_sql(family, targets, where)}) s " \
               "GROUP BY tier, outcome, met"
-        found[name] = _grouped(sql, [*family, end, start, *family, *targets, start, end,
-                                     *family, start, start, start, *family, *account_params])
+        found[name] = _grouped(sql, [*family, end, start, *family, start, *account_params,
+                                     start, *family, start, *account_params, *family, *targets, start, end])
     return found
 
 
