@@ -125,7 +125,8 @@ SELECT tier, outcome, met, COUNT(*) FROM (
     FROM segments_statetransition t
     JOIN accounts_account a ON a.id = t.account_id
     LEFT JOIN segments_statetransition n ON n.id = (
-      SELECT MIN(x.id) FROM segments_statetransition x WHERE x.account_id = t.account_id AND x.id > t.id)
+      SELECT x.id FROM segments_statetransition x WHERE x.account_id = t.account_id
+        AND (x.as_of > t.as_of OR (x.as_of = t.as_of AND x.id > t.id)) ORDER BY x.as_of, x.id LIMIT 1)
     WHERE t.to_state = %s AND t.from_state <> '' AND t.as_of >= %s AND t.as_of <= %s {where}
   ) ep
 ) s GROUP BY tier, outcome, met"""
