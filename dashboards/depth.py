@@ -182,6 +182,13 @@ def completed_nights(limit: int = 60) -> list[dt.date]:
     return list(days)
 
 
+def filter_choices() -> tuple[list[tuple[int, str]], list[str]]:
+    """The owners (active users, by name) and teams the filters offer: one query over the users."""
+    users = list(User.objects.filter(is_active=True).only("id", "username", "full_name", "team"))
+    owners = sorted(((u.id, str(u)) for u in users), key=lambda pair: pair[1].lower())
+    return owners, sorted({u.team for u in users if u.team})
+
+
 def sees_everyone(user) -> bool:
     return user.role in SEE_ALL
 
@@ -218,14 +225,11 @@ def rate(part: int, whole: int) -> float | None:
 def _finish(key: dict, sums: dict) -> dict:
     """A table row: its key, its sums, and the rates read off them."""
     row = {**key, **sums}
+    row["compliance_rate"] = rate(sums["compliant"], sums["compliant"] + sums["under_covered"] + sums["grace"])
     if "touches_required" in sums:
-        rated = sums["compliant"] + sums["under_covered"] + sums["grace"]
-        row["compliance_rate"] = rate(sums["compliant"], rated)
         row["touches_done_rate"] = rate(sums["touches_done"], sums["touches_required"])
         row["human_share"] = rate(sums["human_touches"], sums["human_touches"] + sums["digital_touches"])
     else:
-        rated = sums["compliant"] + sums["under_covered"] + sums["grace"]
-        row["compliance_rate"] = rate(sums["compliant"], rated)
         row["touched_30d_rate"] = rate(sums["touched_30d"], sums["accounts"])
         row["touched_90d_rate"] = rate(sums["touched_90d"], sums["accounts"])
     return row

@@ -15,7 +15,7 @@ from core.choices import Role, State
 from core.csvio import stream_csv
 from core.permissions import EVERYONE, RoleRequiredMixin
 
-from .depth import TIERS, DepthError, DepthFigures, completed_nights, depth_figures, parse_filters
+from .depth import TIERS, DepthError, DepthFigures, completed_nights, depth_figures, filter_choices, parse_filters
 
 DEPTH_COLUMNS = ("accounts", "compliant", "under_covered", "grace", "compliance_rate", "touches_done",
                  "touches_required", "touches_done_rate", "human_touches", "digital_touches", "human_share")
@@ -123,10 +123,11 @@ class DepthPage(RoleRequiredMixin, View):
                 return render(request, "dashboards/depth.html", {**context, "error": message}, status=400)
             return _csv_response(figures, table)
         query = filters.query()
+        owners, teams = filter_choices()
         depth_sections, breadth_sections = _sections(_label_rows(figures))
         return render(request, "dashboards/depth.html", {
             **context, "figures": figures, "depth_sections": depth_sections, "breadth_sections": breadth_sections,
-            "filters": filters, "total": figures.breadth_total,
+            "filters": filters, "total": figures.breadth_total, "owners": owners, "teams": teams,
             "nights": completed_nights(), "csv_query": urlencode({**query, "format": "csv"}),
             "depth_empty": not figures.by_role, "breadth_empty": not figures.breadth_by_state,
         })

@@ -250,7 +250,10 @@ def test_page_shows_the_tables_with_links_to_the_accounts_list(night, client, ma
     assert "Sora Sales" in html and "By responsible role" in html and "Breadth by region" in html
     assert f'href="/accounts/?state=ACTIVE&amp;owner={sales.id}&amp;status=under_covered"' in html
     assert 'href="/accounts/?state=ACTIVE&amp;region=kanto"' in html
-    assert "Wes West" not in html  # NEGOTIATION filtered out
+    assert "<td>Sora Sales</td>" in html and "<td>Wes West</td>" not in html  # NEGOTIATION filtered out
+    html = client.get(f"{PAGE}?owner={sales.id}&team=east").content.decode()
+    assert f'<option value="{sales.id}" selected>Sora Sales</option>' in html
+    assert '<option value="east" selected>east</option>' in html
 
 
 def test_page_says_when_no_account_matches(night, client, manager):
