@@ -23,6 +23,7 @@ from core.models import User
 from core.paging import Keys, Page, order_by_keys, page_of
 from core.permissions import MANAGERS
 from segments.models import StateTransition
+from segments.reasons import transition_reason
 
 from .access import may_decide_handoff
 from .calendar import BusinessCalendar, business_hours_between
@@ -185,41 +186,16 @@ def sla_left(handoff: Handoff, *, now: dt.datetime, calendar: BusinessCalendar) 
     return SlaLeft(True, hours, _("SLA breached: %(hours)s business hours over") % {"hours": _hours(hours)})
 
 
-# The facts behind each state rule (engine.domain.decide_state's rule names), in words.
-def describe_facts(rule: str, facts: dict) -> str:
-    """The transition's reason, readably: the state rule that fired and the facts it used (docs/rules.md §3)."""
-    facts = facts or {}
-    values = {
-        "first_won": facts.get("first_won_on") or "—", "won": facts.get("won_count") or 0,
-        "score": facts.get("max_open_lead_score") if facts.get("max_open_lead_score") is not None else "—",
-        "fit": facts.get("icp_fit") if facts.get("icp_fit") is not None else "—",
-    }
-    sentences = {
-        "onboarding": _("Active customer, first deal won on %(first_won)s (onboarding period)"),
-        "loyal": _("Active customer since %(first_won)s with %(won)s won deals"),
-        "active": _("Active customer (%(won)s won deals)"),
-        "negotiation": _("An opportunity is open"),
-        "churned": _("Former customer without an active contract"),
-        "hot_lead": _("An open lead scored %(score)s"),
-        "high_potential_lead": _("An open lead, ICP fit %(fit)s"),
-        "lead": _("An open lead"),
-        "target_no_lead": _("A target account without an open lead"),
-        "out_of_scope": _("Not a target, no open lead or deal"),
-    }
-    if rule in sentences:
-        return sentences[rule] % values
-    return _("State rule %(rule)s") % {"rule": rule} if rule else ""
-
-
 def transition_facts(handoffs: list[Handoff]) -> dict[int, str]:
-    """Each handoff's transition reason (the night records the transition beside the handoff, same account, date
-    and new state): one query for the page (transition_account_asof_idx)."""
+    """Each handoff's transition reason as a sentence (segments.reasons, as on the account page and the overnight
+    changes), read from the transition the night records beside the handoff (same account, date and new state):
+    one query for the page (transition_account_asof_idx)."""
     if not handoffs:
         return {}
     rows = (StateTransition.objects
             .filter(account_id__in={h.account_id for h in handoffs}, as_of__in={h.created_on for h in handoffs})
             .order_by("id").values_list("account_id", "as_of", "to_state", "rule", "facts"))
-    by_key = {(account_id, as_of, to_state): describe_facts(rule, facts)
+    by_key = {(account_id, as_of, to_state): transition_reason(rule, facts)
               for account_id, as_of, to_state, rule, facts in rows}
     return {h.id: by_key.get((h.account_id, h.created_on, h.to_state), "") for h in handoffs}
 
