@@ -34,6 +34,9 @@ TABLE_COLUMNS = {
 }
 
 
+UNLINKED = ("by_role", "by_team")
+
+
 def _accounts_link(**params) -> str:
     """The accounts list with the filters it takes (accounts/filtersets.py); empty values left out."""
     query = urlencode({k: v for k, v in params.items() if v not in (None, "")})
@@ -60,9 +63,10 @@ def _label_rows(figures: DepthFigures) -> dict[str, list[dict]]:
             for key in ("compliance_rate", "touches_done_rate", "human_share", "touched_30d_rate", "touched_90d_rate"):
                 if key in row:
                     row[f"{key}_pct"] = "—" if row[key] is None else f"{row[key] * 100:.0f}%"
-            row["link_accounts"] = _accounts_link(**base)
-            row["link_under_covered"] = _accounts_link(**base, status="under_covered")
-            row["link_grace"] = _accounts_link(**base, status="grace")
+            # The accounts list has no responsible role or team filter: those tables' counts are not linked.
+            linked = name not in UNLINKED
+            row["link_accounts"] = _accounts_link(**base) if linked else ""
+            row["link_under_covered"] = _accounts_link(**base, status="under_covered") if linked else ""
             rows.append(row)
         tables[name] = rows
     return tables

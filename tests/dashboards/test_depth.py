@@ -250,6 +250,9 @@ def test_page_shows_the_tables_with_links_to_the_accounts_list(night, client, ma
     assert "Sora Sales" in html and "By responsible role" in html and "Breadth by region" in html
     assert f'href="/accounts/?state=ACTIVE&amp;owner={sales.id}&amp;status=under_covered"' in html
     assert 'href="/accounts/?state=ACTIVE&amp;region=kanto"' in html
+    by_role = html[html.index('id="depth-by_role"'):html.index('id="depth-by_owner"')]
+    assert "/accounts/" not in by_role  # no responsible-role filter on the accounts list: not linked
+    assert 'href="?as_of=2026-07-20&amp;state=ACTIVE&amp;format=csv&amp;table=by_owner"' in html
     assert "<td>Sora Sales</td>" in html and "<td>Wes West</td>" not in html  # NEGOTIATION filtered out
     html = client.get(f"{PAGE}?owner={sales.id}&team=east").content.decode()
     assert f'<option value="{sales.id}" selected>Sora Sales</option>' in html
