@@ -56,7 +56,10 @@ class OutcomeError(ValueError):
 def period(raw_from: str | None, raw_to: str | None, *, today: dt.date | None = None) -> tuple[dt.date, dt.date]:
     """[start, end] from the URL's `from` and `to` (YYYY-MM-DD): the DEFAULT_DAYS days to today by default."""
     end = _date("to", raw_to) or today or business_today()
-    start = _date("from", raw_from) or end - dt.timedelta(days=DEFAULT_DAYS - 1)
+    try:
+        start = _date("from", raw_from) or end - dt.timedelta(days=DEFAULT_DAYS - 1)
+    except OverflowError:
+        raise OutcomeError("to", "too early a date.") from None
     if start > end:
         raise OutcomeError("from", "must not be after to.")
     if (end - start).days + 1 > MAX_DAYS:

@@ -175,6 +175,9 @@ def people_filter(user, *, owner: str | None = None, team: str | None = None) ->
     its name) and to one owner (`owner`, a username). None: every account."""
     from .outcomes import scope_people
 
+    for field, value in (("team", team), ("owner", owner)):
+        if value and ("\x00" in value or len(value) > 150):
+            raise WorkloadError(field, "not a name.")
     ids = scope_people(user)
     if team:
         in_team = list(User.objects.filter(team=team).values_list("pk", flat=True))

@@ -221,7 +221,8 @@ def test_three_statements_whatever_the_accounts(django_assert_max_num_queries):
 
 @pytest.mark.parametrize("raw_from, raw_to, field", [("2026-13-01", None, "from"), (None, "x", "to"),
                                                      ("2026-05-01", "2026-04-01", "from"),
-                                                     ("2020-01-01", "2026-01-01", "from")])
+                                                     ("2020-01-01", "2026-01-01", "from"),
+                                                     (None, "0001-01-01", "to")])
 def test_bad_period_names_the_field(raw_from, raw_to, field):
     with pytest.raises(oc.OutcomeError) as refused:
         oc.period(raw_from, raw_to, today=END)

@@ -182,7 +182,8 @@ def test_csv_export(client, staff):
 
 
 @pytest.mark.parametrize("query, field, label", [({"per_day": "0"}, "per_day", "Touches per person per day"),
-                                                 ({"owner": "nobody"}, "owner", "Owner")])
+                                                 ({"owner": "nobody"}, "owner", "Owner"),
+                                                 ({"team": "a\x00b"}, "team", "Team")])
 def test_bad_filters_name_the_field(client, api, staff, query, field, label):
     manager = _en(UserFactory(username="boss-b", role=Role.MANAGER))
     client.force_login(manager)
