@@ -23,6 +23,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db import connection
+from django.utils.translation import gettext as _
 
 from core.choices import Role, State
 from core.permissions import MANAGERS
@@ -59,11 +60,11 @@ def period(raw_from: str | None, raw_to: str | None, *, today: dt.date | None = 
     try:
         start = _date("from", raw_from) or end - dt.timedelta(days=DEFAULT_DAYS - 1)
     except OverflowError:
-        raise OutcomeError("to", "too early a date.") from None
+        raise OutcomeError("to", _("too early a date.")) from None
     if start > end:
-        raise OutcomeError("from", "must not be after to.")
+        raise OutcomeError("from", _("must not be after to."))
     if (end - start).days + 1 > MAX_DAYS:
-        raise OutcomeError("from", f"the period is at most {MAX_DAYS} days.")
+        raise OutcomeError("from", _("the period is at most %(n)s days.") % {"n": MAX_DAYS})
     return start, end
 
 
@@ -73,7 +74,7 @@ def _date(field: str, raw: str | None) -> dt.date | None:
     try:
         return dt.date.fromisoformat(raw.strip())
     except ValueError:
-        raise OutcomeError(field, f"'{raw[:40]}' is not a date: use YYYY-MM-DD.") from None
+        raise OutcomeError(field, _("'%(value)s' is not a date: use YYYY-MM-DD.") % {"value": raw[:40]}) from None
 
 
 def tier_filter(raw: str | None) -> str:
@@ -81,7 +82,7 @@ def tier_filter(raw: str | None) -> str:
     if not raw:
         return ""
     if raw not in TIERS:
-        raise OutcomeError("tier", f"choose one of {', '.join(TIERS)}.")
+        raise OutcomeError("tier", _("choose one of %(choices)s.") % {"choices": ", ".join(TIERS)})
     return raw
 
 
@@ -227,7 +228,7 @@ def outcomes(*, start: dt.date, end: dt.date, people: list[int] | None = None, t
         better = HIGHER_IS_BETTER[name]
         by_tier = {t: compare([(o, m, n) for r_tier, o, m, n in rows if (r_tier or "none") == t],
                               higher_is_better=better) for t in TIERS if not tier or t == tier}
-        result[name] = {"overall": compare([(o, m, n) for _, o, m, n in rows], higher_is_better=better),
+        result[name] = {"overall": compare([(o, m, n) for _tier, o, m, n in rows], higher_is_better=better),
                         "by_tier": by_tier}
     return result
 

@@ -24,6 +24,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db.models import Count
+from django.utils.translation import gettext as _
 
 from accounts.models import Account
 from core.choices import Role
@@ -52,9 +53,9 @@ def per_day_filter(raw: str | None) -> int:
     try:
         value = int(raw)
     except ValueError:
-        raise WorkloadError("per_day", f"'{raw[:20]}' is not a whole number.") from None
+        raise WorkloadError("per_day", _("'%(value)s' is not a whole number.") % {"value": raw[:20]}) from None
     if not 1 <= value <= PER_DAY_MAX:
-        raise WorkloadError("per_day", f"must be between 1 and {PER_DAY_MAX}.")
+        raise WorkloadError("per_day", _("must be between 1 and %(n)s.") % {"n": PER_DAY_MAX})
     return value
 
 
@@ -141,9 +142,9 @@ def workload(*, per_day: int = PER_DAY_DEFAULT, people: list[int] | None = None,
 
 
 def _name_owners(owners: dict[tuple[str, int | None], OwnerLoad]) -> None:
-    ids = {owner_id for _, owner_id in owners if owner_id is not None}
+    ids = {owner_id for _role, owner_id in owners if owner_id is not None}
     found = {u.pk: u for u in User.objects.filter(pk__in=ids).only("username", "full_name", "team", "is_active")}
-    for (_, owner_id), owner in owners.items():
+    for (_role, owner_id), owner in owners.items():
         user = found.get(owner_id)
         if user is not None:
             owner.name, owner.team, owner.active = user.full_name or user.username, user.team, user.is_active
@@ -177,7 +178,7 @@ def people_filter(user, *, owner: str | None = None, team: str | None = None) ->
 
     for field, value in (("team", team), ("owner", owner)):
         if value and ("\x00" in value or len(value) > 150):
-            raise WorkloadError(field, "not a name.")
+            raise WorkloadError(field, _("not a name."))
     ids = scope_people(user)
     if team:
         in_team = list(User.objects.filter(team=team).values_list("pk", flat=True))
@@ -185,6 +186,7 @@ def people_filter(user, *, owner: str | None = None, team: str | None = None) ->
     if owner:
         found = User.objects.filter(username=owner).values_list("pk", flat=True).first()
         if found is None or (ids is not None and found not in ids):
-            raise WorkloadError("owner", f"no such person among the accounts you may see: '{owner[:60]}'.")
+            raise WorkloadError("owner", _("no such person among the accounts you may see: '%(name)s'.")
+                                % {"name": owner[:60]})
         ids = [found]
     return ids
