@@ -332,3 +332,15 @@ def test_page_query_budget(client, manager, django_assert_max_num_queries):
     client.force_login(manager)
     with django_assert_max_num_queries(12):
         assert client.get(PAGE).status_code == 200
+
+
+@pytest.mark.django_db
+def test_page_gives_the_verdict_when_the_sample_is_large_and_apart(client, manager):
+    for _ in range(30):
+        negotiation("A", outcome=State.ACTIVE)
+    for i in range(30):
+        negotiation("A", outcome=State.ACTIVE if i < 3 else State.LEAD, alert_on=d(2, 5))
+    client.force_login(_en(manager))
+    page = client.get(PAGE, PERIOD).content.decode()
+    assert page.count("Covered accounts win more often.") == 2  # all tiers, and tier A
+    assert "88.6–100.0" in page and "3.5–25.6" in page
