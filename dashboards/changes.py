@@ -85,8 +85,10 @@ def resolve_as_of(raw: str | None) -> dt.date | None:
 
 @dataclass(frozen=True)
 class Scope:
-    """Whose changes: an account's owners, an alert's assignee, a handoff's receiver or sender among `people`
-    (None: everyone)."""
+    """Whose changes: a transition's account owned (for any role) by one of `people`, an alert assigned to one of
+    them, a handoff received or sent by one of them (None: everyone). Alerts and handoffs are matched on their own
+    columns (an alert goes to the owner for its role, docs/rules.md §5; a handoff from one owner to another, §8):
+    a night's thousands of alerts are then read for a few people off an index, not joined to their accounts."""
 
     name: str
     people: tuple[int, ...] | None
@@ -98,12 +100,12 @@ class Scope:
         return qs if self.people is None else qs.filter(self.accounts())
 
     def alerts(self, qs: QuerySet) -> QuerySet:
-        return qs if self.people is None else qs.filter(Q(assignee_id__in=self.people) | self.accounts())
+        return qs if self.people is None else qs.filter(assignee_id__in=self.people)
 
     def handoffs(self, qs: QuerySet) -> QuerySet:
         if self.people is None:
             return qs
-        return qs.filter(Q(assignee_id__in=self.people) | Q(sender_id__in=self.people) | self.accounts())
+        return qs.filter(Q(assignee_id__in=self.people) | Q(sender_id__in=self.people))
 
 
 def _any_of(conditions: list[Q]) -> Q:
@@ -138,7 +140,9 @@ def _alerts_opened(as_of: dt.date, scope: Scope) -> QuerySet:
 
 
 def _alerts_resolved(as_of: dt.date, scope: Scope) -> QuerySet:
-    return scope.alerts(Alert.objects.filter(resolved_on=as_of).select_related("account", "assignee"))
+    # The status too: the index on resolved_on holds the resolved alerts only.
+    return scope.alerts(Alert.objects.filter(status=Alert.Status.RESOLVED, resolved_on=as_of)
+                        .select_related("account", "assignee"))
 
 
 def _handoffs(as_of: dt.date, scope: Scope) -> QuerySet:

@@ -112,10 +112,10 @@ class Alert(models.Model):
                 fields=["responsible_role", "state_weight", "fell_due_on", "-gap", "-icp_fit", "-deal_amount", "id"],
                 condition=models.Q(status="open", assignee__isnull=True), name="alert_queue_priority_idx",
             ),
-            # What changed overnight (dashboards.changes): the alerts a night opened, and those it resolved, newest
-            # first straight off the index however many a night has.
-            models.Index(fields=["opened_on", "id"], name="alert_opened_on_idx"),
-            models.Index(fields=["resolved_on", "id"], condition=models.Q(status="resolved"),
+            # What changed overnight (dashboards.changes): the alerts a night opened, and those it resolved, for
+            # everyone or for a few assignees, without reading the night's other alerts.
+            models.Index(fields=["opened_on", "assignee", "id"], name="alert_opened_on_idx"),
+            models.Index(fields=["resolved_on", "assignee", "id"], condition=models.Q(status="resolved"),
                          name="alert_resolved_on_idx"),
         ]
 

@@ -15,10 +15,10 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name='alert',
-            index=models.Index(fields=['opened_on', 'id'], name='alert_opened_on_idx'),
+            index=models.Index(fields=['opened_on', 'assignee', 'id'], name='alert_opened_on_idx'),
         ),
         migrations.AddIndex(
             model_name='alert',
-            index=models.Index(condition=models.Q(('status', 'resolved')), fields=['resolved_on', 'id'], name='alert_resolved_on_idx'),
+            index=models.Index(condition=models.Q(('status', 'resolved')), fields=['resolved_on', 'assignee', 'id'], name='alert_resolved_on_idx'),
         ),
     ]
