@@ -286,3 +286,10 @@ def test_a_fixed_number_of_queries_whatever_the_night(client, api, manager, nigh
 
 def test_every_role_finds_the_page_in_the_navigation(personas):
     assert all("dashboards:changes" in {i["name"] for i in navigation_for(user)} for user in personas.values())
+
+
+def test_a_rep_without_a_team_has_only_own_accounts(api, marketer, night):
+    api.force_authenticate(marketer)
+    body = api.get(API).json()
+    assert body["scopes"] == ["mine"] and body["transitions"]["count"] == 0
+    assert api.get(API, {"scope": "team"}).status_code == 400
