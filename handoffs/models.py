@@ -133,6 +133,8 @@ class Handoff(models.Model):
                          condition=models.Q(escalated=False)),
             # The feedback figures: handoffs created in a period (handoffs.selectors.handoff_feedback).
             models.Index(fields=["created_on"], name="handoff_created_on_idx"),
+            # The cached feedback figures' change stamp: the latest decision (handoffs.selectors._cached_figures).
+            models.Index(fields=["decided_at"], name="handoff_decided_at_idx"),
         ]
 
     def __str__(self) -> str:

@@ -4,15 +4,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import statistics
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from accounts.models import Lead
 from core.models import User
@@ -67,20 +70,23 @@ def handoff_lead_sources(*, account_ids: Iterable[int], as_of: dt.date) -> dict[
 FEEDBACK_DIMENSIONS = ("rule", "sender", "receiver", "icp_profile", "icp_tier", "lead_source")
 
 # Each grouping's key in SQL, as the night kept it on the handoff ('' counts as none); the receiver is who decided
-# it, or its assignee while undecided. People are grouped by id and named afterwards (one query).
+# it, or its assignee while undecided. People are grouped by username (joined only when grouped by).
 _KEY_SQL = {
     "rule": "NULLIF(h.rule_name, '')",
-    "sender": "h.sender_id",
-    "receiver": "COALESCE(h.decided_by_id, h.assignee_id)",
+    "sender": "s.username",
+    "receiver": "r.username",
     "icp_profile": "NULLIF(h.icp_profile_name, '')",
     "icp_tier": "NULLIF(h.icp_tier, '')",
     "lead_source": "NULLIF(h.lead_source, '')",
 }
-_PEOPLE = ("sender", "receiver")
-_PEOPLE_SQL = {_KEY_SQL[name] for name in _PEOPLE}
+_PEOPLE_JOINS = {"sender": "LEFT JOIN {users} s ON s.id = h.sender_id",
+                 "receiver": "LEFT JOIN {users} r ON r.id = COALESCE(h.decided_by_id, h.assignee_id)"}
 _COUNTS = ("handoffs", "accepted", "rejected", "pending", "superseded", "breached")
 _S = Handoff.Status
 _TABLE = Handoff._meta.db_table
+# The live figures (no `now` given) are kept in Django's cache (see _cached_figures).
+_CACHE_VERSION_KEY = "handoffs:feedback:version"
+_CACHE_SECONDS = 3600
 
 
 @dataclass
@@ -116,58 +122,72 @@ class FeedbackFigures:
         }
 
 
-_DECIDED_SQL = f"h.status IN ('{_S.ACCEPTED}', '{_S.REJECTED}') AND h.decided_at IS NOT NULL"
+def _period_sql(dimensions: tuple[str, ...], where: str) -> str:
+    """The period's handoffs read once, narrow (a MATERIALIZED CTE `p` the groupings read): each grouping's key
+    k0…, status, reason, breached, decided (1/0), the stored hours, and `turns_at` — the due time of a pending
+    handoff not breached yet, when the figures change by the clock alone. Breached: decided after due_at, or
+    undecided and past it (flagged by the sweep, or pending past due_at the sweep has not reached yet). Parameters:
+    now, now, then the period's."""
+    pending = f"h.decided_at IS NULL AND h.status = '{_S.PENDING}'"
+    breached = (f"(h.decided_at IS NOT NULL AND h.decided_at > h.due_at) OR (h.decided_at IS NULL AND h.sla_breached)"
+                f" OR ({pending} AND h.due_at < %s)")
+    decided = f"h.status IN ('{_S.ACCEPTED}', '{_S.REJECTED}') AND h.decided_at IS NOT NULL"
+    columns = ", ".join(f"{_KEY_SQL[name]} AS k{index}" for index, name in enumerate(dimensions))
+    joins = "".join(" " + _PEOPLE_JOINS[name].format(users=User._meta.db_table)
+                    for name in dimensions if name in _PEOPLE_JOINS)
+    return (f"WITH p AS MATERIALIZED (SELECT {columns}, h.status, h.reason, "
+            f"CASE WHEN {breached} THEN 1 ELSE 0 END AS breached, CASE WHEN {decided} THEN 1 ELSE 0 END AS decided, "
+            f"h.decision_business_hours AS hours, "
+            f"CASE WHEN {pending} AND NOT h.sla_breached AND h.due_at >= %s THEN h.due_at END AS turns_at "
+            f"FROM {_TABLE} h{joins} WHERE {where}) ")
 
 
 def _aggregates_sql() -> str:
-    """The figures of one group. Breached: decided after due_at, or undecided and past it (flagged by the sweep, or
-    pending past due_at the sweep has not reached yet; the one parameter is now). The last, `unmeasured`: decided
-    handoffs without their stored hours (decided before they were kept, or written by hand)."""
-    breached = (f"(h.decided_at IS NOT NULL AND h.decided_at > h.due_at) OR (h.decided_at IS NULL AND h.sla_breached)"
-                f" OR (h.decided_at IS NULL AND h.status = '{_S.PENDING}' AND h.due_at < %s)")
+    """The figures of one group over `p`; the last two: `unmeasured` (decided handoffs without their stored hours:
+    decided before they were kept, or written by hand) and the earliest `turns_at`."""
     return ", ".join([
         "COUNT(*)", *(f"COUNT(CASE WHEN h.status = '{status}' THEN 1 END)"
                       for status in (_S.ACCEPTED, _S.REJECTED, _S.PENDING, _S.SUPERSEDED)),
-        f"COUNT(CASE WHEN {breached} THEN 1 END)",
+        "COUNT(CASE WHEN h.breached = 1 THEN 1 END)",
         *(f"COUNT(CASE WHEN h.status = '{_S.REJECTED}' AND h.reason = '{code}' THEN 1 END)"
           for code in Handoff.RejectReason.values),
-        f"COUNT(CASE WHEN {_DECIDED_SQL} AND h.decision_business_hours IS NULL THEN 1 END)"])
+        "COUNT(CASE WHEN h.decided = 1 AND h.hours IS NULL THEN 1 END)", "MIN(h.turns_at)"])
 
 
 def _per_dimension_sql(keys: list[str], select: str, where: str) -> str:
     """A row overall and one per group of each key: (key per dimension, the others NULL…, grouping bits, select…),
-    as GROUPING SETS gives them, by one GROUP BY per key joined with UNION ALL."""
+    as GROUPING SETS gives them, by one GROUP BY per key over `p` joined with UNION ALL."""
     everything = (1 << len(keys)) - 1
-    nulls = [f"CAST(NULL AS {'bigint' if key in _PEOPLE_SQL else 'text'})" for key in keys]  # typed for UNION
-    parts = [f"SELECT {', '.join(nulls)}, {everything}, {select} FROM {_TABLE} h WHERE {where}"]
+    nulls = ["CAST(NULL AS text)"] * len(keys)  # typed for UNION
+    parts = [f"SELECT {', '.join(nulls)}, {everything}, {select} FROM p h WHERE {where}"]
     for index, key in enumerate(keys):
         columns = ", ".join(key if other == index else nulls[other] for other in range(len(keys)))
         bits = everything & ~(1 << (len(keys) - 1 - index))
-        parts.append(f"SELECT {columns}, {bits}, {select} FROM {_TABLE} h WHERE {where} GROUP BY {key}")
+        parts.append(f"SELECT {columns}, {bits}, {select} FROM p h WHERE {where} GROUP BY {key}")
     return " UNION ALL ".join(parts)
 
 
-def _feedback_rows(*, keys: list[str], now_param: Any, period: list, where: str) -> list[tuple]:
-    """Every group's figures in one statement, each row (key per dimension, grouping bits, kind, counts…, median):
-    kind 0 carries a group's counts, kind 1 its median hours to decision.
+def _feedback_rows(*, dimensions: tuple[str, ...], params: list, where: str) -> list[tuple]:
+    """Every group's figures in one statement reading the period once, each row (key per dimension, grouping bits,
+    kind, counts…, unmeasured, turns_at, median): kind 0 carries a group's counts, kind 1 its median hours.
 
-    PostgreSQL: the counts scan the period once (GROUPING SETS, hashed); the medians are percentile_cont over the
-    hours kept on the decided handoffs, one narrow GROUP BY per dimension (cheaper than sorting GROUPING SETS' wide
-    rows once per set); UNION ALL lets the planner run the parts side by side (Parallel Append). SQLite: one GROUP
-    BY per dimension for the counts; its medians are taken in Python."""
+    PostgreSQL: the counts by GROUPING SETS (hashed) over `p`; the medians percentile_cont over the decided ones'
+    stored hours, one narrow GROUP BY per dimension over `p`. SQLite: one GROUP BY per dimension for the counts;
+    its medians are taken in Python. (Reading the table once instead of once per part: docs/benchmarks.md.)"""
+    keys = [f"h.k{index}" for index in range(len(dimensions))]
+    head = _period_sql(dimensions, where)
     counts = _aggregates_sql()
     if connection.vendor != "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(_per_dimension_sql(keys, f"0, {counts}, NULL", where), [now_param, *period] * (len(keys) + 1))
-            return cursor.fetchall()
-    sets = ", ".join(["()", *(f"({key})" for key in keys)])
-    zeros = ", ".join(["0"] * (counts.count("COUNT(")))
-    sql = (f"(SELECT {', '.join(keys)}, GROUPING({', '.join(keys)}), 0, {counts}, CAST(NULL AS double precision) "
-           f"FROM {_TABLE} h WHERE {where} GROUP BY GROUPING SETS ({sets})) UNION ALL "
-           + _per_dimension_sql(keys, f"1, {zeros}, percentile_cont(0.5) WITHIN GROUP "
-                                      f"(ORDER BY h.decision_business_hours)", f"{where} AND {_DECIDED_SQL}"))
+        sql = head + _per_dimension_sql(keys, f"0, {counts}, NULL", "1 = 1")
+    else:
+        sets = ", ".join(["()", *(f"({key})" for key in keys)])
+        zeros = ", ".join(["0"] * (counts.count("COUNT(")))
+        sql = (head + f"(SELECT {', '.join(keys)}, GROUPING({', '.join(keys)}), 0, {counts}, "
+               f"CAST(NULL AS double precision) FROM p h GROUP BY GROUPING SETS ({sets})) UNION ALL "
+               + _per_dimension_sql(keys, f"1, {zeros}, CAST(NULL AS timestamptz), percentile_cont(0.5) "
+                                                  f"WITHIN GROUP (ORDER BY h.hours)", "h.decided = 1"))
     with connection.cursor() as cursor:
-        cursor.execute(sql, [now_param, *period, *period * (len(keys) + 1)])
+        cursor.execute(sql, params)
         return cursor.fetchall()
 
 
@@ -181,29 +201,81 @@ def handoff_feedback(*, start: dt.date, end: dt.date, now: dt.datetime | None = 
     all the handoffs), rejections by reason code.
 
     Set-based, a fixed number of queries whatever the number of handoffs (the created_on index): one statement for
-    every group's counts and (PostgreSQL) medians over the hours kept on each decided handoff, one naming the
-    people. On SQLite, or when decided handoffs lack their stored hours, the medians are taken here instead (one
-    more query)."""
+    every group's counts and (PostgreSQL) medians over the hours kept on each decided handoff, people named by
+    username in it. On SQLite, or when decided handoffs lack their stored hours, the medians are taken here instead (one
+    more query). The live figures (no `now`, no `calendar` given) come from the cache while the handoffs are
+    unchanged (_cached_figures: one cheap query for the change stamp)."""
+    args = {"start": start, "end": end, "icp_profile_id": icp_profile_id, "dimensions": tuple(dimensions)}
+    if now is None and calendar is None:
+        overall, groups = _cached_figures(**args)
+    else:
+        overall, groups, _turns_at = _figures(**args, now=now or timezone.now(), calendar=calendar)
+    return {"start": start.isoformat(), "end": end.isoformat(), "overall": overall,
+            **{f"by_{name}": _listed(groups[name]) for name in dimensions}}
+
+
+def _figures(*, start: dt.date, end: dt.date, icp_profile_id: int | None, dimensions: tuple[str, ...],
+             now: dt.datetime, calendar: BusinessCalendar | None) -> tuple[dict, dict[str, dict], dt.datetime | None]:
+    """(overall, {dimension: {key: figures}}, turns_at) as JSON; turns_at: when the figures change by
+    the clock alone (a pending handoff passes its due time), None if never."""
     ops = connection.ops
-    period = [ops.adapt_datefield_value(start), ops.adapt_datefield_value(end)]
+    stamp = ops.adapt_datetimefield_value(now)
+    params = [stamp, stamp, ops.adapt_datefield_value(start), ops.adapt_datefield_value(end)]
     where = "h.created_on >= %s AND h.created_on <= %s"
     if icp_profile_id:
-        period.append(icp_profile_id)
+        params.append(icp_profile_id)
         where += " AND h.icp_profile_id = %s"
-    keys = [_KEY_SQL[name] for name in dimensions]
     overall, groups = FeedbackFigures(), {name: {} for name in dimensions}
-    rows = _feedback_rows(keys=keys, now_param=ops.adapt_datetimefield_value(now or timezone.now()), period=period,
-                          where=where)
-    for row, figures in _placed(rows, dimensions, overall, groups):
+    turns_at = None
+    for row, figures in _placed(_feedback_rows(dimensions=dimensions, params=params, where=where), dimensions,
+                                overall, groups):
         if row[0] == 0:
-            _fill(figures, row[1:-1])
+            _fill(figures, row[1:-2])
+            if figures is overall:
+                turns_at = _as_datetime(row[-2])
         else:
             figures.median_hours = row[-1]
     if overall.decided and (overall.unmeasured or connection.vendor != "postgresql"):
         _hours_here(overall, groups, start=start, end=end, icp_profile_id=icp_profile_id, calendar=calendar)
-    people = _usernames({key for name in _PEOPLE if name in groups for key in groups[name]})
-    return {"start": start.isoformat(), "end": end.isoformat(), "overall": overall.as_json(),
-            **{f"by_{name}": _listed(groups[name], people if name in _PEOPLE else None) for name in dimensions}}
+    return (overall.as_json(), {name: {key: figures.as_json() for key, figures in by_key.items()}
+                                for name, by_key in groups.items()}, turns_at)
+
+
+def _as_datetime(value: Any) -> dt.datetime | None:
+    """A timestamp as the database returned it (SQLite: text, UTC)."""
+    if value is None or isinstance(value, dt.datetime):
+        return value
+    parsed = parse_datetime(value)
+    return parsed if timezone.is_aware(parsed) else parsed.replace(tzinfo=dt.timezone.utc)
+
+
+def _cached_figures(**args: Any) -> tuple[dict, dict[str, dict]]:
+    """The live figures, from Django's cache when the handoffs are unchanged since: keyed by the period, profile and
+    dimensions, the version bumped by the services that decide or reassign a handoff
+    (handoff_feedback_changed) and a change stamp read from the table — count, highest id (a night's new handoffs,
+    deleted ones), latest decision (decided in another process) — and kept until the first pending handoff in it
+    passes its due time (then it counts as breached: the only way the clock changes the figures, so no date in
+    the key)."""
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*), MAX(id), MAX(decided_at) FROM {_TABLE}")
+        stamp = cursor.fetchone()
+    parts = (cache.get(_CACHE_VERSION_KEY, 0), *stamp, *args.values())
+    key = "handoffs:feedback:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+    kept = cache.get(key)
+    if kept is not None and (kept[2] is None or now <= kept[2]):
+        return kept[0], kept[1]
+    overall, groups, turns_at = _figures(**args, now=now, calendar=None)
+    cache.set(key, (overall, groups, turns_at), _CACHE_SECONDS)
+    return overall, groups
+
+
+def handoff_feedback_changed() -> None:
+    """Called (on commit) by what changes a handoff's figures without adding one: the live figures are read anew."""
+    try:
+        cache.incr(_CACHE_VERSION_KEY)
+    except ValueError:
+        cache.set(_CACHE_VERSION_KEY, 1, None)
 
 
 def _placed(rows: list[tuple], dimensions: tuple[str, ...], overall: FeedbackFigures,
@@ -229,8 +301,8 @@ def _fill(figures: FeedbackFigures, values: tuple) -> None:
 def _hours_here(overall: FeedbackFigures, groups: dict[str, dict[Any, FeedbackFigures]], *, start: dt.date,
                 end: dt.date, icp_profile_id: int | None, calendar: BusinessCalendar | None) -> None:
     """The medians taken in Python: every decided handoff's hours, stored or (when missing) counted now."""
-    expressions = {"rule": F("rule_name"), "sender": F("sender_id"),
-                   "receiver": Coalesce(F("decided_by_id"), F("assignee_id")), "icp_profile": F("icp_profile_name"),
+    expressions = {"rule": F("rule_name"), "sender": F("sender__username"),
+                   "receiver": Coalesce(F("decided_by__username"), F("assignee__username")), "icp_profile": F("icp_profile_name"),
                    "icp_tier": F("icp_tier"), "lead_source": F("lead_source")}
     decided = Handoff.objects.filter(created_on__gte=start, created_on__lte=end, decided_at__isnull=False,
                                      status__in=(_S.ACCEPTED, _S.REJECTED))
@@ -250,14 +322,7 @@ def _hours_here(overall: FeedbackFigures, groups: dict[str, dict[Any, FeedbackFi
             groups[name].setdefault(key if key != "" else None, FeedbackFigures()).hours_to_decision.append(hours)
 
 
-def _listed(by_key: dict[Any, FeedbackFigures], people: dict[int, str] | None) -> list[dict]:
+def _listed(by_key: dict[Any, dict]) -> list[dict]:
     """One dimension's groups, by key (none last); people named by username."""
-    if people is not None:
-        by_key = {people.get(key) if key is not None else None: figures for key, figures in by_key.items()}
-    return [{"key": key, **figures.as_json()}
+    return [{"key": key, **figures}
             for key, figures in sorted(by_key.items(), key=lambda item: (item[0] is None, item[0] or ""))]
-
-
-def _usernames(ids: set) -> dict[int, str]:
-    ids.discard(None)
-    return dict(User.objects.filter(id__in=ids).values_list("id", "username")) if ids else {}

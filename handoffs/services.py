@@ -29,6 +29,7 @@ from core.versioning import StaleVersion, changes_since, check_version
 from .access import access_handoff, access_handoff_alert
 from .calendar import BusinessCalendar, business_hours_between, escalation_time
 from .models import Handoff, HandoffAlert, HandoffModel, HandoffRule
+from .selectors import handoff_feedback_changed
 
 # What a rule's audit entries record (and what its writes may set).
 RULE_FIELDS = ("order", "name", "to_state", "from_states", "from_role", "to_role", "model", "sla_business_hours",
@@ -172,6 +173,7 @@ def _claim_decision(*, handoff: Handoff, actor: User, status: str, reason: str =
         decision_business_hours=hours)
     if not updated:
         raise ValidationError(_("This handoff is no longer pending."))
+    transaction.on_commit(handoff_feedback_changed)  # the cached feedback figures are read anew
     # Its SLA and escalation alerts have nothing left to ask for.
     HandoffAlert.objects.filter(handoff=handoff, status__in=STANDING).update(
         status=HandoffAlert.Status.RESOLVED, resolved_at=now)
@@ -282,6 +284,7 @@ def handoff_reassign(*, actor: User, assignee: User, handoff_id: int | str) -> H
     with transaction.atomic():
         if not Handoff.objects.filter(id=handoff.id, status=Handoff.Status.PENDING).update(assignee=assignee):
             raise ValidationError(_("This handoff is no longer pending."))
+        transaction.on_commit(handoff_feedback_changed)  # its receiver in the cached feedback figures
         AuditEntry.objects.create(
             actor=actor, action="handoff.reassigned", object_type="handoff", object_id=str(handoff.id),
             before={"assignee": _username(handoff.assignee_id)}, after={"assignee": assignee.username})

@@ -112,6 +112,15 @@ def celery_in_process(settings):
     app.conf.task_always_eager = previous
 
 
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Each test starts with an empty Django cache (the live handoff feedback figures are cached; a test's rolled
+    back rows may come back under the same ids in the next)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 def pytest_collection_modifyitems(items):
     """Every transactional test restores the serialized database after itself. A transactional test that only
     flushes lets Django re-create the content types and permissions under new ids (post_migrate), and the next
