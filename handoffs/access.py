@@ -9,10 +9,15 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from core.choices import Role
 from core.models import User
 from core.permissions import MANAGERS
 
 from .models import Handoff, HandoffAlert
+
+
+# Who reads the feedback figures (by rule, sender, receiver, ICP tier …): the page, its API and the ICP review's block.
+FEEDBACK_ROLES = (Role.ADMIN, Role.MANAGER, Role.MARKETING, Role.EXECUTIVE)
 
 
 def may_decide_handoff(user: User, handoff: Handoff) -> bool:

@@ -23,11 +23,11 @@ from core.csvio import BOM, stream_csv
 from core.permissions import RoleRequiredMixin
 from core.timeutil import business_today
 
+from .access import FEEDBACK_ROLES
 from .models import Handoff
 from .selectors import FEEDBACK_DIMENSIONS, handoff_feedback
 
 # Who reads the feedback figures: the people who tune the rules and the ICP (executives read, as everyone does).
-FEEDBACK_ROLES = (Role.ADMIN, Role.MANAGER, Role.MARKETING, Role.EXECUTIVE)
 DEFAULT_DAYS = 90  # the period without from/to: the 90 days to today
 
 TITLES = {

@@ -20,13 +20,14 @@ from dashboards.changes import (
     resolve_scope,
 )
 
-_LIST = inline_serializer("ChangeList", fields={
-    "count": serializers.IntegerField(help_text="Rows of the list (at most 10,000; see capped)."),
-    "capped": serializers.BooleanField(help_text="More than 10,000 rows: count is 10,000."),
-    "next_before": serializers.IntegerField(allow_null=True,
-                                            help_text="Pass as ?before= with ?list= for the next rows."),
-    "results": serializers.ListField(child=serializers.DictField()),
-})
+def _list(**kwargs):
+    return inline_serializer("ChangeList", fields={
+        "count": serializers.IntegerField(help_text="Rows of the list (at most 10,000; see capped)."),
+        "capped": serializers.BooleanField(help_text="More than 10,000 rows: count is 10,000."),
+        "next_before": serializers.IntegerField(allow_null=True,
+                                                help_text="Pass as ?before= with ?list= for the next rows."),
+        "results": serializers.ListField(child=serializers.DictField()),
+    }, **kwargs)
 
 
 class ChangesDashboardView(APIView):
@@ -54,8 +55,9 @@ class ChangesDashboardView(APIView):
         responses=inline_serializer("NightChanges", fields={
             "as_of": serializers.DateField(allow_null=True), "scope": serializers.CharField(),
             "scopes": serializers.ListField(child=serializers.CharField()),
-            **{name: _LIST for name in LISTS},
-            "first_classified": inline_serializer("FirstClassified", fields={
+            # With ?list= only that list is answered: each list, and the first classifications, may be absent.
+            **{name: _list(required=False) for name in LISTS},
+            "first_classified": inline_serializer("FirstClassified", required=False, fields={
                 "count": serializers.IntegerField(), "capped": serializers.BooleanField()}),
         }),
     )

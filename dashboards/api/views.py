@@ -22,7 +22,7 @@ class CoverageDashboardView(APIView):
         parameters=[OpenApiParameter(
             "as_of", OpenApiTypes.DATE, required=False,
             description="The figures as of this date's completed run, kept from that night (404 when there was none).")],
-        responses=dict,
+        responses={200: dict, 400: dict, 404: dict},
     )
     def get(self, request):
         raw = request.query_params.get("as_of")

@@ -20,7 +20,9 @@ READ_ENDPOINTS = [
     "/api/v1/accounts/", "/api/v1/leads/", "/api/v1/opportunities/", "/api/v1/touches/", "/api/v1/segments/",
     "/api/v1/segments/thresholds/", "/api/v1/standards/", "/api/v1/standards/LOYAL/", "/api/v1/coverage/",
     "/api/v1/alerts/", "/api/v1/icp-profiles/", "/api/v1/handoff-rules/", "/api/v1/handoffs/",
-    "/api/v1/dashboards/coverage/", "/api/v1/dashboards/trends/", "/api/v1/me/",
+    "/api/v1/dashboards/coverage/", "/api/v1/dashboards/trends/", "/api/v1/dashboards/changes/",
+    "/api/v1/dashboards/depth/", "/api/v1/dashboards/outcomes/", "/api/v1/dashboards/workload/",
+    "/api/v1/handoff-alerts/", "/api/v1/me/",
 ]
 
 

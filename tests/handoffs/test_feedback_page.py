@@ -248,3 +248,14 @@ def test_the_navigation_links_the_page_for_its_readers_only(personas):
     for role, user in personas.items():
         names = {item["name"] for item in navigation_for(user)}
         assert ("handoffs:feedback" in names) == (role in FEEDBACK_ROLES), role
+
+
+def test_the_feedback_api_answers_the_roles_the_page_answers(personas):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    assert api.get("/api/v1/handoffs/feedback/").status_code in (401, 403)
+    for role, user in personas.items():
+        api.force_authenticate(user)
+        status = api.get("/api/v1/handoffs/feedback/").status_code
+        assert status == (200 if user.role in FEEDBACK_ROLES else 403), (role, status)
