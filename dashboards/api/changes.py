@@ -20,14 +20,14 @@ from dashboards.changes import (
     resolve_scope,
 )
 
-def _list(**kwargs):
-    return inline_serializer("ChangeList", fields={
-        "count": serializers.IntegerField(help_text="Rows of the list (at most 10,000; see capped)."),
-        "capped": serializers.BooleanField(help_text="More than 10,000 rows: count is 10,000."),
-        "next_before": serializers.IntegerField(allow_null=True,
-                                                help_text="Pass as ?before= with ?list= for the next rows."),
-        "results": serializers.ListField(child=serializers.DictField()),
-    }, **kwargs)
+# With ?list= only that list is answered: each list may be absent.
+_LIST = inline_serializer("ChangeList", required=False, fields={
+    "count": serializers.IntegerField(help_text="Rows of the list (at most 10,000; see capped)."),
+    "capped": serializers.BooleanField(help_text="More than 10,000 rows: count is 10,000."),
+    "next_before": serializers.IntegerField(allow_null=True,
+                                        help_text="Pass as ?before= with ?list= for the next rows."),
+    "results": serializers.ListField(child=serializers.DictField()),
+})
 
 
 class ChangesDashboardView(APIView):
@@ -55,8 +55,7 @@ class ChangesDashboardView(APIView):
         responses=inline_serializer("NightChanges", fields={
             "as_of": serializers.DateField(allow_null=True), "scope": serializers.CharField(),
             "scopes": serializers.ListField(child=serializers.CharField()),
-            # With ?list= only that list is answered: each list, and the first classifications, may be absent.
-            **{name: _list(required=False) for name in LISTS},
+            **{name: _LIST for name in LISTS},  # with ?list=, the first classifications are absent too
             "first_classified": inline_serializer("FirstClassified", required=False, fields={
                 "count": serializers.IntegerField(), "capped": serializers.BooleanField()}),
         }),
