@@ -9,6 +9,7 @@ import os
 import sys
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -262,6 +263,21 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = REDIS_URL or None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+
+
+def _redis_cache_location(url: str) -> str:
+    """The cache's Redis: the broker's server, the next database number (so emptying the cache never touches the
+    broker's queues)."""
+    parts = urlsplit(url)
+    broker_db = int(parts.path.strip("/") or 0)
+    return urlunsplit(parts._replace(path=f"/{(broker_db + 1) % 16}"))
+
+
+# Django's cache (the live handoff feedback figures, throttles): with REDIS_URL one Redis every web process shares,
+# so what one worker drops the others drop too; without it, in the process's memory (runserver, tests).
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": _redis_cache_location(REDIS_URL)}}
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 # A worker killed mid-task must not acknowledge it (celery#1628): redeliver instead.
