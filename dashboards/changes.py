@@ -10,7 +10,8 @@ capped at COUNT_CAP: a fixed number of queries, whatever the number of accounts.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import NamedTuple
 from dataclasses import dataclass, field
 
 from django.db.models import Q, QuerySet
@@ -309,6 +310,20 @@ def resolve_before(raw: str | None) -> int | None:
     if not raw.isdigit():
         raise ChangesError("before", _("'%(value)s' is not a row id.") % {"value": raw})
     return int(raw)
+
+
+class Choices(NamedTuple):
+    scope: str
+    as_of: dt.date | None
+    only: str | None
+    before: int | None
+
+
+def resolve_choices(user: User, params: Mapping[str, str]) -> Choices:
+    """The query's scope, night, list and row id, as the page and the API read them; ChangesError names the first
+    bad one."""
+    return Choices(scope=resolve_scope(user, params.get("scope")), as_of=resolve_as_of(params.get("as_of")),
+                   only=resolve_list(params.get("list")), before=resolve_before(params.get("before")))
 
 
 # --- CSV -------------------------------------------------------------------------------------------------------------

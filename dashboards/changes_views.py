@@ -19,24 +19,8 @@ from .changes import (
     csv_header,
     csv_rows,
     night_changes,
-    resolve_as_of,
-    resolve_before,
-    resolve_list,
-    resolve_scope,
+    resolve_choices,
 )
-
-
-def _choices(request: HttpRequest) -> tuple[str | None, object, str | None, int | None, str | None]:
-    """(scope, as_of, list, before, error): the query's choices, or the first bad one's message naming its field."""
-    params = request.GET
-    try:
-        scope = resolve_scope(request.user, params.get("scope"))
-        as_of = resolve_as_of(params.get("as_of"))
-        only = resolve_list(params.get("list"))
-        before = resolve_before(params.get("before"))
-    except ChangesError as exc:
-        return None, None, None, None, f"{exc.field}: {exc.message}"
-    return scope, as_of, only, before, None
 
 
 class ChangesPage(RoleRequiredMixin, View):
@@ -46,7 +30,12 @@ class ChangesPage(RoleRequiredMixin, View):
     allowed_roles = EVERYONE
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        scope, as_of, only, before, error = _choices(request)
+        try:
+            scope, as_of, only, before = resolve_choices(request.user, request.GET)
+            error = None
+        except ChangesError as exc:
+            scope = as_of = only = before = None
+            error = f"{exc.field}: {exc.message}"
         if error is None and request.GET.get("format") == "csv":
             if only is None or as_of is None:
                 error = "list: " + _("Choose the list to export on a night (transitions, alerts_opened, "

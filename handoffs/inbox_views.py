@@ -31,6 +31,18 @@ from .models import Handoff, HandoffRule
 from .services import handoff_accept, handoff_alert_acknowledge, handoff_reassign, handoff_reject
 
 
+
+def _back(request: HttpRequest, *, notice: str, error: bool) -> HttpResponse:
+    """The outcome as a message, then back where the action came from (`next`, the inbox by default): a redirect,
+    or for htmx an HX-Redirect the page follows."""
+    (messages.error if error else messages.success)(request, notice)
+    target = safe_next(request, reverse("handoffs:list"))
+    if request.htmx:
+        response = HttpResponse(status=200)
+        response["HX-Redirect"] = target
+        return response
+    return HttpResponseRedirect(target)
+
 class RowActions:
     """Each row's action forms (accept, reject; reassign for managers), rendered once per page with a placeholder id
     and given each row's id — as Today's items are (engine.views.ItemFields): fifty rows of forms rendered one by one
@@ -145,13 +157,7 @@ class _HandoffAction(RoleRequiredMixin, View):
                     row, reject_form=reject_form)
             return render(request, "handoffs/partials/inbox_item_response.html", {
                 "row": row, "notice": notice, "error": error, "words": inbox.row_words()})
-        (messages.error if error else messages.success)(request, notice)
-        target = safe_next(request, reverse("handoffs:list"))
-        if request.htmx:
-            response = HttpResponse(status=200)
-            response["HX-Redirect"] = target
-            return response
-        return HttpResponseRedirect(target)
+        return _back(request, notice=notice, error=error)
 
 
 class HandoffAcceptView(_HandoffAction):
@@ -212,10 +218,4 @@ class HandoffAlertAcknowledgeView(RoleRequiredMixin, View):
             notice, error = _errors(exc), True
         if request.htmx and request.htmx.target == f"handoff-alert-{pk}":
             return render(request, "handoffs/partials/inbox_alert_response.html", {"notice": notice, "error": error})
-        (messages.error if error else messages.success)(request, notice)
-        target = safe_next(request, reverse("handoffs:list"))
-        if request.htmx:
-            response = HttpResponse(status=200)
-            response["HX-Redirect"] = target
-            return response
-        return HttpResponseRedirect(target)
+        return _back(request, notice=notice, error=error)

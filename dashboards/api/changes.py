@@ -14,10 +14,7 @@ from dashboards.changes import (
     LISTS,
     ChangesError,
     night_changes,
-    resolve_as_of,
-    resolve_before,
-    resolve_list,
-    resolve_scope,
+    resolve_choices,
 )
 
 # With ?list= only that list is answered: each list may be absent.
@@ -61,12 +58,8 @@ class ChangesDashboardView(APIView):
         }),
     )
     def get(self, request):
-        params = request.query_params
         try:
-            scope = resolve_scope(request.user, params.get("scope"))
-            as_of = resolve_as_of(params.get("as_of"))
-            only = resolve_list(params.get("list"))
-            before = resolve_before(params.get("before"))
+            scope, as_of, only, before = resolve_choices(request.user, request.query_params)
         except ChangesError as exc:
             raise ValidationError({exc.field: [exc.message]}) from None
         night = night_changes(request.user, as_of=as_of, scope=scope, only=only, before=before)
