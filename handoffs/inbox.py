@@ -27,7 +27,6 @@ from segments.reasons import transition_reason
 
 from .access import may_decide_handoff
 from .calendar import BusinessCalendar, business_hours_between
-from .calendar import _japanese_holidays as japanese_holidays
 from .models import Handoff, HandoffAlert, HandoffModel
 
 PAGE_SIZE = 50
@@ -138,41 +137,6 @@ def _hours(value: float) -> str:
     return f"{value:.1f}".removesuffix(".0")
 
 
-def business_days(calendar: BusinessCalendar, first: dt.date, stop: dt.date) -> int:
-    """The business days from `first` to the day before `stop`: whole weeks by their working weekdays, the rest
-    day by day, less the holidays and closed days that fall on working weekdays (as is_business_day counts)."""
-    span = (stop - first).days
-    if span <= 0:
-        return 0
-    weeks, rest = divmod(span, 7)
-    weekdays = calendar.working_weekdays
-    count = weeks * len(weekdays & set(range(1, 8)))
-    count += sum(1 for n in range(weeks * 7, span) if (first + dt.timedelta(days=n)).isoweekday() in weekdays)
-    off = set(getattr(calendar, "closed_days", ()))  # company holidays, where the calendar has them
-    if calendar.japanese_holidays_off:
-        for year in range(first.year, stop.year + 1):
-            off |= japanese_holidays(year)
-    return count - sum(1 for day in off if first <= day < stop and day.isoweekday() in weekdays)
-
-
-def business_hours(*, start: dt.datetime, end: dt.datetime, calendar: BusinessCalendar) -> float:
-    """handoffs.calendar.business_hours_between, in time independent of the span: the first and last days are
-    counted by it, the whole days between by their number (a handoff a year overdue costs no more than one a day
-    overdue; fifty of them on a page)."""
-    if end <= start:
-        return 0.0
-    start, end = start.astimezone(calendar.zone), end.astimezone(calendar.zone)
-    first_day, last_day = start.date(), end.date()
-    if (last_day - first_day).days <= 1:
-        return business_hours_between(start=start, end=end, calendar=calendar)
-    after_first = dt.datetime.combine(first_day + dt.timedelta(days=1), dt.time(0), tzinfo=calendar.zone)
-    last_midnight = dt.datetime.combine(last_day, dt.time(0), tzinfo=calendar.zone)
-    whole_days = business_days(calendar, first_day + dt.timedelta(days=1), last_day)
-    return (business_hours_between(start=start, end=after_first, calendar=calendar)
-            + whole_days * calendar.hours_per_day.total_seconds() / 3600
-            + business_hours_between(start=last_midnight, end=end, calendar=calendar))
-
-
 def sla_left(handoff: Handoff, *, now: dt.datetime, calendar: BusinessCalendar) -> SlaLeft:
     """The time left on a pending handoff's SLA in business hours (docs/rules.md §8), or how far past it; for a
     decided handoff, whether it was decided after due_at."""
@@ -180,9 +144,9 @@ def sla_left(handoff: Handoff, *, now: dt.datetime, calendar: BusinessCalendar) 
         late = handoff.decided_at is not None and handoff.decided_at > handoff.due_at
         return SlaLeft(late, None, _("Decided after the SLA") if late else "")
     if now <= handoff.due_at:
-        hours = business_hours(start=now, end=handoff.due_at, calendar=calendar)
+        hours = business_hours_between(start=now, end=handoff.due_at, calendar=calendar)
         return SlaLeft(False, hours, _("%(hours)s business hours left") % {"hours": _hours(hours)})
-    hours = business_hours(start=handoff.due_at, end=now, calendar=calendar)
+    hours = business_hours_between(start=handoff.due_at, end=now, calendar=calendar)
     return SlaLeft(True, hours, _("SLA breached: %(hours)s business hours over") % {"hours": _hours(hours)})
 
 
