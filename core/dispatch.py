@@ -90,6 +90,7 @@ PENDING_WORK: tuple[PendingWork, ...] = (
     PendingWork("profiles.AnalysisRefresh", "profiles.tasks.analysis_refresh_task"),
     PendingWork("core.ImportRun", "core.tasks.import_file_task", recorded_field="started_at",
                 where=(("options__has_key", "job"),)),
+    PendingWork("segments.ThresholdPreviewJob", "segments.tasks.threshold_preview_task", pending="queued"),
 )
 
 

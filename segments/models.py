@@ -107,3 +107,52 @@ class StateTransition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_id}: {self.from_state or '∅'} → {self.to_state} ({self.as_of})"
+
+
+class ThresholdPreviewJob(models.Model):
+    """A what-if of proposed state thresholds, computed in the background (segments.threshold_preview): who asked,
+    the proposal, how far it got, and what the next night would leave with and without it (docs/api.md §5)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    ACTIVE = (Status.QUEUED, Status.RUNNING)
+
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Each chunk computed moves it: a running job whose updated_at stops moving was left by a dead worker.
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # Every threshold as proposed (segments.services.THRESHOLD_FIELDS), and the thresholds' version it was made on.
+    proposal = models.JSONField()
+    thresholds_version = models.PositiveIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0, validators=bounded(*PERCENT))
+    result = models.JSONField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # One preview at a time per person: a second press shows the running one (segments.threshold_preview).
+            models.UniqueConstraint(fields=["requested_by"], condition=models.Q(status__in=["queued", "running"]),
+                                    name="threshold_preview_one_active_per_user",
+                                    violation_error_message=_("A preview of yours is still running.")),
+            models.CheckConstraint(condition=range_condition("progress", *PERCENT), name="threshold_preview_progress_range"),
+        ]
+        indexes = [
+            # The settings page: the person's latest preview.
+            models.Index(fields=["requested_by", "-created_at"], name="threshold_preview_user_idx"),
+            # The dispatch sweep: queued previews by age (core.dispatch).
+            models.Index(fields=["status", "created_at"], name="threshold_preview_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"threshold preview #{self.pk} ({self.status})"
+
+    @property
+    def in_progress(self) -> bool:
+        return self.status in self.ACTIVE

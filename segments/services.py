@@ -15,6 +15,24 @@ THRESHOLD_FIELDS = ("churn_after_days", "onboarding_days", "loyal_min_tenure_day
                     "hot_lead_min_score", "high_potential_min_fit")
 
 
+def clean_threshold_changes(changes: Mapping[str, object]) -> dict[str, int]:
+    """Threshold values checked by the model fields' own rules (a whole number within its range, segments.models);
+    a ValidationError names each field that is unknown or out of range."""
+    errors = {}
+    clean = {}
+    for field, value in changes.items():
+        if field not in THRESHOLD_FIELDS:
+            errors[field] = _("unknown setting")
+            continue
+        try:
+            clean[field] = StateThresholds._meta.get_field(field).clean(value, None)
+        except ValidationError as exc:
+            errors[field] = exc.messages
+    if errors:
+        raise ValidationError(errors)
+    return clean
+
+
 def thresholds_update(
     *, changes: Mapping[str, object], actor: User | None, expected_version: int | None = None,
 ) -> StateThresholds:
@@ -23,19 +41,7 @@ def thresholds_update(
     Compare-and-set under the row lock: a save that changes something raises the version by one; with
     ``expected_version`` (what the page or API client read) a row saved by someone else since is refused with
     core.versioning.StaleVersion and nothing is written (docs/api.md §5, "Versions and conflicts")."""
-    errors = {}
-    clean = {}
-    for field, value in changes.items():
-        if field not in THRESHOLD_FIELDS:
-            errors[field] = "unknown setting"
-            continue
-        try:
-            # The model field's own rules: a whole number within its range (segments.models).
-            clean[field] = StateThresholds._meta.get_field(field).clean(value, None)
-        except ValidationError as exc:
-            errors[field] = exc.messages
-    if errors:
-        raise ValidationError(errors)
+    clean = clean_threshold_changes(changes)
     with transaction.atomic():
         StateThresholds.load()
         thresholds = StateThresholds.objects.select_for_update().get(pk=1)

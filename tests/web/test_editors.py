@@ -66,7 +66,7 @@ def test_invalid_requirements_are_shown_next_to_the_field(client, manager):
     assert not StandardChange.objects.exists()
 
 
-def test_state_settings_preview_and_save(client, manager):
+def test_state_settings_preview_and_save(client, manager, django_capture_on_commit_callbacks):
     today = business_today()
     account = AccountFactory()
     LeadFactory(account=account, created_on=today - dt.timedelta(days=5), score=60)
@@ -74,12 +74,16 @@ def test_state_settings_preview_and_save(client, manager):
     client.force_login(manager)
     data = {"churn_after_days": 365, "onboarding_days": 183, "loyal_min_tenure_days": 730, "loyal_min_won_deals": 3,
             "hot_lead_min_score": 60, "high_potential_min_fit": 70}
-    preview = client.post("/states/settings/", dict(data, action="preview")).context["preview"]
+    # The preview is a job (segments.threshold_preview); without a broker it runs as the request commits.
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/states/settings/", dict(data, action="preview"))
+    preview = client.get("/states/settings/").context["job"].result
     # Tomorrow it would be a hot lead instead: the marketing alert closes and, having just moved, the account
     # is in grace for its new human requirement, so no alert replaces it yet.
-    assert preview.current.alerts_by_role == {"marketing": 1}
-    assert preview.proposed.alerts_by_role == {}
-    assert (preview.current.under_covered_accounts, preview.proposed.under_covered_accounts) == (1, 0)
+    assert preview["current"]["alerts_by_role"] == {"marketing": 1}
+    assert preview["proposed"]["alerts_by_role"] == {}
+    assert (preview["current"]["under_covered_accounts"], preview["proposed"]["under_covered_accounts"]) == (1, 0)
+    assert preview["flow"] == [{"from": "LEAD", "to": "HOT_LEAD", "accounts": 1}]
     assert StateThresholds.load().hot_lead_min_score == 70
     assert client.post("/states/settings/", dict(data, action="save")).status_code == 302
     assert StateThresholds.load().hot_lead_min_score == 60
