@@ -18,6 +18,7 @@ from core.bulk import analyze_if_stale
 from core.timeutil import business_today, business_zone
 from dashboards.selectors import coverage_figures
 from dashboards.depth import depth_snapshot_write
+from dashboards.funnel import funnel_snapshot_write
 from dashboards.services import snapshot_write
 from profiles.services import analysis_refresh_queue
 
@@ -267,6 +268,7 @@ def recompute_run_finish(*, run_id: int) -> RecomputeRun:
         run.save()
         snapshot_write(as_of=run.as_of, figures=figures)
         depth_snapshot_write(as_of=run.as_of)  # depth and breadth per role, owner, team (dashboards.depth)
+        funnel_snapshot_write(as_of=run.as_of)  # funnel, moves and content mix (dashboards.funnel)
         # States and touches moved: the ICP analysis snapshots (breadth above all) are recomputed in their own
         # job once this commits; a refresh already pending is reused.
         analysis_refresh_queue(actor=None, reason="nightly")

@@ -1,0 +1,258 @@
+"""The funnel and its movement, kept per night (docs/rules.md §3): written once, set-based, when a run completes
+(`funnel_snapshot_write`, called by engine.services.recompute_run_finish), read from the kept rows only
+(`funnel_figures`) — never counted again from accounts or transitions.
+
+Funnel (FunnelSnapshot): the accounts of each state on a night, in lifecycle order (FUNNEL_ORDER: from a target
+without lead to a loyal customer, then churned; OUT_OF_SCOPE is off the funnel and counted apart).
+
+Movement (MovementSnapshot): the state transitions dated in a period [from, to], both included, per (from state,
+to state) — a move, not an initial classification (§3). Each night rewrites the transitions dated from the previous
+completed night to its own date, so a transition a logged touch made during the day after a night is kept by the
+next night. An account that made the same move twice in the period counts twice.
+
+Who and where: an account (or a move) is kept per distinct owner (any owner column, as the accounts list's `owner`
+filter matches) with the owner's team, and per region, with the account's industry and ICP tier as the night found
+them. Flags pick each account once: a figure for everyone reads `first_owner` rows, a team's figure the
+`first_in_team` rows of that team, an owner's figure that owner's rows; a region's figure that region's rows,
+others the `first_region` rows. A rep reads their team's figures (their own without a team; dashboards.filtering).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from django.db import connection, transaction
+from django.db.models import QuerySet, Sum
+from django.utils.translation import gettext as _
+
+from accounts.models import Account
+from core.bulk import date_param, date_sql
+from core.choices import OWNER_ROLES, State
+from core.models import User
+from engine.models import AccountEvaluation, RecomputeRun
+from segments.models import StateTransition
+
+from .depth import _regions
+from .filtering import DashboardFilters, FilterError
+from .models import FunnelSnapshot, MovementSnapshot
+
+# Lifecycle order: a target becomes a lead, a better lead, a deal, a new customer, an established one; a customer
+# that stops buying churns. OUT_OF_SCOPE is no step of it.
+FUNNEL_ORDER: tuple[str, ...] = (
+    State.TARGET_NO_LEAD, State.LEAD, State.HIGH_POTENTIAL_LEAD, State.HOT_LEAD, State.NEGOTIATION,
+    State.ONBOARDING, State.ACTIVE, State.LOYAL, State.CHURNED,
+)
+LIFECYCLE = {state: i for i, state in enumerate((*FUNNEL_ORDER, State.OUT_OF_SCOPE))}
+OWNER_SQL = ", ".join(f"a.owner_{role}_id" for role in OWNER_ROLES)
+DEFAULT_PERIOD_DAYS = 30  # without from/to: the 30 days to the night, the night included
+MAX_PERIOD_DAYS = 731  # at most two years (a leap year included) in one request
+
+
+# --- writing, once per completed night ------------------------------------------------------------------------------
+
+def team_of_users() -> dict[int, str]:
+    """Every user's team (empty without one): one query over the users."""
+    return dict(User.objects.values_list("id", "team"))
+
+
+def owner_rows(owners: Sequence[int | None], teams: dict[int, str]) -> list[tuple[int | None, str, bool, bool]]:
+    """The (owner, team, first_owner, first_in_team) rows an account is kept on: one per distinct owner, in the order
+    of the owner columns; one row without owner when it has none."""
+    distinct: list[int] = []
+    for owner in owners:
+        if owner is not None and owner not in distinct:
+            distinct.append(owner)
+    if not distinct:
+        return [(None, "", True, True)]
+    rows, seen_teams = [], set()
+    for i, owner in enumerate(distinct):
+        team = teams.get(owner) or ""
+        rows.append((owner, team, i == 0, team not in seen_teams))
+        seen_teams.add(team)
+    return rows
+
+
+def spread(groups: Iterable[tuple], teams: dict[int, str]) -> dict[tuple, int]:
+    """Grouped accounts — (key…, industry, tier, regions, five owner ids, count) — as snapshot keys: (key…, owner,
+    team, industry, region, tier, first_owner, first_in_team, first_region) → count."""
+    kept: dict[tuple, int] = defaultdict(int)
+    n_owners = len(OWNER_ROLES)
+    for group in groups:
+        *key, industry, tier, regions = group[:-1 - n_owners]
+        owners, n = group[-1 - n_owners:-1], group[-1]
+        places = _regions(regions)
+        for owner, team, first_owner, first_in_team in owner_rows(owners, teams):
+            for position, region in enumerate(places):
+                kept[(*key, owner, team[:100], (industry or "")[:100], region, (tier or "")[:1], first_owner,
+                      first_in_team, position == 0)] += n
+    return kept
+
+
+def _funnel_rows(as_of: dt.date) -> list[FunnelSnapshot]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT e.state, a.industry, a.icp_tier, a.regions, {OWNER_SQL}, COUNT(*) "
+            f"FROM {AccountEvaluation._meta.db_table} e JOIN {Account._meta.db_table} a ON a.id = e.account_id "
+            f"GROUP BY e.state, a.industry, a.icp_tier, a.regions, {OWNER_SQL}")
+        groups = cursor.fetchall()
+    return [FunnelSnapshot(as_of=as_of, state=k[0], owner_id=k[1], team=k[2], industry=k[3], region=k[4],
+                           icp_tier=k[5], first_owner=k[6], first_in_team=k[7], first_region=k[8], accounts=n)
+            for k, n in spread(groups, team_of_users()).items()]
+
+
+def _movement_rows(start: dt.date | None, end: dt.date) -> list[MovementSnapshot]:
+    since = f"t.as_of >= {date_sql()} AND " if start else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT t.as_of, t.from_state, t.to_state, a.industry, a.icp_tier, a.regions, {OWNER_SQL}, COUNT(*) "
+            f"FROM {StateTransition._meta.db_table} t JOIN {Account._meta.db_table} a ON a.id = t.account_id "
+            f"WHERE {since}t.as_of <= {date_sql()} AND t.from_state <> '' "
+            f"GROUP BY t.as_of, t.from_state, t.to_state, a.industry, a.icp_tier, a.regions, {OWNER_SQL}",
+            [date_param(day) for day in (start, end) if day])
+        groups = cursor.fetchall()
+    return [MovementSnapshot(as_of=k[0], from_state=k[1], to_state=k[2], owner_id=k[3], team=k[4], industry=k[5],
+                             region=k[6], icp_tier=k[7], first_owner=k[8], first_in_team=k[9], first_region=k[10],
+                             moves=n)
+            for k, n in spread(groups, team_of_users()).items()]
+
+
+def movement_start(as_of: dt.date) -> dt.date | None:
+    """The first date a night rewrites: the previous completed night's (transitions made during its day included);
+    None — every date up to the night — when nothing is kept yet."""
+    if not MovementSnapshot.objects.exists():
+        return None
+    previous = (RecomputeRun.objects.filter(status=RecomputeRun.Status.COMPLETED, as_of__lt=as_of)
+                .order_by("-as_of").values_list("as_of", flat=True).first())
+    return previous or as_of
+
+
+def funnel_snapshot_write(*, as_of: dt.date) -> tuple[int, int, int]:
+    """Keep the night's funnel, the moves dated since the previous night and the night's content mix
+    (dashboards.content_mix); a rerun for the same date replaces them. Three GROUP BY statements whatever the number
+    of accounts. Returns (funnel rows, movement rows, content mix rows)."""
+    from .content_mix import content_mix_snapshot_write  # it reads this module's people and flags
+
+    start = movement_start(as_of)
+    with transaction.atomic():
+        FunnelSnapshot.objects.filter(as_of=as_of).delete()
+        stale = MovementSnapshot.objects.filter(as_of__lte=as_of)
+        (stale.filter(as_of__gte=start) if start else stale).delete()
+        funnel = FunnelSnapshot.objects.bulk_create(_funnel_rows(as_of), batch_size=2000)
+        movement = MovementSnapshot.objects.bulk_create(_movement_rows(start, as_of), batch_size=2000)
+        mix = content_mix_snapshot_write(as_of=as_of)
+    return len(funnel), len(movement), mix
+
+
+# --- reading --------------------------------------------------------------------------------------------------------
+
+def narrow(rows: QuerySet, f: DashboardFilters, *, places: bool = True) -> QuerySet:
+    """The kept rows of what `f` selects, each account once (the flags above): people by the chosen owner, the
+    chosen team or the viewer's scope; places by industry, region and ICP tier."""
+    scope = f.scope
+    if f.owner is not None:
+        rows = rows.filter(owner_id=f.owner, **({"team": f.team} if f.team else {}))
+    elif f.team or not scope.everyone and scope.team:
+        rows = rows.filter(team=f.team or scope.team, first_in_team=True)
+    elif not scope.everyone:
+        rows = rows.filter(owner_id=scope.user_id)
+    else:
+        rows = rows.filter(first_owner=True)
+    if not places:
+        return rows
+    if f.industry:
+        rows = rows.filter(industry__iexact=f.industry)
+    if f.icp_tier:
+        rows = rows.filter(icp_tier=f.icp_tier)
+    return rows.filter(region__iexact=f.region) if f.region else rows.filter(first_region=True)
+
+
+def completed_night(as_of: dt.date | None) -> dt.date | None:
+    """The night asked for (it must have completed: FilterError naming `as_of` otherwise), or the latest completed
+    one (None before the first)."""
+    nights = RecomputeRun.objects.filter(status=RecomputeRun.Status.COMPLETED)
+    if as_of is None:
+        return nights.order_by("-as_of").values_list("as_of", flat=True).first()
+    if not nights.filter(as_of=as_of).exists():
+        raise FilterError({"as_of": [_("No night completed on %(day)s.") % {"day": as_of.isoformat()}]})
+    return as_of
+
+
+def movement_period(f: DashboardFilters, night: dt.date | None) -> tuple[dt.date, dt.date] | None:
+    """[from, to] as given; without `to` the night, without `from` the 30 days to `to`. At most MAX_PERIOD_DAYS."""
+    end = f.date_to or night
+    if end is None:
+        return None
+    start = f.date_from or end - dt.timedelta(days=DEFAULT_PERIOD_DAYS - 1)
+    if start > end:
+        raise FilterError({"from": [_("The period must start on or before its end (from ≤ to).")]})
+    if (end - start).days + 1 > MAX_PERIOD_DAYS:
+        raise FilterError({"from": [_("The period is at most %(days)s days long.") % {"days": MAX_PERIOD_DAYS}]})
+    return start, end
+
+
+@dataclass
+class FunnelFigures:
+    """A night's funnel (every state of FUNNEL_ORDER, zeros included, with the moves into and out of it in the
+    period) and the period's moves per (from, to), most first."""
+
+    as_of: dt.date | None
+    start: dt.date | None
+    end: dt.date | None
+    filters: DashboardFilters
+    latest: bool = False  # the night is the latest completed one: the accounts list shows its states
+    funnel: list[dict] = field(default_factory=list)
+    out_of_scope: int = 0
+    movement: list[dict] = field(default_factory=list)
+
+    @property
+    def total_moves(self) -> int:
+        return sum(row["moves"] for row in self.movement)
+
+    def as_json(self) -> dict:
+        return {"as_of": _iso(self.as_of), "scope": self.filters.scope.name,
+                "period": {"from": _iso(self.start), "to": _iso(self.end)},
+                "funnel": self.funnel, "out_of_scope": self.out_of_scope,
+                "movement": self.movement, "total_moves": self.total_moves}
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def _funnel(figures: FunnelFigures) -> None:
+    kept = narrow(FunnelSnapshot.objects.filter(as_of=figures.as_of), figures.filters)
+    counts = dict(kept.values_list("state").annotate(n=Sum("accounts")).order_by())
+    entered, left = defaultdict(int), defaultdict(int)
+    for row in figures.movement:
+        entered[row["to_state"]] += row["moves"]
+        left[row["from_state"]] += row["moves"]
+    figures.funnel = [{"state": state, "accounts": counts.get(state, 0), "entered": entered[state],
+                       "left": left[state]} for state in FUNNEL_ORDER]
+    figures.out_of_scope = counts.get(State.OUT_OF_SCOPE, 0)
+
+
+def _movement(figures: FunnelFigures) -> None:
+    kept = narrow(MovementSnapshot.objects.filter(as_of__range=(figures.start, figures.end)), figures.filters)
+    rows = kept.values_list("from_state", "to_state").annotate(n=Sum("moves")).order_by()
+    figures.movement = sorted(({"from_state": a, "to_state": b, "moves": n} for a, b, n in rows if n),
+                              key=lambda r: (-r["moves"], LIFECYCLE.get(r["from_state"], 99),
+                                             LIFECYCLE.get(r["to_state"], 99)))
+
+
+def funnel_figures(f: DashboardFilters) -> FunnelFigures:
+    """The funnel of the night `f.as_of` (the latest by default) and the moves of the period `f.date_from` …
+    `f.date_to`, for what `f` and its scope select. Two queries over kept rows (and two for the night). Raises
+    FilterError for a night that did not complete or a period that cannot be read."""
+    latest = completed_night(None)
+    night = completed_night(f.as_of) if f.as_of else latest
+    period = movement_period(f, night)
+    figures = FunnelFigures(as_of=night, start=period and period[0], end=period and period[1], filters=f,
+                            latest=night is not None and night == latest)
+    if night is None:
+        return figures
+    _movement(figures)
+    _funnel(figures)
+    return figures
