@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from .models import AuditEntry, BusinessSettings, ClosedDay, User
+from .signals import business_calendar_changed
 from .versioning import check_version
 
 SETTINGS_FIELDS = ("time_zone", "workday_start", "workday_end", "working_weekdays", "japanese_holidays_off")
@@ -47,6 +48,7 @@ def business_settings_update(
         AuditEntry.objects.create(actor=actor, action="business_settings.update", object_type="business_settings",
                                   object_id="1", before={**before, "version": row.version - 1},
                                   after={**after, "version": row.version})
+        business_calendar_changed.send(sender=BusinessSettings, actor=actor)
     return row
 
 
@@ -66,6 +68,7 @@ def closed_day_add(*, actor: User | None, date: dt.date, name: str) -> ClosedDay
         day.save()
         AuditEntry.objects.create(actor=actor, action="closed_day.add", object_type="closed_day",
                                   object_id=str(day.pk), after={"date": date.isoformat(), "name": name})
+        business_calendar_changed.send(sender=ClosedDay, actor=actor)
     return day
 
 
@@ -79,3 +82,4 @@ def closed_day_remove(*, actor: User | None, closed_day_id: int) -> None:
         day.delete()
         AuditEntry.objects.create(actor=actor, action="closed_day.remove", object_type="closed_day",
                                   object_id=str(closed_day_id), before=before, after=None)
+        business_calendar_changed.send(sender=ClosedDay, actor=actor)

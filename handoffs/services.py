@@ -27,7 +27,7 @@ from core.permissions import MANAGERS
 from core.versioning import StaleVersion, changes_since, check_version
 
 from .access import access_handoff, access_handoff_alert
-from .calendar import BusinessCalendar, business_hours_between, escalation_time
+from .calendar import BusinessCalendar, business_hours_between, escalation_time, sla_due_at
 from .models import Handoff, HandoffAlert, HandoffModel, HandoffRule
 from .selectors import handoff_feedback_changed
 
@@ -350,6 +350,24 @@ def _fill_escalation_times(*, calendar: BusinessCalendar, batch: int) -> int:
             sla_business_hours=hours,
             escalate_at=escalation_time(created_on=created_on, sla_business_hours=hours, calendar=calendar))
     return filled
+
+
+def pending_due_times_recount(*, calendar: BusinessCalendar | None = None) -> int:
+    """Count the SLA deadline and escalation time of every pending handoff again on the calendar as it is now
+    (after an edit of the business hours, weekdays, holidays or closed days; docs/rules.md §8): both are business
+    hours from the handoff's start, so a day closed or opened moves them. A handoff whose SLA alert was already
+    raised keeps its deadline; one already escalated keeps its escalation time. One UPDATE per distinct (start,
+    SLA hours): a few hundred at most, whatever the number of handoffs. Returns the handoffs updated."""
+    calendar = calendar or BusinessCalendar.load()
+    pending = Handoff.objects.filter(status=Handoff.Status.PENDING, sla_business_hours__isnull=False)
+    updated = 0
+    for created_on, hours in pending.values_list("created_on", "sla_business_hours").distinct().order_by():
+        same = pending.filter(created_on=created_on, sla_business_hours=hours)
+        updated += same.filter(sla_breached=False).update(
+            due_at=sla_due_at(start=created_on, business_hours=hours, calendar=calendar))
+        same.filter(escalated=False).update(
+            escalate_at=escalation_time(created_on=created_on, sla_business_hours=hours, calendar=calendar))
+    return updated
 
 
 def _raise_sla_alert(*, handoff_id: int, now: dt.datetime) -> int:

@@ -178,3 +178,44 @@ def test_the_page_lists_the_holidays_and_closed_days_ahead(client, manager, admi
     BusinessSettings.objects.filter(pk=1).update(japanese_holidays_off=False)
     ahead = client.get(reverse("handoffs:calendar")).content.decode().split('class="days-ahead"', 1)[1]
     assert "海の日" not in ahead.split("</ul>", 1)[0] and "Inventory" in ahead
+
+
+# --- a calendar change moves the deadlines of pending handoffs ---------------------------------------------------------
+
+def test_closing_a_day_moves_the_deadline_of_pending_handoffs_only(admin_user):
+    from tests.handoffs.helpers import make_handoff
+
+    waiting = make_handoff(rule=2, created_on=dt.date(2026, 7, 17))
+    breached = make_handoff(rule=2, created_on=dt.date(2026, 7, 17), sla_breached=True)
+    decided = make_handoff(rule=2, created_on=dt.date(2026, 7, 17), status="accepted")
+    hours = waiting.sla_business_hours
+    before = {h.pk: (h.due_at, h.escalate_at) for h in (waiting, breached, decided)}
+
+    closed_day_add(actor=admin_user, date=dt.date(2026, 7, 17), name="Founders' day")
+
+    for handoff in (waiting, breached, decided):
+        handoff.refresh_from_db()
+    assert waiting.due_at == due(dt.date(2026, 7, 17), hours) != before[waiting.pk][0]
+    assert waiting.escalate_at == due(dt.date(2026, 7, 17), 2 * hours) != before[waiting.pk][1]
+    assert breached.due_at == before[breached.pk][0]  # its SLA alert was raised on the old deadline
+    assert breached.escalate_at == waiting.escalate_at  # not escalated yet: the escalation still moves
+    assert (decided.due_at, decided.escalate_at) == before[decided.pk]
+
+
+def test_changing_the_hours_or_reopening_a_day_recounts_them_too(admin_user):
+    """Business hours 10:00–18:00: 8 h from Friday 07-17 end at its close; closing it moves them to Tuesday."""
+    from core.settings_services import closed_day_remove
+    from tests.handoffs.helpers import make_handoff
+
+    waiting = make_handoff(rule=2, created_on=dt.date(2026, 7, 17))
+    nine_to_six = waiting.due_at
+    business_settings_update(actor=admin_user, changes={"workday_start": dt.time(10, 0)})
+    waiting.refresh_from_db()
+    assert waiting.due_at == due(dt.date(2026, 7, 17), 8) == at(2026, 7, 17, 18) != nine_to_six
+
+    day = closed_day_add(actor=admin_user, date=dt.date(2026, 7, 17), name="Founders' day")
+    waiting.refresh_from_db()
+    assert waiting.due_at == at(2026, 7, 21, 18)  # Mon 07-20 is Marine Day
+    closed_day_remove(actor=admin_user, closed_day_id=day.pk)
+    waiting.refresh_from_db()
+    assert waiting.due_at == at(2026, 7, 17, 18)
