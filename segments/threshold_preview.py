@@ -20,6 +20,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from core.choices import Role, State
@@ -240,7 +241,7 @@ def _role_label(code: str) -> str:
 
 
 def _field_label(field: str) -> str:
-    return str(StateThresholds._meta.get_field(field).verbose_name)
+    return capfirst(str(StateThresholds._meta.get_field(field).verbose_name))
 
 
 def proposal_changes(job: Job) -> list[dict]:

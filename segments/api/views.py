@@ -1,15 +1,18 @@
-from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, viewsets
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from core.api.versioning import expected_version, precondition_failed, versioned_write, with_etag
 from core.permissions import EVERYONE, MANAGERS, HasRole
 from core.versioning import StaleVersion
-from segments.models import Segment, StateThresholds
+from segments.models import Segment, StateThresholds, ThresholdPreviewJob
 from segments.services import thresholds_update
+from segments.threshold_preview import threshold_preview_request
 
-from .serializers import SegmentSerializer, ThresholdsSerializer
+from .serializers import (
+    SegmentSerializer, ThresholdPreviewJobSerializer, ThresholdPreviewRequestSerializer, ThresholdsSerializer,
+)
 
 
 class SegmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -41,3 +44,30 @@ class SegmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
                 return precondition_failed(exc)
         thresholds = StateThresholds.load()
         return with_etag(Response(ThresholdsSerializer(thresholds).data), thresholds.version)
+
+
+@extend_schema_view(retrieve=extend_schema(summary="A threshold preview's status, progress and result"))
+class ThresholdPreviewViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Previews of proposed state thresholds, computed in the background (segments.threshold_preview): a person
+    reads only their own."""
+
+    serializer_class = ThresholdPreviewJobSerializer
+    permission_classes = [HasRole]
+    read_roles = write_roles = MANAGERS
+    pagination_class = None
+    lookup_value_regex = "[0-9]+"
+
+    def get_queryset(self):
+        return ThresholdPreviewJob.objects.filter(requested_by=self.request.user).select_related("requested_by")
+
+    @extend_schema(summary="Preview proposed state thresholds (queued; one at a time per person)",
+                   request=ThresholdPreviewRequestSerializer,
+                   responses={202: ThresholdPreviewJobSerializer, 200: ThresholdPreviewJobSerializer})
+    def create(self, request):
+        """202 with the new job; 200 with the person's job still queued or running instead, when there is one."""
+        proposal = ThresholdPreviewRequestSerializer(data=request.data)
+        proposal.is_valid(raise_exception=True)
+        job, created = threshold_preview_request(actor=request.user, changes=proposal.validated_data)
+        job = self.get_queryset().get(pk=job.pk)
+        return Response(ThresholdPreviewJobSerializer(job, context={"request": request}).data,
+                        status=status.HTTP_202_ACCEPTED if created else status.HTTP_200_OK)
