@@ -4,22 +4,25 @@ and tables. Every table also as CSV (`?format=csv&table=…`, UTF-8 with a byte 
 
 from __future__ import annotations
 
-import datetime as dt
+from urllib.parse import urlencode
 
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
 from core.choices import Role, State
-from core.csvio import BOM, stream_csv
-from core.permissions import EVERYONE, RoleRequiredMixin
+from core.permissions import EVERYONE, MANAGERS, RoleRequiredMixin
 from segments.models import Segment
 
+from . import selectors
 from . import trends as trends_selectors
+from .coverage import PEOPLE, CoverageView, coverage_view
+from .filtering import (ACCOUNT_PARAMS, DashboardFilters, FilterError, Scope, csv_response, filter_bar,
+                        parse_filters)
 from .models import DailySnapshot
-from .selectors import coverage_figures, kept_coverage_figures, open_alerts_by_role_and_person
 
 ROLE_LABELS = dict(Role.choices)
 
@@ -34,89 +37,128 @@ def percent(value: float | None) -> float | None:
     return round(100 * value, 1) if value is not None else None
 
 
-def csv_response(filename: str, header: list[str], rows) -> HttpResponse:
-    response = HttpResponse(BOM + "".join(stream_csv(header, rows)), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
 def bad_request(message: str) -> HttpResponse:
     return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
 
 
-def empty_figures() -> dict:
-    """Every figure 0, for a date without a completed night."""
-    return {"as_of": None, "by_state": {state: dict(trends_selectors.EMPTY_STATE) for state in State.values},
-            "breadth": {"target_accounts": 0, "touched_30d": 0, "touched_90d": 0}}
-
-
-def state_rows(figures: dict, names: dict[str, str]) -> list[dict]:
+def state_rows(figures: dict, names: dict[str, str], f: DashboardFilters | None = None) -> list[dict]:
+    """§9's table per state, each figure with its drill-down to the accounts it counts."""
+    f = f or DashboardFilters()
     rows = []
-    for state, f in figures["by_state"].items():
-        with_standard = f["compliant"] + f["under_covered"] + f["grace"]
-        rows.append({"state": state, "name": names.get(state, state), **f,
-                     "rate": round(100 * f["compliant"] / with_standard) if with_standard else None})
+    for state, figure in figures["by_state"].items():
+        with_standard = figure["compliant"] + figure["under_covered"] + figure["grace"]
+        rows.append({"state": state, "name": names.get(state, state), **figure,
+                     "rate": round(100 * figure["compliant"] / with_standard) if with_standard else None,
+                     "links": class_links(f, state=state)})
     return rows
 
 
-def coverage_tables(rows: list[dict], by_role: list[dict], by_person: list[dict]) -> dict:
+def class_links(f: DashboardFilters, **key) -> dict[str, str]:
+    """Drill-downs of one row: its accounts, and those of each coverage class (docs/rules.md §9)."""
+    return {"accounts": f.accounts_link(**key),
+            **{name: f.accounts_link(**key, coverage=name) for name in ("compliant", "under_covered", "grace")}}
+
+
+def role_state_rows(rows: list[dict], names: dict[str, str], f: DashboardFilters) -> list[dict]:
+    """The people's figures per state and responsible role, labelled, each figure with its drill-down."""
+    result = []
+    for row in rows:
+        with_standard = row["compliant"] + row["under_covered"] + row["grace"]
+        result.append({**row, "name": names.get(row["state"], row["state"]),
+                       "role_label": ROLE_LABELS.get(row["responsible_role"], ""),
+                       "rate": round(100 * row["compliant"] / with_standard) if with_standard else None,
+                       "links": class_links(f, state=row["state"], responsible_role=row["responsible_role"])})
+    return result
+
+
+def breadth_links(f: DashboardFilters) -> dict[str, str]:
+    """Target accounts (docs/rules.md §9), and those touched within 30 and 90 days, with the filter."""
+    return {"targets": f.accounts_link(target="true"),
+            "touched_30d": f.accounts_link(target="true", touched_within=30),
+            "touched_90d": f.accounts_link(target="true", touched_within=90)}
+
+
+def alert_links(user, f: DashboardFilters, by_role: list[dict], by_person: list[dict]) -> None:
+    """Managers (who may open the open-alerts page) follow each count to those alerts."""
+    if user.role not in MANAGERS:
+        return
+    base = reverse("engine:alerts")
+    people = {"assignee": f.owner} if f.owner is not None else {"team": f.team} if f.team else {}
+    for row in by_role:
+        row["link"] = f"{base}?{urlencode({'role': row['responsible_role'], **people})}"
+    for row in by_person:
+        row["link"] = f"{base}?{urlencode({'assignee': row['assignee_id']})}"
+
+
+def coverage_tables(view: CoverageView, rows: list[dict]) -> dict:
     """The dashboard's tables as (header, rows) for CSV, the same figures and labels as the page."""
-    return {
-        "states": ([_("State"), _("Accounts"), _("Compliant"), _("Under-covered"), _("Grace"), _("Compliance (%)")],
-                   [[r["name"], r["accounts"], r["compliant"], r["under_covered"], r["grace"], r["rate"]]
-                    for r in rows]),
-        "roles": ([_("Responsible role"), _("Open alerts")], [[r["label"], r["n"]] for r in by_role]),
+    figures = [_("Accounts"), _("Compliant"), _("Under-covered"), _("Grace"), _("Compliance (%)")]
+    tables = {
+        "roles": ([_("Responsible role"), _("Open alerts")], [[r["label"], r["n"]] for r in view.alerts_by_role]),
         "people": ([_("Person"), _("Team"), _("Open alerts")],
                    [[p["assignee__full_name"] or p["assignee__username"], p["assignee__team"], p["n"]]
-                    for p in by_person]),
+                    for p in view.alerts_by_person]),
     }
+    if view.mode == PEOPLE:
+        tables["states"] = ([_("State"), _("Responsible role"), *figures],
+                            [[r["name"], r["role_label"], r["accounts"], r["compliant"], r["under_covered"],
+                              r["grace"], r["rate"]] for r in rows])
+    else:
+        tables["states"] = ([_("State"), *figures], [[r["name"], r["accounts"], r["compliant"], r["under_covered"],
+                                                      r["grace"], r["rate"]] for r in rows])
+    return tables
+
+
+COVERAGE_FIELDS = ("as_of", *ACCOUNT_PARAMS)
 
 
 class CoverageDashboardPage(RoleRequiredMixin, View):
-    """The latest night's figures, or a past night's as it kept them (`?as_of=YYYY-MM-DD`): a date without a completed
-    night says so on the page (no 404); a malformed date is refused naming the field (400). Open alerts are
-    always as they are now."""
+    """The latest night's figures, or a past night's as it kept them (`?as_of=YYYY-MM-DD`), for the filter in the URL
+    (dashboards.filtering; what answers which filter: dashboards.coverage): a date without a completed night says so
+    on the page (no 404); a value that cannot be read is refused naming its parameter (400). Managers, admins and
+    executives read everyone's figures, the other roles their own and their team's. Every figure links to the
+    accounts it counts; every table downloads as CSV (`?format=csv&table=states|roles|people`)."""
 
     allowed_roles = EVERYONE
 
     def get(self, request):
-        raw = request.GET.get("as_of", "").strip()
-        chosen, error, figures = None, None, coverage_figures() if not raw else None
-        if raw:
-            try:
-                chosen = dt.date.fromisoformat(raw)
-            except ValueError:
-                error = _("As of: “%(value)s” is not a date: use YYYY-MM-DD.") % {"value": raw[:40]}
-            else:
-                figures = kept_coverage_figures(as_of=chosen)
-        if error and request.GET.get("format") == "csv":
-            return bad_request(error)
-        missing = figures is None
-        figures = figures or empty_figures()
-        rows = state_rows(figures, state_names(request))
-        by_role, by_person = open_alerts_by_role_and_person(people=25)
-        by_role = [{**r, "label": ROLE_LABELS.get(r["responsible_role"], r["responsible_role"])} for r in by_role]
-        if request.GET.get("format") == "csv":
-            return self.export(request, figures, rows, by_role, by_person)
-        breadth = figures["breadth"]
+        exporting = request.GET.get("format") == "csv"
+        try:
+            f = parse_filters(request.GET, request.user)
+        except FilterError as refused:
+            if exporting:
+                return bad_request("\n".join(refused.lines()))
+            bar = filter_bar(DashboardFilters(scope=Scope.of(request.user)), fields=COVERAGE_FIELDS)
+            return render(request, "dashboards/coverage.html", {"errors": refused.lines(), "bar": bar}, status=400)
+        view = coverage_view(f)
+        names = state_names(request)
+        for row in view.alerts_by_role:
+            row["label"] = ROLE_LABELS.get(row["responsible_role"], "")
+        rows = (role_state_rows(view.by_state_and_role, names, f) if view.mode == PEOPLE
+                else state_rows(view.figures or selectors.empty_figures(), names, f))
+        if exporting:
+            return self.export(request, view, rows)
+        alert_links(request.user, f, view.alerts_by_role, view.alerts_by_person)
+        breadth = (view.figures or selectors.empty_figures())["breadth"]
         targets = breadth["target_accounts"] or 0
+        nights = list(DailySnapshot.objects.order_by("-as_of").values_list("as_of", flat=True)[:60])
         return render(request, "dashboards/coverage.html", {
-            "as_of": figures["as_of"], "chosen": chosen, "raw_as_of": raw, "error": error,
-            "missing": missing and not error, "rows": rows, "breadth": breadth,
+            "view": view, "as_of": view.night, "chosen": f.as_of, "missing": view.missing, "rows": rows,
+            "people_mode": view.mode == PEOPLE, "breadth": breadth, "breadth_links": breadth_links(f),
             "touched_30_pct": round(100 * breadth["touched_30d"] / targets) if targets else 0,
             "touched_90_pct": round(100 * breadth["touched_90d"] / targets) if targets else 0,
-            "by_role": by_role, "by_person": by_person,
-            "nights": list(DailySnapshot.objects.order_by("-as_of").values_list("as_of", flat=True)[:14]),
-        }, status=400 if error else 200)
+            "by_role": view.alerts_by_role, "by_person": view.alerts_by_person, "nights": nights[:14],
+            "bar": filter_bar(f, fields=COVERAGE_FIELDS, nights=nights),
+            "csv_query": f.querystring(format="csv"), "night_query": f.querystring(as_of=None), "ignored": view.mode == PEOPLE and f.by_account,
+        })
 
-    def export(self, request, figures, rows, by_role, by_person):
+    def export(self, request, view: CoverageView, rows: list[dict]):
         table = request.GET.get("table", "")
-        tables = coverage_tables(rows, by_role, by_person)
+        tables = coverage_tables(view, rows)
         if table not in tables:
-            return bad_request(_("Table: choose one of %(tables)s.") % {"tables": ", ".join(tables)})
-        header, data = tables[table]
-        suffix = (figures["as_of"] or "none") if table == "states" else "now"
-        return csv_response(f"coverage-{table}-{suffix}.csv", header, data)
+            return bad_request(_("table: choose one of %(tables)s.") % {"tables": ", ".join(tables)})
+        suffix = (view.night.isoformat() if view.night else "none") if table == "states" else "now"
+        return csv_response(f"coverage-{table}-{suffix}.csv", *tables[table])
 
 
 TREND_TABLES = ("compliance", "alerts", "breadth")

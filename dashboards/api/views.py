@@ -7,24 +7,68 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.choices import State
 from core.permissions import EVERYONE, HasRole
+from dashboards.coverage import coverage_view
+from dashboards.filtering import TIERS, FilterError, parse_filters
 from dashboards.selectors import coverage_figures, kept_coverage_figures
 from dashboards.trends import DEFAULT_DAYS, MAX_DAYS, TrendRangeError, coverage_trends, trend_range
 
 
+FILTER_PARAMETERS = [
+    OpenApiParameter("team", OpenApiTypes.STR, required=False,
+                     description="The owners' team (the assignees of the requirements); a rep: their own team only."),
+    OpenApiParameter("owner", OpenApiTypes.INT, required=False,
+                     description="An owner's user id; a rep: themselves or a teammate only."),
+    OpenApiParameter("state", OpenApiTypes.STR, required=False, enum=list(State.values)),
+    OpenApiParameter("industry", OpenApiTypes.STR, required=False, description="Case-insensitive."),
+    OpenApiParameter("region", OpenApiTypes.STR, required=False),
+    OpenApiParameter("icp_tier", OpenApiTypes.STR, required=False, enum=list(TIERS)),
+]
+
+
+def _filtered(request) -> bool:
+    """True unless the call is the organisation-wide one of docs/rules.md §9 (no filter but `as_of`), whose answer
+    stays exactly what it was for every caller."""
+    return any(request.query_params.get(name) not in (None, "")
+               for name in ("team", "owner", "state", "industry", "region", "icp_tier", "tier"))
+
+
+def _filters(request):
+    try:
+        return parse_filters(request.query_params, request.user)
+    except FilterError as refused:
+        raise ValidationError(refused.errors) from None
+
+
 class CoverageDashboardView(APIView):
     """Coverage figures as of the latest recompute, or with `?as_of=YYYY-MM-DD` as kept from that date's completed
-    run (docs/rules.md §9)."""
+    run (docs/rules.md §9): the organisation's, for every caller, unchanged. With a filter, the figures of those
+    accounts or people, read from the night's kept rows (dashboards.coverage); a rep's filtered call is within
+    their own and their team's accounts."""
 
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
         parameters=[OpenApiParameter(
             "as_of", OpenApiTypes.DATE, required=False,
-            description="The figures as of this date's completed run, kept from that night (404 when there was none).")],
+            description="The figures as of this date's completed run, kept from that night (404 when there was none)."),
+            *FILTER_PARAMETERS],
         responses={200: dict, 400: dict, 404: dict},
+        description="Unfiltered (every caller): `as_of`, `by_state` (every state: accounts, "
+                    "compliant, under_covered, grace) and `breadth` (target_accounts, touched_30d, touched_90d) — "
+                    "docs/rules.md §9. Filtered by state, industry, region or ICP tier: the same keys for those "
+                    "accounts, plus `scope` and `filters`. Narrowed to people (team or owner; a rep's call always is): "
+                    "`as_of`, `scope`, `filters` and `by_state_and_role` (per state and responsible role: accounts, "
+                    "compliant, under_covered, grace; an account counts once per role). 400 naming the parameter "
+                    "that cannot be read or lies outside the caller's scope.",
     )
     def get(self, request):
+        if _filtered(request):
+            view = coverage_view(_filters(request))
+            if view.missing:
+                raise NotFound(f"No completed recompute as of {view.filters.as_of.isoformat()}.")
+            return Response(view.as_json())
         raw = request.query_params.get("as_of")
         if raw is None:
             return Response(coverage_figures())
