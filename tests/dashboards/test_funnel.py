@@ -262,7 +262,7 @@ def test_a_period_without_moves_says_so(night, client, manager):
 
 @pytest.mark.parametrize(("query", "field"), [
     ("as_of=yesterday", "as_of"), ("as_of=2026-07-01", "as_of"), ("from=2026-07-20&to=2026-07-01", "from"),
-    ("from=2024-01-01&to=2026-07-20", "from"), ("to=20260720", "to"), ("owner=sora", "owner"), ("icp_tier=Z", "icp_tier"),
+    ("from=2024-01-01&to=2026-07-20", "from"), ("to=2026-13-01", "to"), ("owner=sora", "owner"), ("icp_tier=Z", "icp_tier"),
 ])
 def test_bad_input_is_refused_naming_the_field(night, client, manager, query, field):
     api = APIClient()
@@ -280,7 +280,7 @@ def test_page_shows_chart_and_tables_with_state_names(night, client, manager):
     html = response.content.decode()
     assert response.status_code == 200
     assert 'id="funnel-data"' in html and "funnel-chart.js" in html and "chart.umd.min.js" in html
-    assert "<th scope=\"row\">Target without lead</th>" in html and "<td>In negotiation</td>" not in html
+    assert '<th scope="row">Target without lead</th>' in html
     assert "<td>Lead</td><td>In negotiation</td>" in html
     assert "NEGOTIATION</td>" not in html  # no raw code on screen
     with translation.override("ja"):
