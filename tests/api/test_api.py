@@ -22,6 +22,7 @@ READ_ENDPOINTS = [
     "/api/v1/alerts/", "/api/v1/icp-profiles/", "/api/v1/handoff-rules/", "/api/v1/handoffs/",
     "/api/v1/dashboards/coverage/", "/api/v1/dashboards/trends/", "/api/v1/dashboards/changes/",
     "/api/v1/dashboards/depth/", "/api/v1/dashboards/outcomes/", "/api/v1/dashboards/workload/",
+    "/api/v1/dashboards/funnel/", "/api/v1/dashboards/content-mix/",
     "/api/v1/handoff-alerts/", "/api/v1/me/",
 ]
 
