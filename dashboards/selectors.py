@@ -99,14 +99,7 @@ def breadth_coverage_figures(*, night: dt.date, f: DashboardFilters) -> dict:
     """§9's figures (by_state, breadth) of the accounts with the filter's state, industry, region and ICP tier, as
     the night's breadth rows kept them (dashboards.BreadthSnapshot): one query. An account with several regions is
     counted once (its first region's row) unless a region is chosen."""
-    rows = BreadthSnapshot.objects.filter(as_of=night)
-    if f.state:
-        rows = rows.filter(state=f.state)
-    if f.industry:
-        rows = rows.filter(industry__iexact=f.industry)
-    if f.icp_tier:
-        rows = rows.filter(icp_tier=f.icp_tier)
-    rows = rows.filter(region=f.region) if f.region else rows.filter(first_region=True)
+    rows = filtered_breadth_rows(BreadthSnapshot.objects.filter(as_of=night), f)
     by_state = {state: dict.fromkeys(FIGURE_SUMS, 0) for state in State.values}
     breadth = {"target_accounts": 0, "touched_30d": 0, "touched_90d": 0}
     for row in _sums(rows, ("state",), (*FIGURE_SUMS, "touched_30d", "touched_90d")):
@@ -120,10 +113,10 @@ def breadth_coverage_figures(*, night: dt.date, f: DashboardFilters) -> dict:
     return {"as_of": night.isoformat(), "by_state": by_state, "breadth": breadth}
 
 
-def scoped_depth_rows(*, night: dt.date, f: DashboardFilters):
-    """The night's depth rows (dashboards.DepthSnapshot) within the viewer's scope and the filter's state, team and
-    owner."""
-    rows = DepthSnapshot.objects.filter(as_of=night)
+def scoped_depth_rows(*, night: dt.date | None = None, f: DashboardFilters, rows=None):
+    """The night's depth rows (dashboards.DepthSnapshot; or `rows`, already narrowed to some nights) within the
+    viewer's scope and the filter's state, team and owner."""
+    rows = DepthSnapshot.objects.filter(as_of=night) if rows is None else rows
     scope = f.scope
     if not scope.everyone:
         mine = Q(owner_id=scope.user_id)
@@ -135,6 +128,18 @@ def scoped_depth_rows(*, night: dt.date, f: DashboardFilters):
     if f.owner is not None:
         rows = rows.filter(owner_id=f.owner)
     return rows
+
+
+def filtered_breadth_rows(rows, f: DashboardFilters):
+    """Breadth rows (dashboards.BreadthSnapshot) of the filter's state, industry, ICP tier and region; without a
+    region, each account's first-region row only (counted once)."""
+    if f.state:
+        rows = rows.filter(state=f.state)
+    if f.industry:
+        rows = rows.filter(industry__iexact=f.industry)
+    if f.icp_tier:
+        rows = rows.filter(icp_tier=f.icp_tier)
+    return rows.filter(region=f.region) if f.region else rows.filter(first_region=True)
 
 
 def people_coverage_figures(*, night: dt.date, f: DashboardFilters) -> list[dict]:

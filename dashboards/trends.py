@@ -4,6 +4,13 @@ resolved) — never counted again from accounts or touches. Two queries, whateve
 
 A night is a date with a completed run; when several runs completed for one date, the latest (highest id) counts;
 running and failed runs are not nights.
+
+With a filter (dashboards.filtering; `filtered_trends`), the nights' kept depth and breadth rows answer instead of
+the DailySnapshot, as on the coverage page (dashboards.coverage): account attributes (state, industry, region, ICP
+tier) narrow compliance per state and breadth (BreadthSnapshot, each account once); people (a team, an owner, a
+rep's own scope) narrow compliance per state (DepthSnapshot: an account counts once per responsible role those
+people hold), without breadth, which is not kept per person, nor alerts, which the runs count for everyone. Three
+queries, whatever the period.
 """
 
 from __future__ import annotations
@@ -12,11 +19,15 @@ import datetime as dt
 
 from django.utils.translation import gettext as _
 
+from django.db.models import Sum
+
 from core.choices import State
 from core.timeutil import business_today
 from engine.models import RecomputeRun
 
-from .models import DailySnapshot
+from .filtering import DashboardFilters, FilterError
+from .models import BreadthSnapshot, DailySnapshot, DepthSnapshot
+from .selectors import filtered_breadth_rows, scoped_depth_rows
 
 DEFAULT_DAYS = 90  # without from/to: the 90 days to today (business date), today included
 MAX_DAYS = 731  # at most two years (a leap year included) in one request
@@ -82,13 +93,19 @@ def breadth(kept: dict) -> dict:
             "touched_30d_rate": rate(touched_30d, targets), "touched_90d_rate": rate(touched_90d, targets)}
 
 
-def coverage_trends(*, start: dt.date, end: dt.date) -> dict:
-    """Each completed night from `start` to `end` (both included), oldest first: its date, run, alerts opened and
-    resolved, compliance per state and breadth (None when the night kept no snapshot). Two queries."""
+def completed_runs(start: dt.date, end: dt.date) -> dict[dt.date, dict]:
+    """The latest completed run of each date from `start` to `end`: one query."""
     runs: dict[dt.date, dict] = {}
     for run in (RecomputeRun.objects.filter(as_of__range=(start, end), status=RecomputeRun.Status.COMPLETED)
                 .order_by("as_of", "id").values("id", "as_of", "alerts_opened", "alerts_resolved")):
         runs[run["as_of"]] = run  # the latest completed run of the date wins
+    return runs
+
+
+def coverage_trends(*, start: dt.date, end: dt.date) -> dict:
+    """Each completed night from `start` to `end` (both included), oldest first: its date, run, alerts opened and
+    resolved, compliance per state and breadth (None when the night kept no snapshot). Two queries."""
+    runs = completed_runs(start, end)
     snapshots = {} if not runs else {
         s["as_of"]: s for s in DailySnapshot.objects.filter(as_of__range=(start, end)).values("as_of", "by_state",
                                                                                                "breadth")}
@@ -102,6 +119,72 @@ def coverage_trends(*, start: dt.date, end: dt.date) -> dict:
             "breadth": breadth(snapshot["breadth"]) if snapshot else None,
         })
     return {"from": start.isoformat(), "to": end.isoformat(), "nights": nights}
+
+
+def period(f: DashboardFilters, *, today: dt.date | None = None) -> tuple[dt.date, dt.date]:
+    """The filter's period (`from`, `to`), with trend_range's defaults and limits."""
+    return trend_range(f.date_from.isoformat() if f.date_from else None,
+                       f.date_to.isoformat() if f.date_to else None, today=today)
+
+
+SUMS = ("accounts", "compliant", "under_covered", "grace")
+
+
+def _kept_by_night(rows, sums: tuple[str, ...]) -> dict[dt.date, dict[str, dict]]:
+    """Kept rows summed per (night, state): one query."""
+    nights: dict[dt.date, dict[str, dict]] = {}
+    for row in (rows.values("as_of", "state").annotate(**{f"{n}_sum": Sum(n) for n in sums}).order_by()):
+        nights.setdefault(row["as_of"], {})[row["state"]] = {n: row[f"{n}_sum"] for n in sums}
+    return nights
+
+
+def _breadth_of(by_state: dict[str, dict]) -> dict:
+    kept = {"target_accounts": 0, "touched_30d": 0, "touched_90d": 0}
+    for state, figures in by_state.items():
+        if state != State.OUT_OF_SCOPE:
+            kept["target_accounts"] += figures["accounts"]
+            kept["touched_30d"] += figures["touched_30d"]
+            kept["touched_90d"] += figures["touched_90d"]
+    return breadth(kept)
+
+
+def filtered_trends(*, start: dt.date, end: dt.date, f: DashboardFilters) -> dict:
+    """coverage_trends for a filter (module docstring): the same nights and keys; `alerts_opened`,
+    `alerts_resolved` and `breadth` are None where the filter's people make them unknown. Two queries."""
+    runs = completed_runs(start, end)
+    people = f.by_person
+    if not runs:
+        kept: dict = {}
+    elif people:
+        kept = _kept_by_night(scoped_depth_rows(rows=DepthSnapshot.objects.filter(as_of__range=(start, end)), f=f),
+                              SUMS)
+    else:
+        kept = _kept_by_night(filtered_breadth_rows(BreadthSnapshot.objects.filter(as_of__range=(start, end)), f),
+                              (*SUMS, "touched_30d", "touched_90d"))
+    nights = []
+    for day in sorted(runs):
+        run, by_state = runs[day], kept.get(day, {})
+        nights.append({
+            "as_of": day.isoformat(), "run": run["id"],
+            "alerts_opened": None if people else run["alerts_opened"],
+            "alerts_resolved": None if people else run["alerts_resolved"],
+            "by_state": compliance({s: {n: v[n] for n in SUMS} for s, v in by_state.items()}),
+            "breadth": None if people else _breadth_of(by_state),
+        })
+    return {"from": start.isoformat(), "to": end.isoformat(), "scope": f.scope.name,
+            "filters": f.query(**{"from": None, "to": None, "as_of": None}), "nights": nights}
+
+
+def trend_figures(f: DashboardFilters) -> tuple[dt.date, dt.date, dict]:
+    """The period and its nights for the filter: the organisation's snapshots when nothing narrows them, else the
+    nights' kept depth and breadth rows (dashboards.trends). Raises FilterError naming `from` or `to`."""
+    try:
+        start, end = period(f)
+    except TrendRangeError as refused:
+        raise FilterError(refused.errors) from None
+    if f.is_empty:
+        return start, end, coverage_trends(start=start, end=end)
+    return start, end, filtered_trends(start=start, end=end, f=f)
 
 
 def rated_states(trends: dict) -> list[str]:

@@ -202,34 +202,50 @@ def chart_data(tables: dict) -> dict:
     }
 
 
+def trend_links(f: DashboardFilters, trends: dict, names: dict[str, str]) -> list[tuple[str, str]]:
+    """Drill-downs from the trends: the accounts of each charted state, and the target accounts, with the filter
+    (the accounts list shows them as they are now)."""
+    links = [(names.get(state, state), f.accounts_link(state=state))
+             for state in trends_selectors.rated_states(trends)]
+    if not f.by_person:
+        links.append((_("Target accounts"), f.accounts_link(target="true")))
+    return links
+
+
+TREND_FIELDS = ("period", *ACCOUNT_PARAMS)
+
+
 class TrendsPage(RoleRequiredMixin, View):
-    """Each completed night of a period (`from`, `to` in the URL; the 90 days to today by default): compliance per
-    state, alerts opened and resolved, breadth — a chart and a table each, each table as CSV. Read from the kept
-    snapshots and runs (dashboards.trends), whatever the number of accounts and touches."""
+    """Each completed night of a period (`from`, `to` in the URL; the 90 days to today by default) for the filter in
+    the URL (dashboards.filtering): compliance per state, alerts opened and resolved, breadth — a chart and a table
+    each, each table as CSV. Read from the kept snapshots and runs (dashboards.trends), whatever the number of
+    accounts and touches. Reps read their own and their team's figures."""
 
     allowed_roles = EVERYONE
 
     def get(self, request):
-        raw_from, raw_to = request.GET.get("from"), request.GET.get("to")
         exporting = request.GET.get("format") == "csv"
         try:
-            start, end = trends_selectors.trend_range(raw_from, raw_to)
-        except trends_selectors.TrendRangeError as refused:
-            errors = [f"{_('From') if field == 'from' else _('To')}: {' '.join(messages)}"
-                      for field, messages in refused.errors.items()]
+            f = parse_filters(request.GET, request.user)
+            start, end, trends = trends_selectors.trend_figures(f)
+        except FilterError as refused:
             if exporting:
-                return bad_request("\n".join(errors))
-            return render(request, "dashboards/trends.html", {"errors": errors, "raw_from": raw_from or "",
-                                                              "raw_to": raw_to or ""}, status=400)
+                return bad_request("\n".join(refused.lines()))
+            bar = filter_bar(DashboardFilters(scope=Scope.of(request.user)), fields=TREND_FIELDS)
+            return render(request, "dashboards/trends.html", {"errors": refused.lines(), "bar": bar}, status=400)
         if exporting and request.GET.get("table") not in TREND_TABLES:
-            return bad_request(_("Table: choose one of %(tables)s.") % {"tables": ", ".join(TREND_TABLES)})
-        tables = trend_tables(trends_selectors.coverage_trends(start=start, end=end), state_names(request))
+            return bad_request(_("table: choose one of %(tables)s.") % {"tables": ", ".join(TREND_TABLES)})
+        names = state_names(request)
+        tables = trend_tables(trends, names)
         if exporting:
             table = request.GET["table"]
             return csv_response(f"coverage-trends-{table}-{start}-{end}.csv", *tables[table])
+        f.date_from, f.date_to = start, end
+        shown = [name for name in TREND_TABLES if not (f.by_person and name != "compliance")]
         return render(request, "dashboards/trends.html", {
-            "start": start, "end": end, "raw_from": start.isoformat(), "raw_to": end.isoformat(),
+            "start": start, "end": end, "bar": filter_bar(f, fields=TREND_FIELDS), "people_mode": f.by_person,
+            "csv_query": f.querystring(format="csv"), "links": trend_links(f, trends, names),
             "tables": [{"name": name, "title": TREND_TITLES[name], "header": tables[name][0],
-                        "rows": tables[name][1]} for name in TREND_TABLES],
+                        "rows": tables[name][1]} for name in shown],
             "empty": not tables["alerts"][1], "chart_data": chart_data(tables),
         })

@@ -12,7 +12,7 @@ from core.permissions import EVERYONE, HasRole
 from dashboards.coverage import coverage_view
 from dashboards.filtering import TIERS, FilterError, parse_filters
 from dashboards.selectors import coverage_figures, kept_coverage_figures
-from dashboards.trends import DEFAULT_DAYS, MAX_DAYS, TrendRangeError, coverage_trends, trend_range
+from dashboards.trends import DEFAULT_DAYS, MAX_DAYS, trend_figures
 
 
 FILTER_PARAMETERS = [
@@ -85,7 +85,8 @@ class CoverageDashboardView(APIView):
 class CoverageTrendsView(APIView):
     """Each completed night from `from` to `to` (both included; the 90 days to today by default), oldest first, as the
     night kept its figures: alerts opened and resolved by its run, compliance per state, breadth (docs/rules.md §9).
-    Read from the kept snapshots and runs: two queries, whatever the period."""
+    Read from the kept snapshots and runs: a fixed number of queries, whatever the period. With a filter, or for a
+    rep (their own and their team's figures), from the nights' kept depth and breadth rows (dashboards.trends)."""
 
     permission_classes = [HasRole]
     read_roles = EVERYONE
@@ -98,18 +99,22 @@ class CoverageTrendsView(APIView):
             OpenApiParameter("to", OpenApiTypes.DATE, required=False,
                              description=f"Last date (default: today, business time zone); at most {MAX_DAYS} days "
                                          "after `from`."),
+            *FILTER_PARAMETERS,
         ],
         responses=dict,
         description="`nights`: one object per completed night (the latest completed run of each date): `as_of`, "
                     "`run`, `alerts_opened`, `alerts_resolved`, `by_state` (every state: accounts, compliant, "
                     "under_covered, grace, `rate` = compliant ÷ (compliant + under_covered + grace), null for a state "
                     "without requirements) and `breadth` (target_accounts, touched_30d, touched_90d and their rates "
-                    "of target_accounts). 400 naming `from` or `to` on a malformed date, a reversed or too long "
-                    "period.",
+                    "of target_accounts). With a filter, also `scope` and `filters`; narrowed to people (team, owner; "
+                    "a rep always is) `by_state` counts an account once per responsible role those people hold, and "
+                    "`alerts_opened`, `alerts_resolved` and `breadth` are null (kept for the organisation only). "
+                    "400 naming `from` or `to` on a malformed date, a reversed or too long period, and naming any "
+                    "filter that cannot be read or lies outside the caller's scope.",
     )
     def get(self, request):
         try:
-            start, end = trend_range(request.query_params.get("from"), request.query_params.get("to"))
-        except TrendRangeError as refused:
+            _start, _end, trends = trend_figures(_filters(request))
+        except FilterError as refused:
             raise ValidationError(refused.errors) from None
-        return Response(coverage_trends(start=start, end=end))
+        return Response(trends)
