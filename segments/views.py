@@ -36,7 +36,9 @@ def job_context(job, *, created: bool | None = None) -> dict:
 
 
 def _named_errors(form) -> list[str]:
-    return [f"{form.fields[name].label if name in form.fields else _('Thresholds')}: {' '.join(errors)}"
+    """The form's errors, each after the label of the field it is about."""
+    whole = _("Thresholds")
+    return [f"{form.fields[name].label if name in form.fields else whole}: {' '.join(errors)}"
             for name, errors in form.errors.items()]
 
 

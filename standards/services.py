@@ -61,11 +61,12 @@ def validate_plan(*, content_stages: Sequence | None, channels: Sequence | None)
             clean[field] = None
             continue
         if isinstance(values, str) or not isinstance(values, Sequence):
-            errors[field] = "must be a list"
+            errors[field] = _("must be a list")
             continue
         unknown = [str(v) for v in values if v not in choices]
         if unknown:
-            errors[field] = f"unknown value(s) {', '.join(unknown)}; choose from {', '.join(choices)}"
+            errors[field] = _("unknown value(s) %(values)s; choose from %(choices)s") % {
+                "values": ", ".join(unknown), "choices": ", ".join(choices)}
         clean[field] = list(dict.fromkeys(values))
     if errors:
         raise ValidationError(errors)
@@ -80,13 +81,13 @@ def validate_requirements(requirements: Sequence[Mapping]) -> list[dict]:
         where = f"requirements[{i}]"
         code = str(r.get("code") or "").strip()
         if not code:
-            errors.append(f"{where}.code: a code is required")
+            errors.append(f"{where}.code: " + _("a code is required"))
         elif code in codes:
-            errors.append(f"{where}.code: '{code}' is used twice in this standard")
+            errors.append(f"{where}.code: " + _("'%(code)s' is used twice in this standard") % {"code": code})
         codes.add(code)
         kind = r.get("kind")
         if kind not in TouchKind.values:
-            errors.append(f"{where}.kind: must be human or digital")
+            errors.append(f"{where}.kind: " + _("must be human or digital"))
         values = {}
         for field, (low, high) in (("min_count", MIN_COUNT), ("window_days", WINDOW_DAYS)):
             try:
@@ -94,17 +95,21 @@ def validate_requirements(requirements: Sequence[Mapping]) -> list[dict]:
                 if not low <= values[field] <= high:
                     raise ValueError
             except (TypeError, ValueError):
-                errors.append(f"{where}.{field}: must be a whole number from {low} to {high}")
+                errors.append(f"{where}.{field}: " + _("must be a whole number from %(low)d to %(high)d") % {
+                    "low": low, "high": high})
         if r.get("responsible_role") not in Role.values:
-            errors.append(f"{where}.responsible_role: unknown role {r.get('responsible_role')!r}")
+            errors.append(f"{where}.responsible_role: " + _("unknown role %(role)s; choose from %(choices)s") % {
+                "role": repr(r.get("responsible_role")), "choices": ", ".join(Role.values)})
         performer_roles = list(r.get("performer_roles") or [])
         unknown = [p for p in performer_roles if p not in Role.values]
         if unknown:
-            errors.append(f"{where}.performer_roles: unknown role(s) {', '.join(map(str, unknown))}")
+            errors.append(f"{where}.performer_roles: " + _("unknown role(s) %(roles)s; choose from %(choices)s") % {
+                "roles": ", ".join(map(str, unknown)), "choices": ", ".join(Role.values)})
         plan = {field: r.get(field) or "" for field in PLAN_DEFAULTS}
         for field, choices in (("content_stage", ContentStage.values), ("channel", Channel.values)):
             if plan[field] and plan[field] not in choices:
-                errors.append(f"{where}.{field}: unknown value {plan[field]!r}; choose from {', '.join(choices)}")
+                errors.append(f"{where}.{field}: " + _("unknown value %(value)s; choose from %(choices)s") % {
+                    "value": repr(plan[field]), "choices": ", ".join(choices)})
         clean.append({"code": code, "kind": kind, **values, "responsible_role": r.get("responsible_role"),
                       "performer_roles": performer_roles, **plan})
     if errors:
@@ -130,7 +135,8 @@ def standard_update(
     clean = validate_requirements(requirements)
     plan = validate_plan(content_stages=content_stages, channels=channels)
     if owner_role and owner_role not in Role.values:
-        raise ValidationError({"owner_role": f"unknown role {owner_role!r}"})
+        raise ValidationError({"owner_role": _("unknown role %(role)s; choose from %(choices)s") % {
+            "role": repr(owner_role), "choices": ", ".join(Role.values)}})
     with transaction.atomic():
         standard = Standard.objects.select_for_update().get(pk=standard.pk)
         check_version(current=standard.version, expected=expected_version, label=_standard_label(standard),
