@@ -1,19 +1,20 @@
-"""The demo organisation's last 90 days of handoffs, made the way the product makes them (docs/rules.md §8).
+"""The demo organisation's nights, and the handoffs they make, lived the way the product lives them (docs/rules.md
+§5, §8, §9).
 
-`seed_demo` draws a year of dated leads, deals and touches. This module then replays the last `REPLAY_DAYS` days
-through the engine: the accounts whose facts change on a day (a lead created, a deal opened or closed, an
-onboarding, churn or tenure edge reached) are evaluated as of that day by the same pipeline the night runs
-(engine.services.recompute_accounts), so their transitions create the handoffs the rules route. As the days pass,
-the receivers decide them through the real services (handoffs.services.handoff_accept / handoff_reject, which move
-ownership or return the handoff to the sender) at believable moments, and the SLA sweep raises its SLA alerts and
-escalations. Each step runs with the clock set to its moment, so every timestamp the services write (decided_at,
-the business hours to decision, alerts, audit entries) is the moment it happened.
+`seed_demo` draws months of dated leads, deals, contracts and touches (core.demo_history). This module then runs the
+real nightly pipeline for past dates in order (engine.services.recompute_all, as `recompute_coverage --as-of`
+does): weekly for the older months, every day for the last weeks (`night_dates`), each night with the clock set to
+its hour. The nights classify the accounts, record their transitions, open and resolve alerts, route handoffs and
+write the snapshots every dashboard reads (DailySnapshot, DepthSnapshot, BreadthSnapshot, and any other the finish
+step writes). Between nights the receivers decide the handoffs through the real services
+(handoffs.services.handoff_accept / handoff_reject, which move ownership or return the handoff to the sender) at
+believable moments, and the SLA sweep raises its SLA alerts and escalations. Every timestamp the services write
+(decided_at, the business hours to decision, alerts, audit entries, the runs) is the moment it happened.
 
 What the receivers do is drawn from one random stream, so a seed gives the same handoffs on the same day:
 better-fitting accounts are accepted more often (tier A far more than tier C), and the low tiers are rejected
 mostly as `not_icp`; about one handoff in ten is never decided, and breaches its SLA and escalates.
 """
-
 from __future__ import annotations
 
 import contextlib
@@ -30,21 +31,17 @@ from django.db.models import Count
 from django.http import Http404
 from django.utils import timezone
 
-from accounts.models import Lead, Opportunity
 from core.choices import Role
 from core.models import User
-from engine.services import latest_completed_as_of, recompute_accounts
+from engine.services import recompute_all
 from handoffs.calendar import BusinessCalendar, sla_due_at
 from handoffs.models import Handoff, HandoffAlert
 from handoffs.services import handoff_accept, handoff_alert_acknowledge, handoff_reject, handoff_sla_sweep
 
-REPLAY_DAYS = 91
-# The replay evaluates once a week until this many days ago, then every day: the engine's cost is per step, and
-# what a visitor looks at (the pending handoffs, the latest decisions) is recent.
-DAILY_DAYS = 14
-# The replay follows at most this many of the accounts that change (a random sample beyond): a demo inbox of a few
-# hundred handoffs, made in seconds whatever the organisation's size.
-MAX_FOLLOWED = 800
+# The nights run once a week until this many days ago, then every day: a night costs the same whatever changed (on
+# SQLite every night is full), and what a visitor reads day by day (trends, what changed overnight, the pending
+# handoffs) is recent.
+DAILY_DAYS = 28
 # The night's hour: each day's evaluation happens at this business time.
 NIGHT = dt.time(2, 0)
 # Share of the handoffs nobody decides (they breach their SLA, then escalate).
@@ -68,8 +65,6 @@ REASONS = {
     "C": {"not_icp": 10, "no_need": 3, "no_budget": 3, "bad_data": 2, "bad_timing": 1},
     "": {"not_icp": 4, "bad_data": 3, "no_need": 2, "wrong_contact": 2},
 }
-# Where the leads behind recent deals came from (the demo's leads use the first four).
-LEAD_SOURCES = ("web", "seminar", "referral", "ad", "partner")
 COMMENTS = {
     "not_icp": ("従業員数が少なく、想定顧客像に合いません", "Too small for us, outside our segment", "業種が対象外です"),
     "no_budget": ("今期の予算は凍結とのこと", "FY budget frozen until April", "予算確保は来期以降"),
@@ -103,34 +98,17 @@ def clock_at(moment: dt.datetime) -> Iterator[None]:
         yield
 
 
-def changing_accounts(*, start: dt.date, end: dt.date) -> dict[dt.date, set[int]]:
-    """For each day after `start` up to `end`, the accounts whose state may change that day: a lead created or
-    closed, a deal opened or closed, or the day after an onboarding (183 days), churn (365 days, a contract's end)
-    or tenure (730 days) edge of a won deal (docs/rules.md §3). A superset is harmless: an account that does not
-    change is evaluated for nothing. One read of the leads and one of the deals."""
-    days: dict[dt.date, set[int]] = defaultdict(set)
-
-    def mark(day: dt.date | None, account_id: int) -> None:
-        if day is not None and start < day <= end:
-            days[day].add(account_id)
-
-    for account_id, created_on, closed_on in Lead.objects.values_list("account_id", "created_on", "closed_on"):
-        mark(created_on, account_id)
-        mark(closed_on, account_id)
-    deals = Opportunity.objects.values_list("account_id", "opened_on", "closed_on", "status", "contract_end")
-    for account_id, opened_on, closed_on, status, contract_end in deals:
-        mark(opened_on, account_id)
-        mark(closed_on, account_id)
-        if status == "won" and closed_on is not None:
-            for days_after in (183, 184, 365, 366, 730, 731):
-                mark(closed_on + dt.timedelta(days=days_after), account_id)
-        if contract_end is not None:
-            mark(contract_end + dt.timedelta(days=1), account_id)
-    return days
+def night_dates(*, today: dt.date, history_days: int, daily_days: int = DAILY_DAYS) -> list[dt.date]:
+    """The nights to run: from `history_days` ago once a week, then every day for the last `daily_days`, today
+    included."""
+    first = today - dt.timedelta(days=history_days)
+    daily_from = max(first, today - dt.timedelta(days=daily_days))
+    weekly = [first + dt.timedelta(days=k) for k in range(0, (daily_from - first).days, 7)]
+    return weekly + [daily_from + dt.timedelta(days=k) for k in range((today - daily_from).days + 1)]
 
 
 class HandoffReplay:
-    """The last REPLAY_DAYS days, day by day: decisions due, the SLA sweep, then the night's evaluation."""
+    """The nights in order: decisions due, the SLA sweep, then the night's run; its new handoffs planned."""
 
     def __init__(self, *, today: dt.date, rng: random.Random) -> None:
         self.today, self.rng = today, rng
@@ -145,67 +123,19 @@ class HandoffReplay:
     def night(self, day: dt.date) -> dt.datetime:
         return dt.datetime.combine(day, NIGHT, tzinfo=self.calendar.zone)
 
-    def steps(self, start: dt.date) -> list[dt.date]:
-        """The replayed nights after `start`: weekly, then daily for the last DAILY_DAYS days, up to today."""
-        daily_from = self.today - dt.timedelta(days=DAILY_DAYS)
-        days = [start + dt.timedelta(days=k) for k in range(7, (daily_from - start).days, 7)]
-        return days + [daily_from + dt.timedelta(days=k) for k in range(DAILY_DAYS + 1)]
-
-    def followed(self, changes: dict[dt.date, set[int]]) -> set[int]:
-        """The accounts the replay follows: every one that changes, or a sample of MAX_FOLLOWED."""
-        changing = sorted(set().union(*changes.values()))
-        return set(changing if len(changing) <= MAX_FOLLOWED else self.rng.sample(changing, MAX_FOLLOWED))
-
-    def run(self) -> int:
-        """Replay; the number of handoffs made. Nothing is replayed when a night already ran after its start."""
-        start = self.today - dt.timedelta(days=REPLAY_DAYS)
-        latest = latest_completed_as_of()
-        if latest is not None and latest > start:
-            return 0
-        steps = self.steps(start)
-        self.add_converted_leads(since=start - dt.timedelta(days=60))
-        changes = changing_accounts(start=start, end=self.today)
-        followed = self.followed(changes)
-        with clock_at(self.night(start)):  # the first evaluation: each account's state as the replay begins
-            recompute_accounts(account_ids=sorted(followed), as_of=start)
-        previous = start
-        for day in steps:
+    def run(self, nights: list[dt.date]) -> int:
+        """Run the nights in order, each with the clock at its hour, and the handoffs' lives between them; then
+        what was due until now. The number of handoffs made."""
+        for day in nights:
             self.decide_until(self.night(day))
-            due = set().union(*(changes.get(previous + dt.timedelta(days=k), set())
-                                for k in range(1, (day - previous).days + 1))) & followed
             with clock_at(self.night(day)):
                 handoff_sla_sweep(now=self.night(day))
-                if due:
-                    recompute_accounts(account_ids=sorted(due), as_of=day)
+                recompute_all(as_of=day)
             self.plan(Handoff.objects.filter(created_on=day).order_by("id"))
-            previous = day
         now = timezone.now()
         self.decide_until(now)
         handoff_sla_sweep(now=now)
-        return Handoff.objects.filter(created_on__gt=start).count()
-
-    def add_converted_leads(self, *, since: dt.date) -> int:
-        """The lead each recent deal came from, where its account has none: converted the day the deal opened, made
-        a few weeks before, most of them hot. The night then sees the account become a hot lead, then negotiate
-        (two handoffs: to inside sales, then to sales), and the handoffs keep a lead source for the feedback figures
-        (docs/rules.md §8)."""
-        with_leads = set(Lead.objects.values_list("account_id", flat=True))
-        deals = (Opportunity.objects.filter(opened_on__gt=since).exclude(account_id__in=with_leads)
-                 .order_by("opened_on", "id").values_list("account_id", "external_id", "opened_on"))
-        rng, leads, seen = self.rng, [], set()
-        for account_id, external_id, opened_on in deals:
-            if account_id in seen:
-                continue
-            seen.add(account_id)
-            leads.append(Lead(
-                external_id=f"{external_id}-SRC", account_id=account_id, status=Lead.Status.CONVERTED,
-                created_on=opened_on - dt.timedelta(days=rng.randint(5, 40)), closed_on=opened_on,
-                score=rng.choice((None, rng.randint(40, 69), rng.randint(70, 98), rng.randint(70, 98))),
-                source=rng.choices(LEAD_SOURCES, weights=(5, 3, 2, 3, 1))[0],
-                contact_name=rng.choice(("田中 一郎", "Alex Kim", "山本 花子", "Jordan Lee")),
-                contact_email=f"buyer@demo{account_id}.example.jp"))
-        Lead.objects.bulk_create(leads, batch_size=2000)
-        return len(leads)
+        return Handoff.objects.count()
 
     def plan(self, handoffs) -> None:
         """What each new handoff's receiver will do and when: within its SLA mostly, sometimes late, sometimes never;

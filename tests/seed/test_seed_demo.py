@@ -18,24 +18,12 @@ pytestmark = pytest.mark.django_db
 TOKYO = zoneinfo.ZoneInfo("Asia/Tokyo")
 
 
-def test_seed_demo_creates_every_role_and_populates_many_states():
-    call_command("seed_demo", "--accounts", "300", "--seed", "7", stdout=io.StringIO())
+def test_seed_demo_creates_every_role_and_populates_many_states(demo):
     assert set(User.objects.values_list("role", flat=True)) == set(Role.values)
     assert User.objects.get(username="sales1").check_password("demo-pass-2026")
-    recompute_all(as_of=business_today())
+    recompute_all(as_of=business_today())  # `make demo` runs today's night again: nothing breaks
     states = set(Account.objects.values_list("state", flat=True))
     assert {"ONBOARDING", "ACTIVE", "NEGOTIATION", "CHURNED", "HOT_LEAD", "LEAD", "TARGET_NO_LEAD"} <= states
-
-
-def test_seed_demo_is_deterministic_for_a_seed_and_if_empty_does_nothing_the_second_time():
-    call_command("seed_demo", "--accounts", "50", "--seed", "3", stdout=io.StringIO())
-    names = list(Account.objects.order_by("external_id").values_list("name", "employees"))
-    out = io.StringIO()
-    call_command("seed_demo", "--accounts", "50", "--seed", "3", "--if-empty", stdout=out)
-    assert out.getvalue().startswith("skipped") and Account.objects.count() == 50
-    Account.objects.all().delete()
-    call_command("seed_demo", "--accounts", "50", "--seed", "3", stdout=io.StringIO())
-    assert list(Account.objects.order_by("external_id").values_list("name", "employees")) == names
 
 
 def test_demo_logins_name_the_port_the_console_is_served_on():
@@ -50,12 +38,7 @@ def test_demo_logins_name_the_port_the_console_is_served_on():
 RECEIVING_ROLES = {Role.INSIDE_SALES, Role.SALES, Role.CSM, Role.MARKETING}
 
 
-def _seed(accounts: int = 300, seed: int = 7) -> None:
-    call_command("seed_demo", "--accounts", str(accounts), "--seed", str(seed), stdout=io.StringIO())
-
-
-def test_seed_demo_leaves_pending_handoffs_for_every_receiving_role_some_fresh_some_breached_and_escalated():
-    _seed()
+def test_seed_demo_leaves_pending_handoffs_for_every_receiving_role_some_fresh_some_breached_and_escalated(demo):
     pending = Handoff.objects.filter(status=Handoff.Status.PENDING)
     assert set(pending.values_list("to_role", flat=True)) == RECEIVING_ROLES
     now = timezone.now()
@@ -67,9 +50,9 @@ def test_seed_demo_leaves_pending_handoffs_for_every_receiving_role_some_fresh_s
     open_escalations = HandoffAlert.objects.filter(kind=HandoffAlert.Kind.ESCALATION, status=HandoffAlert.Status.OPEN)
     assert set(open_escalations.values_list("handoff_id", flat=True)) == set(escalated.values_list("id", flat=True))
     assert set(open_escalations.values_list("recipient__role", flat=True)) == {Role.MANAGER}
-    # Made by the night over the last ~90 days, never on one day only.
+    # Made by the nights over the last six months, never on one day only.
     created = Handoff.objects.values_list("created_on", flat=True)
-    assert min(created) >= business_today() - dt.timedelta(days=91) and len(set(created)) > 10
+    assert min(created) < business_today() - dt.timedelta(days=150) and len(set(created)) > 30
     # The demo logins name the receivers who have some waiting.
     out = io.StringIO()
     call_command("demo_logins", stdout=out)
@@ -77,8 +60,7 @@ def test_seed_demo_leaves_pending_handoffs_for_every_receiving_role_some_fresh_s
     assert waiting and set(User.objects.filter(username__in=waiting).values_list("role", flat=True)) <= RECEIVING_ROLES
 
 
-def test_seed_demo_decides_handoffs_through_the_services_in_the_past():
-    _seed()
+def test_seed_demo_decides_handoffs_through_the_services_in_the_past(demo):
     accepted = Handoff.objects.filter(status=Handoff.Status.ACCEPTED).select_related("account")
     rejected = Handoff.objects.filter(status=Handoff.Status.REJECTED)
     assert accepted.exists() and rejected.exists()
@@ -105,8 +87,7 @@ def test_seed_demo_decides_handoffs_through_the_services_in_the_past():
     assert AuditEntry.objects.filter(action="handoff.accepted").count() == accepted.count()
 
 
-def test_seed_demo_feedback_figures_say_better_fitting_accounts_are_accepted_more_often():
-    _seed(accounts=600, seed=11)
+def test_seed_demo_feedback_figures_say_better_fitting_accounts_are_accepted_more_often(demo):
     today = business_today()
     figures = handoff_feedback(start=today - dt.timedelta(days=91), end=today)
     by_tier = {row["key"]: row for row in figures["by_icp_tier"]}
@@ -118,17 +99,3 @@ def test_seed_demo_feedback_figures_say_better_fitting_accounts_are_accepted_mor
     assert figures["overall"]["breached"] > 0
     # The handoffs keep where their leads came from (the leads behind recent deals included).
     assert len([row for row in figures["by_lead_source"] if row["key"] and row["handoffs"] >= 3]) >= 3
-
-
-def test_seed_demo_draws_the_same_handoffs_for_a_seed():
-    _seed(accounts=120, seed=5)
-
-    def drawn():
-        return list(Handoff.objects.order_by("account__external_id", "created_on").values_list(
-            "account__external_id", "created_on", "to_role", "status", "reason"))
-
-    first = drawn()
-    assert first
-    Account.objects.all().delete()
-    _seed(accounts=120, seed=5)
-    assert drawn() == first

@@ -1,5 +1,6 @@
-"""A believable demo organisation: users of every role, accounts, leads, deals, a year of touches and the last 90
-days of handoffs (core.demo_handoffs)."""
+"""A believable demo organisation: users of every role, accounts and ICP profiles; then months of leads, deals,
+contracts and touches (core.demo_history), lived through by the real nights for past dates with their handoffs
+decided between them (core.demo_handoffs) — so the dashboards have six months of nightly history to show."""
 
 from __future__ import annotations
 
@@ -7,16 +8,16 @@ import datetime as dt
 import random
 
 from django.contrib.auth.hashers import make_password
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from accounts.models import Account, Lead, Opportunity
-from contacts.domain import touch_natural_key
-from contacts.models import Touch
-from core.demo_handoffs import HandoffReplay
+from accounts.models import Account
+from core.demo_handoffs import HandoffReplay, night_dates
+from core.demo_history import HISTORY_DAYS, DemoStory, account_tiers
 from core.models import BusinessSettings, User
 from core.timeutil import business_today
 from core.validators import corporate_number_check_digit
+from engine.services import latest_completed_as_of
 from profiles.services import profile_save
 
 DEMO_PASSWORD = "demo-pass-2026"
@@ -47,9 +48,6 @@ PREFECTURES = (("東京都", "関東"), ("神奈川県", "関東"), ("埼玉県"
                ("愛知県", "中部"), ("福岡県", "九州"), ("北海道", "北海道"), ("宮城県", "東北"), ("広島県", "中国"))
 DEPARTMENTS = ("marketing", "sales", "it", "hr", "finance", "r_and_d")
 TECHNOLOGIES = ("salesforce", "hubspot", "marketo", "kintone", "sap", "slack", "teams")
-HUMAN_CHANNELS = ("visit", "phone", "online_meeting", "seminar")
-DIGITAL_CHANNELS = ("email", "webinar", "newsletter", "web_visit")
-STAGES = ("education", "solution", "selection", "negotiation", "relation")
 
 
 def corporate_number(rng: random.Random) -> str:
@@ -99,122 +97,50 @@ def seed_accounts(*, n_accounts: int, rng: random.Random, by_role: dict[str, lis
     return list(Account.objects.filter(external_id__in=[a.external_id for a in accounts]).order_by("id"))
 
 
-class DemoHistory:
-    """Each account's leads, deals and a year of touches, drawn in account order from one random stream (so a
-    seed gives the same organisation every time), then written in three bulk inserts."""
-
-    def __init__(self, *, today: dt.date, zone, rng: random.Random, by_role: dict[str, list[User]]) -> None:
-        self.today, self.zone, self.rng, self.by_role = today, zone, rng, by_role
-        self.leads: list[Lead] = []
-        self.deals: list[Opportunity] = []
-        self.touches: list[Touch] = []
-
-    def add_account(self, account: Account) -> None:
-        profile = self.rng.random()
-        if profile < 0.30:
-            self._customer(account)
-        elif profile < 0.42:
-            self._negotiation(account)
-        elif profile < 0.75:
-            self._lead(account)
-        self._touches(account, busy=profile < 0.42)
-
-    def _customer(self, account: Account) -> None:
-        """Won deals, some long-standing, some churned."""
-        rng, today = self.rng, self.today
-        n_won = rng.choice((1, 1, 2, 3, 4))
-        first = today - dt.timedelta(days=rng.randint(20, 1400))
-        for k in range(n_won):
-            closed = min(today - dt.timedelta(days=1), first + dt.timedelta(days=k * rng.randint(90, 300)))
-            self.deals.append(Opportunity(
-                external_id=f"{account.external_id}-W{k}", account=account, name=f"{account.name} 契約{k + 1}",
-                opened_on=closed - dt.timedelta(days=rng.randint(20, 120)), closed_on=closed, status="won",
-                amount=rng.randrange(1, 200) * 100_000, owner=account.owner_sales,
-                contract_end=closed + dt.timedelta(days=rng.choice((365, 365, 730))) if rng.random() < 0.8 else None,
-            ))
-
-    def _negotiation(self, account: Account) -> None:
-        rng, today = self.rng, self.today
-        self.deals.append(Opportunity(
-            external_id=f"{account.external_id}-N", account=account, name=f"{account.name} 新規商談",
-            opened_on=today - dt.timedelta(days=rng.randint(1, 90)), status="open",
-            amount=rng.randrange(1, 200) * 100_000, owner=account.owner_sales,
-        ))
-        if rng.random() < 0.3:
-            self.deals.append(Opportunity(
-                external_id=f"{account.external_id}-L", account=account, opened_on=today - dt.timedelta(days=400),
-                closed_on=today - dt.timedelta(days=300), status="lost", amount=rng.randrange(1, 50) * 100_000,
-            ))
-
-    def _lead(self, account: Account) -> None:
-        """A lead of any temperature."""
-        rng = self.rng
-        self.leads.append(Lead(
-            external_id=f"{account.external_id}-LD", account=account,
-            created_on=self.today - dt.timedelta(days=rng.randint(1, 200)), status="open",
-            score=rng.choice((None, rng.randint(0, 100))), source=rng.choice(("web", "seminar", "referral", "ad")),
-            contact_name=rng.choice(("田中 一郎", "Alex Kim", "山本 花子", "Jordan Lee")),
-            contact_email=f"contact@demo{account.id}.example.jp",
-        ))
-
-    def _touches(self, account: Account, *, busy: bool) -> None:
-        """A year of touches, denser for customers and deals."""
-        rng = self.rng
-        for _ in range(rng.randint(0, 40 if busy else 15)):
-            human = rng.random() < (0.6 if busy else 0.3)
-            role = rng.choice(("csm", "sales", "inside_sales", "executive") if human else ("marketing",))
-            performer = rng.choice(self.by_role[role])
-            when = dt.datetime.combine(
-                self.today - dt.timedelta(days=int(rng.triangular(0, 365, 0))),
-                dt.time(rng.randint(8, 19), rng.choice((0, 15, 30, 45))), tzinfo=self.zone,
-            )
-            channel = rng.choice(HUMAN_CHANNELS if human else DIGITAL_CHANNELS)
-            kind = "human" if human else "digital"
-            self.touches.append(Touch(
-                account=account, occurred_at=when, occurred_on=when.date(), kind=kind, channel=channel,
-                content_stage=rng.choice(STAGES), performer=performer, performer_role=role, source="manual",
-                natural_key=touch_natural_key(account.id, when, kind, channel, performer.username),
-            ))
-
-    def save(self) -> None:
-        Lead.objects.bulk_create(self.leads, batch_size=2000)
-        Opportunity.objects.bulk_create(self.deals, batch_size=2000)
-        Touch.objects.bulk_create(self.touches, batch_size=5000, ignore_conflicts=True)
-
-
 class Command(BaseCommand):
     help = "Load a demo organisation (deterministic for a seed)."
 
     def add_arguments(self, parser):
         parser.add_argument("--accounts", type=int, default=3000)
         parser.add_argument("--seed", type=int, default=2026)
+        parser.add_argument("--history-days", type=int, default=HISTORY_DAYS,
+                            help="how far back the nights run (weekly, then daily for the last weeks); 0: today only")
         parser.add_argument("--if-empty", action="store_true", help="do nothing when accounts exist")
 
-    def handle(self, *args, accounts: int, seed: int, if_empty: bool, **options):
+    def handle(self, *args, accounts: int, seed: int, history_days: int, if_empty: bool, **options):
+        if history_days < 0:
+            raise CommandError("--history-days: must be 0 or more.")
         if if_empty and Account.objects.exists():
             self.stdout.write(f"skipped: {Account.objects.count()} accounts exist")
             return
+        latest, first_night = latest_completed_as_of(), business_today() - dt.timedelta(days=history_days)
+        if latest is not None and latest > first_night:
+            raise CommandError(f"seed_demo runs the nights from {first_night}, but a night ran for {latest} already: "
+                               "load the demo into an empty database.")
         with transaction.atomic():
-            counts = self.seed(n_accounts=accounts, rng=random.Random(seed))
+            counts = self.seed(n_accounts=accounts, rng=random.Random(seed), history_days=history_days)
         self.stdout.write(" ".join(f"{k}={v}" for k, v in counts.items()))
 
-    def seed(self, *, n_accounts: int, rng: random.Random) -> dict[str, int]:
+    def seed(self, *, n_accounts: int, rng: random.Random, history_days: int = HISTORY_DAYS) -> dict[str, int]:
         today = business_today()
         users = seed_users()
         by_role: dict[str, list[User]] = {}
         for user in users.values():
             by_role.setdefault(user.role, []).append(user)
         accounts = seed_accounts(n_accounts=n_accounts, rng=rng, by_role=by_role)
-        history = DemoHistory(today=today, zone=BusinessSettings.load().zone, rng=rng, by_role=by_role)
-        for account in accounts:
-            history.add_account(account)
-        history.save()
         profiles = self.seed_profiles(users["marketing1"])
-        # The last 90 days of handoffs, from a stream of their own drawn last (the organisation above is unchanged).
-        handoffs = HandoffReplay(today=today, rng=random.Random(rng.getrandbits(32))).run()
-        return {"users": len(users), "accounts": len(accounts), "leads": len(history.leads),
-                "opportunities": len(history.deals), "touches": len(history.touches), "profiles": profiles,
-                "handoffs": handoffs}
+        story = DemoStory(today=today, zone=BusinessSettings.load().zone, rng=rng, by_role=by_role,
+                          tiers=account_tiers(accounts), history_days=history_days)
+        for account in accounts:
+            story.add_account(account)
+        story.save()
+        # The nights for past dates in order, and the handoffs' lives between them, from a stream of their own
+        # drawn last (the organisation above is unchanged).
+        nights = night_dates(today=today, history_days=history_days)
+        handoffs = HandoffReplay(today=today, rng=random.Random(rng.getrandbits(32))).run(nights)
+        return {"users": len(users), "accounts": len(accounts), "leads": len(story.leads),
+                "opportunities": len(story.deals), "touches": len(story.touches), "profiles": profiles,
+                "nights": len(nights), "handoffs": handoffs}
 
     def seed_profiles(self, author: User) -> int:
 
