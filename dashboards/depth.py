@@ -20,7 +20,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from accounts.models import Account
@@ -28,13 +27,11 @@ from contacts.models import Touch
 from core.bulk import date_param, date_sql
 from core.choices import Role, State
 from core.models import User
-from core.permissions import MANAGERS
 from engine.models import AccountEvaluation, CoverageRow, RecomputeRun
 
+from .filtering import TIERS, DashboardFilters, FilterError  # noqa: F401 (TIERS: the depth API's enum)
 from .models import BreadthSnapshot, DepthSnapshot
-
-TIERS = ("A", "B", "C")
-SEE_ALL = (*MANAGERS, Role.EXECUTIVE)  # everyone's figures; other roles: their own and their team's
+from .selectors import scoped_depth_rows
 DEPTH_SUMS = ("accounts", "compliant", "under_covered", "grace", "touches_required", "touches_done",
               "human_touches", "digital_touches")
 BREADTH_SUMS = ("accounts", "compliant", "under_covered", "grace", "touched_30d", "touched_90d")
@@ -123,58 +120,6 @@ def depth_snapshot_write(*, as_of: dt.date) -> tuple[int, int]:
 
 # --- reading ---------------------------------------------------------------------------------------------------------
 
-class DepthError(ValueError):
-    """A filter that cannot be read: `field` names the URL parameter."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(f"{field}: {message}")
-        self.field, self.message = field, message
-
-
-@dataclass
-class DepthFilters:
-    as_of: dt.date | None = None
-    team: str = ""
-    owner: int | None = None
-    state: str = ""
-    industry: str = ""
-    region: str = ""
-    tier: str = ""
-
-    def query(self, **extra) -> dict[str, str]:
-        """The filters as URL parameters (the empty ones left out)."""
-        values = {"as_of": self.as_of.isoformat() if self.as_of else "", "team": self.team,
-                  "owner": "" if self.owner is None else str(self.owner), "state": self.state,
-                  "industry": self.industry, "region": self.region, "tier": self.tier, **extra}
-        return {k: v for k, v in values.items() if v}
-
-
-def parse_filters(params) -> DepthFilters:
-    """The filters of a query string; raises DepthError naming the first bad parameter."""
-    f = DepthFilters()
-    raw = (params.get("as_of") or "").strip()
-    if raw:
-        try:
-            f.as_of = dt.date.fromisoformat(raw)
-        except ValueError:
-            raise DepthError("as_of", _("“%(value)s” is not a date: use YYYY-MM-DD.") % {"value": raw[:40]}) from None
-    raw = (params.get("owner") or "").strip()
-    if raw:
-        if not raw.isdigit():
-            raise DepthError("owner", _("Give a user id (a whole number)."))
-        f.owner = int(raw)
-    f.state = (params.get("state") or "").strip()
-    if f.state and f.state not in State.values:
-        raise DepthError("state", _("“%(value)s” is not a state.") % {"value": f.state[:40]})
-    f.tier = (params.get("tier") or "").strip().upper()
-    if f.tier and f.tier not in TIERS:
-        raise DepthError("tier", _("The ICP tier is A, B or C."))
-    f.team = (params.get("team") or "").strip()[:100]
-    f.industry = (params.get("industry") or "").strip()[:100]
-    f.region = (params.get("region") or "").strip()[:100]
-    return f
-
-
 def completed_nights(limit: int = 60) -> list[dt.date]:
     """The latest completed nights, newest first (for the night picker)."""
     days = (RecomputeRun.objects.filter(status=RecomputeRun.Status.COMPLETED).order_by("-as_of")
@@ -182,39 +127,14 @@ def completed_nights(limit: int = 60) -> list[dt.date]:
     return list(days)
 
 
-def filter_choices() -> tuple[list[tuple[int, str]], list[str]]:
-    """The owners (active users, by name) and teams the filters offer: one query over the users."""
-    users = list(User.objects.filter(is_active=True).only("id", "username", "full_name", "team"))
-    owners = sorted(((u.id, str(u)) for u in users), key=lambda pair: pair[1].lower())
-    return owners, sorted({u.team for u in users if u.team})
-
-
-def sees_everyone(user) -> bool:
-    return user.role in SEE_ALL
-
-
-def _depth_queryset(user, f: DepthFilters):
-    rows = DepthSnapshot.objects.filter(as_of=f.as_of)
-    if not sees_everyone(user):
-        mine = Q(owner_id=user.id)
-        rows = rows.filter(mine | Q(team=user.team) if user.team else mine)
-    if f.state:
-        rows = rows.filter(state=f.state)
-    if f.team:
-        rows = rows.filter(team=f.team)
-    if f.owner is not None:
-        rows = rows.filter(owner_id=f.owner)
-    return rows
-
-
-def _breadth_queryset(f: DepthFilters):
+def _breadth_queryset(f: DashboardFilters):
     rows = BreadthSnapshot.objects.filter(as_of=f.as_of)
     if f.state:
         rows = rows.filter(state=f.state)
     if f.industry:
         rows = rows.filter(industry__iexact=f.industry)
-    if f.tier:
-        rows = rows.filter(icp_tier=f.tier)
+    if f.icp_tier:
+        rows = rows.filter(icp_tier=f.icp_tier)
     return rows.filter(region=f.region) if f.region else rows
 
 
@@ -249,7 +169,7 @@ def _group(rows: list[dict], keys: tuple[str, ...], sums: tuple[str, ...], *, on
 @dataclass
 class DepthFigures:
     as_of: dt.date | None
-    filters: DepthFilters
+    filters: DashboardFilters
     everyone: bool
     by_role: list[dict] = field(default_factory=list)
     by_owner: list[dict] = field(default_factory=list)
@@ -305,28 +225,28 @@ def _breadth_tables(figures: DepthFigures, rows: list[dict]) -> None:
     figures.breadth_total = total[0] if total else _finish({}, dict.fromkeys(BREADTH_SUMS, 0))
 
 
-def resolve_night(f: DepthFilters) -> dt.date | None:
-    """The night asked for (it must have completed: DepthError otherwise), or the latest completed one (None before
-    the first)."""
+def resolve_night(f: DashboardFilters) -> dt.date | None:
+    """The night asked for (it must have completed: FilterError naming `as_of` otherwise), or the latest completed
+    one (None before the first)."""
     if f.as_of is None:
         return (RecomputeRun.objects.filter(status=RecomputeRun.Status.COMPLETED).order_by("-as_of")
                 .values_list("as_of", flat=True).first())
     if not RecomputeRun.objects.filter(as_of=f.as_of, status=RecomputeRun.Status.COMPLETED).exists():
-        raise DepthError("as_of", _("No night completed on %(day)s.") % {"day": f.as_of.isoformat()})
+        raise FilterError({"as_of": [_("No night completed on %(day)s.") % {"day": f.as_of.isoformat()}]})
     return f.as_of
 
 
-def depth_figures(user, f: DepthFilters) -> DepthFigures:
-    """The night's depth tables (per responsible role, owner, team, state and role) for what `user` may see, and the
-    breadth tables (per state, industry, region, ICP tier) of all accounts; a fixed number of queries over the
-    night's kept rows. Depth takes the state, team and owner filters; breadth the state, industry, region and tier
-    filters. Raises DepthError for a night that did not complete."""
+def depth_figures(f: DashboardFilters) -> DepthFigures:
+    """The night's depth tables (per responsible role, owner, team, state and role) within the filter's scope (the
+    viewer's: dashboards.filtering), and the breadth tables (per state, industry, region, ICP tier) of all accounts;
+    a fixed number of queries over the night's kept rows. Depth takes the state, team and owner filters; breadth
+    the state, industry, region and tier filters. Raises FilterError for a night that did not complete."""
     night = resolve_night(f)
     f.as_of = night
-    figures = DepthFigures(as_of=night, filters=f, everyone=sees_everyone(user))
+    figures = DepthFigures(as_of=night, filters=f, everyone=f.scope.everyone)
     if night is None:
         return figures
-    depth = list(_depth_queryset(user, f).values("state", "responsible_role", "owner_id", "team", *DEPTH_SUMS))
+    depth = list(scoped_depth_rows(night=night, f=f).values("state", "responsible_role", "owner_id", "team", *DEPTH_SUMS))
     _depth_tables(figures, depth)
     breadth = list(_breadth_queryset(f).values("state", "industry", "region", "icp_tier", "first_region",
                                                *BREADTH_SUMS))

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from urllib.parse import urlencode
-
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
 
 from core.choices import Role, State
-from core.csvio import stream_csv
 from core.permissions import EVERYONE, RoleRequiredMixin
 
-from .depth import TIERS, DepthError, DepthFigures, completed_nights, depth_figures, filter_choices, parse_filters
+from .depth import DepthFigures, completed_nights, depth_figures
+from .filtering import (ACCOUNT_PARAMS, DashboardFilters, FilterError, Scope, accounts_link, csv_response,
+                        filter_bar, parse_filters)
 
 DEPTH_COLUMNS = ("accounts", "compliant", "under_covered", "grace", "compliance_rate", "touches_done",
                  "touches_required", "touches_done_rate", "human_touches", "digital_touches", "human_share")
@@ -34,13 +31,32 @@ TABLE_COLUMNS = {
 }
 
 
-UNLINKED = ("by_role", "by_team")
+BREADTH_KEYS = {"breadth_by_industry": "industry", "breadth_by_region": "region", "breadth_by_tier": "icp_tier"}
 
 
-def _accounts_link(**params) -> str:
-    """The accounts list with the filters it takes (accounts/filtersets.py); empty values left out."""
-    query = urlencode({k: v for k, v in params.items() if v not in (None, "")})
-    return reverse("accounts:list") + (f"?{query}" if query else "")
+def _links(name: str, row: dict, f: DashboardFilters) -> dict[str, str]:
+    """The accounts a row counts, and those under-covered (docs/rules.md §9), with the page's filter. Depth rows
+    with a responsible role select that role's requirements (their assignee, their class); breadth rows the
+    accounts' own attributes. A row of no one (no owner, no team, no industry…) has no filter to say so: no link."""
+    if name.startswith("breadth"):
+        # Breadth counts every account, whoever holds it: its links carry the account attributes only.
+        key = {"state": row.get("state", f.state), "industry": row.get("industry", f.industry),
+               "region": row.get("region", f.region), "icp_tier": row.get("icp_tier", f.icp_tier),
+               "target": "" if name == "breadth_by_state" else "true"}
+        column = BREADTH_KEYS.get(name)
+        if column and not row.get(column):
+            return {"link_accounts": "", "link_under_covered": ""}
+        return {"link_accounts": accounts_link(**key), "link_under_covered": accounts_link(**key,
+                                                                                         coverage="under_covered")}
+    key = {"state": row.get("state", f.state), "responsible_role": row.get("responsible_role")}
+    if name == "by_owner":
+        key["owner"] = row.get("owner_id")
+    if name == "by_team":
+        key["team"] = row.get("team")
+    if (name == "by_owner" and row.get("owner_id") is None) or (name == "by_team" and not row.get("team")):
+        return {"link_accounts": "", "link_under_covered": ""}
+    return {"link_accounts": f.accounts_link(**key), "link_under_covered": f.accounts_link(**key,
+                                                                                          coverage="under_covered")}
 
 
 def _label_rows(figures: DepthFigures) -> dict[str, list[dict]]:
@@ -53,20 +69,10 @@ def _label_rows(figures: DepthFigures) -> dict[str, list[dict]]:
             row = dict(row)
             row["state_label"] = states.get(row.get("state", ""), "")
             row["role_label"] = roles.get(row.get("responsible_role", ""), "")
-            owner = row.get("owner_id", f.owner)
-            state = row.get("state", f.state)
-            if name.startswith("breadth"):
-                base = dict(state=state, industry=row.get("industry", f.industry), region=row.get("region", f.region),
-                            icp_tier=row.get("icp_tier", f.tier))
-            else:
-                base = dict(state=state, owner=owner)
             for key in ("compliance_rate", "touches_done_rate", "human_share", "touched_30d_rate", "touched_90d_rate"):
                 if key in row:
                     row[f"{key}_pct"] = "—" if row[key] is None else f"{row[key] * 100:.0f}%"
-            # The accounts list has no responsible role or team filter: those tables' counts are not linked.
-            linked = name not in UNLINKED
-            row["link_accounts"] = _accounts_link(**base) if linked else ""
-            row["link_under_covered"] = _accounts_link(**base, status="under_covered") if linked else ""
+            row.update(_links(name, row, f))
             rows.append(row)
         tables[name] = rows
     return tables
@@ -90,48 +96,45 @@ def _csv_cell(row: dict, column: str):
     return "" if value is None else value
 
 
-def _csv_response(figures: DepthFigures, table: str) -> StreamingHttpResponse:
+def _csv_response(figures: DepthFigures, table: str) -> HttpResponse:
     keys, columns = TABLE_COLUMNS[table]
     header = [*keys, *columns]
     rows = ([_csv_cell(row, c) for c in header] for row in getattr(figures, table))
+    return csv_response(f"depth-{figures.as_of.isoformat()}-{table}.csv", header, rows)
 
-    def stream() -> Iterator[str]:
-        yield "\ufeff"  # BOM: Excel opens UTF-8 with Japanese text correctly
-        yield from stream_csv(header, rows)
 
-    response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="depth-{figures.as_of.isoformat()}-{table}.csv"'
-    return response
+DEPTH_FIELDS = ("as_of", *ACCOUNT_PARAMS)
 
 
 class DepthPage(RoleRequiredMixin, View):
     """A night's coverage depth (per responsible role, owner, team, state and role) and breadth (per state, industry,
-    region, ICP tier), read from what the night kept; filters in the URL; `?format=csv&table=…` exports a table.
-    Managers, admins and executives see everyone's depth; the others their own and their team's."""
+    region, ICP tier), read from what the night kept; the shared filters in the URL (dashboards.filtering);
+    `?format=csv&table=…` exports a table. Managers, admins and executives see everyone's depth; the others their
+    own and their team's. Each count opens the accounts it counts."""
 
     allowed_roles = EVERYONE
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        context = {"nights": [], "states": State.choices, "tiers": TIERS, "params": request.GET}
         try:
-            filters = parse_filters(request.GET)
-            figures = depth_figures(request.user, filters)
-        except DepthError as exc:
-            return render(request, "dashboards/depth.html", {**context, "error": f"{exc.field}: {exc.message}"},
-                          status=400)
+            filters = parse_filters(request.GET, request.user)
+            figures = depth_figures(filters)
+        except FilterError as refused:
+            bar = filter_bar(DashboardFilters(scope=Scope.of(request.user)), fields=DEPTH_FIELDS,
+                             nights=completed_nights())
+            return render(request, "dashboards/depth.html", {"errors": refused.lines(), "bar": bar}, status=400)
         if request.GET.get("format") == "csv":
             table = request.GET.get("table", "")
             if table not in TABLE_COLUMNS or figures.as_of is None:
                 message = "table: " + _("Choose a table to export on a night: %(tables)s.") % {
                     "tables": ", ".join(TABLE_COLUMNS)}
-                return render(request, "dashboards/depth.html", {**context, "error": message}, status=400)
+                bar = filter_bar(filters, fields=DEPTH_FIELDS, nights=completed_nights())
+                return render(request, "dashboards/depth.html", {"errors": [message], "bar": bar}, status=400)
             return _csv_response(figures, table)
-        query = filters.query()
-        owners, teams = filter_choices()
         depth_sections, breadth_sections = _sections(_label_rows(figures))
         return render(request, "dashboards/depth.html", {
-            **context, "figures": figures, "depth_sections": depth_sections, "breadth_sections": breadth_sections,
-            "filters": filters, "total": figures.breadth_total, "owners": owners, "teams": teams,
-            "nights": completed_nights(), "csv_query": urlencode({**query, "format": "csv"}),
+            "figures": figures, "depth_sections": depth_sections, "breadth_sections": breadth_sections,
+            "filters": filters, "total": figures.breadth_total,
+            "bar": filter_bar(filters, fields=DEPTH_FIELDS, nights=completed_nights()),
+            "csv_query": filters.querystring(format="csv"),
             "depth_empty": not figures.by_role, "breadth_empty": not figures.breadth_by_state,
         })

@@ -185,9 +185,10 @@ def _read(params: Mapping, errors: dict) -> DashboardFilters:
     if f.state and f.state not in State.values:
         errors["state"] = [_("“%(value)s” is not a state.") % {"value": f.state[:40]}]
         f.state = ""
-    f.icp_tier = (params.get("icp_tier") or params.get("tier") or "").strip().upper()
+    tier_name = "icp_tier" if params.get("icp_tier") else "tier"  # the depth page's former name, still read
+    f.icp_tier = (params.get(tier_name) or "").strip().upper()
     if f.icp_tier and f.icp_tier not in TIERS:
-        errors["icp_tier"] = [_("The ICP tier is A, B or C.")]
+        errors[tier_name] = [_("The ICP tier is A, B or C.")]
         f.icp_tier = ""
     f.as_of = _date(params, ("as_of",), errors)
     f.date_from = _date(params, ("from", "date_from"), errors)

@@ -12,7 +12,8 @@ from rest_framework.views import APIView
 
 from core.choices import State
 from core.permissions import EVERYONE, HasRole
-from dashboards.depth import TIERS, DepthError, DepthFigures, depth_figures, parse_filters
+from dashboards.depth import DepthFigures, depth_figures
+from dashboards.filtering import TIERS, FilterError, parse_filters
 
 _ROWS = serializers.ListField(child=serializers.DictField())
 
@@ -22,7 +23,8 @@ class DepthDashboardView(APIView):
     under-covered, grace, compliance rate, touches done vs required, human and digital touches — and breadth per
     state, industry, region and ICP tier (accounts, coverage classes, touched within 30 / 90 days). Read from the
     rows the night kept. Managers, admins and executives see everyone's depth; the other roles their own and their
-    team's (scope "team"). Depth takes state, team, owner; breadth takes state, industry, region, tier."""
+    team's (scope "team"). Depth takes state, team, owner; breadth takes state, industry, region, ICP tier (dashboards.filtering: a
+    team or owner outside a rep's scope is refused naming it)."""
 
     permission_classes = [HasRole]
     read_roles = EVERYONE
@@ -37,7 +39,9 @@ class DepthDashboardView(APIView):
             OpenApiParameter("state", OpenApiTypes.STR, required=False, enum=list(State.values)),
             OpenApiParameter("industry", OpenApiTypes.STR, required=False, description="Breadth, case-insensitive."),
             OpenApiParameter("region", OpenApiTypes.STR, required=False, description="Breadth."),
-            OpenApiParameter("tier", OpenApiTypes.STR, required=False, enum=list(TIERS), description="Breadth."),
+            OpenApiParameter("icp_tier", OpenApiTypes.STR, required=False, enum=list(TIERS), description="Breadth."),
+            OpenApiParameter("tier", OpenApiTypes.STR, required=False, enum=list(TIERS),
+                             description="Breadth; the former name of `icp_tier`, still read."),
         ],
         responses=inline_serializer("DepthFigures", fields={
             "as_of": serializers.DateField(allow_null=True), "scope": serializers.CharField(),
@@ -46,7 +50,7 @@ class DepthDashboardView(APIView):
     )
     def get(self, request):
         try:
-            figures = depth_figures(request.user, parse_filters(request.query_params))
-        except DepthError as exc:
-            raise ValidationError({exc.field: [exc.message]}) from None
+            figures = depth_figures(parse_filters(request.query_params, request.user))
+        except FilterError as refused:
+            raise ValidationError(refused.errors) from None
         return Response(figures.as_json())

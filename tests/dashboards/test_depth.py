@@ -248,11 +248,11 @@ def test_page_shows_the_tables_with_links_to_the_accounts_list(night, client, ma
     html = response.content.decode()
     assert response.status_code == 200
     assert "Sora Sales" in html and "By responsible role" in html and "Breadth by region" in html
-    assert f'href="/accounts/?state=ACTIVE&amp;owner={sales.id}&amp;status=under_covered"' in html
-    assert 'href="/accounts/?state=ACTIVE&amp;region=kanto"' in html
+    assert f'href="/accounts/?state=ACTIVE&amp;owner={sales.id}&amp;coverage=under_covered"' in html
+    assert 'href="/accounts/?state=ACTIVE&amp;region=kanto&amp;target=true"' in html
     by_role = html[html.index('id="depth-by_role"'):html.index('id="depth-by_owner"')]
-    assert "/accounts/" not in by_role  # no responsible-role filter on the accounts list: not linked
-    assert 'href="?as_of=2026-07-20&amp;state=ACTIVE&amp;format=csv&amp;table=by_owner"' in html
+    assert 'href="/accounts/?state=ACTIVE&amp;responsible_role=sales"' in by_role  # the shared filters: linked
+    assert 'href="?state=ACTIVE&amp;as_of=2026-07-20&amp;format=csv&amp;table=by_owner"' in html
     assert "<td>Sora Sales</td>" in html and "<td>Wes West</td>" not in html  # NEGOTIATION filtered out
     html = client.get(f"{PAGE}?owner={sales.id}&team=east").content.decode()
     assert f'<option value="{sales.id}" selected>Sora Sales</option>' in html
@@ -276,14 +276,14 @@ def test_page_refuses_bad_filters_naming_the_field(night, client, manager):
 def test_csv_per_table_starts_with_a_bom_and_follows_the_scope(night, client, sales):
     client.force_login(sales)
     response = client.get(f"{PAGE}?format=csv&table=by_owner")
-    body = b"".join(response.streaming_content).decode("utf-8")
+    body = response.content.decode("utf-8")
     assert response.status_code == 200 and body.startswith("\ufeff")
     lines = body[1:].splitlines()
     assert lines[0].startswith("owner_username,owner_name,team,accounts,compliant,under_covered,grace")
     assert {line.split(",")[0] for line in lines[1:]} == {"sora", "chika", "ines"}
     assert any(line.startswith("sora,Sora Sales,east,2,1,1,0,0.5,1,2,0.5,2,0,1.0") for line in lines)
     response = client.get(f"{PAGE}?format=csv&table=breadth_by_region")
-    assert "kanto,3," in b"".join(response.streaming_content).decode("utf-8")
+    assert "kanto,3," in response.content.decode("utf-8")
 
 
 def test_every_role_may_open_the_page_and_anonymous_is_sent_to_login(night, client, personas):

@@ -48,7 +48,7 @@ def test_no_parameter_means_no_filter():
 
 @pytest.mark.parametrize(("params", "field"), [
     ({"owner": "sora"}, "owner"), ({"owner": "-1"}, "owner"), ({"owner": "99999999999"}, "owner"),
-    ({"state": "HAPPY"}, "state"), ({"icp_tier": "D"}, "icp_tier"), ({"tier": "Z"}, "icp_tier"),
+    ({"state": "HAPPY"}, "state"), ({"icp_tier": "D"}, "icp_tier"), ({"tier": "Z"}, "tier"),
     ({"as_of": "2026-13-01"}, "as_of"), ({"from": "yesterday"}, "from"), ({"date_to": "2026/07/01"}, "to"),
     ({"from": "2026-07-02", "to": "2026-07-01"}, "from"), ({"team": "x" * 101}, "team"),
     ({"industry": "a\x00b"}, "industry"), ({"region": "r" * 200}, "region"),
