@@ -143,3 +143,66 @@ class ContentMixSnapshot(models.Model):
             # The content mix page and API read one night's rows; a rerun deletes them by the same key.
             models.Index(fields=["as_of", "state"], name="contentmix_asof_state_idx"),
         ]
+
+
+class OutcomeSnapshot(models.Model):
+    """Coverage against outcomes as the latest completed night knows them (dashboards.outcome_snapshots; docs/rules.md
+    §10): dated facts per cohort (negotiation, customers, leads) that the outcomes page and API sum for any period in
+    the kept window — entries into NEGOTIATION with their outcome and whether they met the standard; for customers and
+    leads the stretches in the state family (now, started, ended, ended by the cohort's outcome) and the stretches of
+    an open alert within them (now, started, ended, the first after a clear day). `day` is the fact's date, `since`
+    the first cohort day it counts for, `clear` the first cohort day from which an ended stretch had no alert left.
+    Accounts are kept per distinct owner and per region with the flags of FunnelSnapshot, under the attributes the
+    night found. Each night replaces the rows of the nights before it."""
+
+    as_of = models.DateField()
+    cohort = models.CharField(max_length=12)
+    kind = models.CharField(max_length=12)
+    day = models.DateField(null=True, blank=True)
+    since = models.DateField(null=True, blank=True)
+    clear = models.DateField(null=True, blank=True)
+    outcome = models.CharField(max_length=4, blank=True)  # entries: hit | miss | open
+    met = models.BooleanField(default=True)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="+", db_index=False)
+    team = models.CharField(max_length=100, blank=True)
+    industry = models.CharField(max_length=100, blank=True)
+    region = models.CharField(max_length=100, blank=True)
+    icp_tier = models.CharField(max_length=1, blank=True)
+    first_owner = models.BooleanField(default=True)
+    first_in_team = models.BooleanField(default=True)
+    first_region = models.BooleanField(default=True)
+    accounts = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            # The outcomes page and API read the night's undated rows and its facts dated from the period's first
+            # day on; a night deletes the rows before it by as_of.
+            models.Index(fields=["as_of", "day"], name="outcome_asof_day_idx"),
+        ]
+
+
+class WorkloadSnapshot(models.Model):
+    """The touches the standard asks for in the 30 days after one completed night (dashboards.workload;
+    docs/rules.md §10): per (state, responsible role, the account's owner in that role, the owner's team, industry,
+    region, ICP tier) the accounts and the touches. An account with several regions is on one row per region;
+    `first_region` marks its first. Written once per night, set-based; the workload page and API read only this."""
+
+    as_of = models.DateField()
+    state = models.CharField(max_length=20)
+    responsible_role = models.CharField(max_length=20)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="+", db_index=False)
+    team = models.CharField(max_length=100, blank=True)
+    industry = models.CharField(max_length=100, blank=True)
+    region = models.CharField(max_length=100, blank=True)
+    icp_tier = models.CharField(max_length=1, blank=True)
+    first_region = models.BooleanField(default=True)
+    accounts = models.IntegerField(default=0)
+    touches = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            # The workload page and API read one night's rows; a rerun deletes them by the same key.
+            models.Index(fields=["as_of", "responsible_role"], name="workload_asof_role_idx"),
+        ]

@@ -1,6 +1,9 @@
 """Does coverage pay? The outcomes page (accounts that met the standard against those that did not) and the
-workload page (touches the standard asks for against the people of each role) — docs/rules.md §10. Every table
-also as CSV (`?format=csv&table=…`, UTF-8 with a byte order mark, for Excel)."""
+workload page (touches the standard asks for against the people of each role) — docs/rules.md §10. Both read the
+kept rows of the latest night (dashboards.outcomes, dashboards.workload) through the dashboards' one filter
+(dashboards.filtering: team, owner, state, industry, region, ICP tier, the period or the night; a rep's own and
+team's accounts). Every table also as CSV (`?format=csv&table=…`, UTF-8 with a byte order mark, for Excel); every
+row links to the accounts list with the same filter."""
 
 from __future__ import annotations
 
@@ -14,9 +17,14 @@ from core.permissions import EVERYONE, RoleRequiredMixin
 
 from . import outcomes as oc
 from . import workload as wl
-from .views import bad_request, csv_response
+from .depth import completed_nights
+from .filtering import DashboardFilters, FilterError, Scope, csv_response, filter_bar, parse_filters
+from .funnel import completed_night
+from .views import bad_request
 
 ROLE_LABELS = dict(Role.choices)
+OUTCOME_FIELDS = ("period", "team", "owner", "state", "industry", "region", "icp_tier")
+WORKLOAD_FIELDS = ("as_of", "team", "owner", "state", "industry", "region", "icp_tier")
 COHORT_TITLES = {
     "negotiation": gettext_lazy("Negotiations: win rate"),
     "customers": gettext_lazy("Customers: churn rate"),
@@ -38,6 +46,25 @@ VERDICTS = {
     ("leads", "met_better"): gettext_lazy("Covered leads convert more often."),
     ("leads", "met_worse"): gettext_lazy("Covered leads convert less often."),
 }
+
+
+def field_label(name: str) -> str:
+    return {"from": _("From"), "to": _("To"), "icp_tier": _("ICP tier"), "tier": _("ICP tier"),
+            "per_day": _("Touches per person per day"), "owner": _("Owner"), "team": _("Team"), "state": _("State"),
+            "industry": _("Industry"), "region": _("Region"), "as_of": _("Night of")}.get(name, name)
+
+
+def refusal_lines(refused: FilterError) -> list[str]:
+    """"Label: message" per refused parameter, in the reader's language."""
+    return [f"{field_label(name)}: {' '.join(messages)}" for name, messages in refused.errors.items()]
+
+
+def refused_page(request, template: str, refused: FilterError, fields, exporting: bool, **extra):
+    lines = refusal_lines(refused)
+    if exporting:
+        return bad_request("\n".join(lines))
+    blank = DashboardFilters(scope=Scope.of(request.user))
+    return render(request, template, {"errors": lines, "bar": filter_bar(blank, fields=fields), **extra}, status=400)
 
 
 def tier_label(tier: str) -> str:
@@ -62,70 +89,58 @@ def _interval(side) -> str:
     return "" if side.low is None else f"{_pct(side.low)}–{_pct(side.high)}"
 
 
-def outcome_tables(found: dict) -> dict:
-    """Each cohort's table, overall then by tier: the page's rows and the CSV's, with the same labels."""
+def outcome_tables(found: oc.OutcomeFigures, f: DashboardFilters) -> dict:
+    """Each cohort's table, overall then by tier: (header, rows, drill-down links) — the page's and the CSV's rows,
+    with the same labels. The link of a row is the accounts list with the same filter and the row's tier."""
     tables = {}
-    for cohort in oc.COHORTS:
+    for cohort, figures in found.cohorts.items():
         header = [_("ICP tier"), _("Met: accounts"), _("Met: outcome"), _("Met: rate (%)"), _("Met: 95% interval (%)"),
                   _("Not met: accounts"), _("Not met: outcome"), _("Not met: rate (%)"),
                   _("Not met: 95% interval (%)")]
         if cohort == "negotiation":
             header += [_("Still negotiating (met)"), _("Still negotiating (not met)")]
         header.append(_("Verdict"))
-        rows = []
-        parts = [("", found[cohort]["overall"]), *found[cohort]["by_tier"].items()]
-        for tier, c in parts:
+        rows, links = [], []
+        for tier, c in [("", figures["overall"]), *figures["by_tier"].items()]:
             row = [tier_label(tier), c.met.n, c.met.hits, _pct(c.met.rate), _interval(c.met),
                    c.not_met.n, c.not_met.hits, _pct(c.not_met.rate), _interval(c.not_met)]
             if cohort == "negotiation":
                 row += [c.open_met, c.open_not_met]
             rows.append([*row, verdict_text(cohort, c.verdict)])
-        tables[cohort] = (header, rows)
+            links.append("" if tier == "none" else f.accounts_link(icp_tier=tier or f.icp_tier))
+        tables[cohort] = (header, rows, links)
     return tables
 
 
 class OutcomesPage(RoleRequiredMixin, View):
-    """The period (`from`, `to`; the 180 days to today by default) and ICP tier (`tier`) in the URL; the reader's
-    team's accounts for reps, every account for managers, admins and executives."""
+    """The period (`from`, `to`; the 180 days to the latest night by default) and the filters in the URL; a rep's own
+    and team's accounts, every account for managers, admins and executives."""
 
     allowed_roles = EVERYONE
+    template = "dashboards/outcomes.html"
 
     def get(self, request):
         exporting = request.GET.get("format") == "csv"
         try:
-            start, end = oc.period(request.GET.get("from"), request.GET.get("to"))
-            tier = oc.tier_filter(request.GET.get("tier"))
-        except oc.OutcomeError as refused:
-            message = f"{_label(refused.field)}: {refused.message}"
-            if exporting:
-                return bad_request(message)
-            return render(request, "dashboards/outcomes.html", {"error": message, **_raw(request)}, status=400)
+            f = parse_filters(request.GET, request.user)
+            found = oc.outcome_figures(f)
+        except FilterError as refused:
+            return refused_page(request, self.template, refused, OUTCOME_FIELDS, exporting)
+        tables = outcome_tables(found, f)
         table = request.GET.get("table", "")
-        if exporting and table not in oc.COHORTS:
-            return bad_request(_("Table: choose one of %(tables)s.") % {"tables": ", ".join(oc.COHORTS)})
-        people = oc.scope_people(request.user)
-        tables = outcome_tables(oc.outcomes(start=start, end=end, people=people, tier=tier))
         if exporting:
-            return csv_response(f"outcomes-{table}-{start}-{end}.csv", *tables[table])
-        return render(request, "dashboards/outcomes.html", {
-            "start": start, "end": end, "tier": tier, "team_only": people is not None, "min_sample": oc.MIN_SAMPLE,
-            "raw_from": start.isoformat(), "raw_to": end.isoformat(),
-            "tiers": [(t, tier_label(t)) for t in oc.TIERS],
+            if table not in tables:
+                return bad_request(_("Table: choose one of %(tables)s.") % {"tables": ", ".join(tables) or "-"})
+            return csv_response(f"outcomes-{table}-{found.start}-{found.end}.csv", *tables[table][:2])
+        shown = f.narrowed(date_from=found.start, date_to=found.end)
+        return render(request, self.template, {
+            "found": found, "min_sample": oc.MIN_SAMPLE, "bar": filter_bar(shown, fields=OUTCOME_FIELDS),
+            "export_query": shown.querystring(format="csv"),
             "tables": [{"name": name, "title": COHORT_TITLES[name], "help": COHORT_HELP[name],
-                        "header": tables[name][0], "rows": tables[name][1],
-                        "empty": not any(row[1] or row[5] for row in tables[name][1])} for name in oc.COHORTS],
+                        "header": header, "rows": list(zip(rows, links)),
+                        "empty": not any(row[1] or row[5] for row in rows)}
+                       for name, (header, rows, links) in tables.items()],
         })
-
-
-def _label(field: str) -> str:
-    return {"from": _("From"), "to": _("To"), "tier": _("ICP tier"), "per_day": _("Touches per person per day"),
-            "owner": _("Owner"), "team": _("Team")}.get(field, field)
-
-
-def _raw(request) -> dict:
-    return {name: request.GET.get(key, "") for name, key in (("raw_from", "from"), ("raw_to", "to"), ("tier", "tier"),
-                                                             ("raw_per_day", "per_day"), ("owner", "owner"),
-                                                             ("team", "team"))}
 
 
 def owner_verdict(owner: wl.OwnerLoad, per_person: int) -> str:
@@ -150,33 +165,42 @@ def workload_tables(found: dict) -> dict:
     }
 
 
+def read_workload(request) -> tuple[DashboardFilters, dict]:
+    """The filter, the night and `per_day` of a request, and the figures (FilterError names a bad parameter)."""
+    f = parse_filters(request.GET, request.user)
+    per_day = wl.per_day_filter(request.GET.get("per_day"))
+    night = completed_night(f.as_of)
+    return f, wl.workload(f, night=night, per_day=per_day)
+
+
 class WorkloadPage(RoleRequiredMixin, View):
-    """Touches per person per day (`per_day`, 8 by default), a team (`team`) and one owner (`owner`, a username)
-    in the URL; reps see their team's accounts, managers, admins and executives every account."""
+    """Touches per person per day (`per_day`, 8 by default), the night (`as_of`, the latest by default) and the
+    filters in the URL; a rep's own and team's accounts, managers, admins and executives every account."""
 
     allowed_roles = EVERYONE
+    template = "dashboards/workload.html"
 
     def get(self, request):
         exporting = request.GET.get("format") == "csv"
         try:
-            per_day = wl.per_day_filter(request.GET.get("per_day"))
-            people = wl.people_filter(request.user, owner=request.GET.get("owner", "").strip(),
-                                      team=request.GET.get("team", "").strip())
-        except wl.WorkloadError as refused:
-            message = f"{_label(refused.field)}: {refused.message}"
-            if exporting:
-                return bad_request(message)
-            return render(request, "dashboards/workload.html", {"error": message, **_raw(request)}, status=400)
-        table = request.GET.get("table", "")
-        if exporting and table not in ("roles", "owners"):
-            return bad_request(_("Table: choose one of %(tables)s.") % {"tables": "roles, owners"})
-        found = wl.workload(per_day=per_day, people=people)
+            f, found = read_workload(request)
+        except FilterError as refused:
+            return refused_page(request, self.template, refused, WORKLOAD_FIELDS, exporting,
+                                raw_per_day=request.GET.get("per_day", "")[:20])
         tables = workload_tables(found)
+        table = request.GET.get("table", "")
         if exporting:
+            if table not in tables:
+                return bad_request(_("Table: choose one of %(tables)s.") % {"tables": "roles, owners"})
             return csv_response(f"workload-{table}-{found['as_of']}.csv", *tables[table])
-        return render(request, "dashboards/workload.html", {
-            **_raw(request), "found": found, "raw_per_day": per_day, "team_only": oc.scope_people(request.user) is not None,
-            "roles_header": tables["roles"][0], "roles": list(zip(found["roles"], tables["roles"][1])),
-            "owners_header": tables["owners"][0], "owners": list(zip(found["owners"], tables["owners"][1])),
+        role_links = [f.accounts_link() for _load in found["roles"]]
+        owner_links = [f.accounts_link(owner=o.owner_id) if o.owner_id else "" for o in found["owners"]]
+        return render(request, self.template, {
+            "found": found, "raw_per_day": found["per_day"], "team_only": not f.scope.everyone,
+            "bar": filter_bar(f, fields=WORKLOAD_FIELDS, nights=completed_nights()),
+            "export_query": f.querystring(per_day=found["per_day"], format="csv"),
+            "roles_header": tables["roles"][0], "roles": list(zip(found["roles"], tables["roles"][1], role_links)),
+            "owners_header": tables["owners"][0],
+            "owners": list(zip(found["owners"], tables["owners"][1], owner_links)),
             "empty": not any(r.accounts for r in found["roles"]),
         })

@@ -1,19 +1,22 @@
-"""Workload against capacity: the touches the standard asks for in the next 30 days, per responsible role and per
-owner, against the people of each role (docs/rules.md §10).
+"""Workload against capacity: the touches the standard asks for in the 30 days after a night, per responsible role
+and per owner, against the people of each role (docs/rules.md §10). Kept once per completed night
+(`workload_snapshot_write`, called by engine.services.recompute_run_finish) and read from the kept rows only
+(`workload`) — never counted again from the accounts.
 
-Definition. For every account in a state whose standard has requirements (the account's current state, as the
-latest evaluation left it), each requirement asks for ceil(HORIZON_DAYS / window_days) × min_count touches in the
-next HORIZON_DAYS days — the windows that fit in the horizon, each needing min_count touches; touches already made
-are not subtracted (a window that is covered today still has to be covered again). The touches go to the
-requirement's responsible role and to the account's owner for that role ("no owner" when it has none).
+Definition. For every account in a state whose standard has requirements (its state as the night left it), each
+requirement asks for ceil(HORIZON_DAYS / window_days) × min_count touches in the next HORIZON_DAYS days — the
+windows that fit in the horizon, each needing min_count touches; touches already made are not subtracted (a window
+that is covered today still has to be covered again). The touches go to the requirement's responsible role and to
+the account's owner for that role ("no owner" when it has none).
 
 Capacity: `per_day` touches per person per business day (PER_DAY_DEFAULT, adjustable), times the business days of
-the next HORIZON_DAYS days (the business calendar, docs/rules.md §8). A role's people are its active users. The
-standard cannot be met with today's staff where the touches asked for exceed the role's people × capacity, or one
-owner's touches exceed one person's capacity.
+the HORIZON_DAYS days after the night (the business calendar, docs/rules.md §8). A role's people are its active
+users. The standard cannot be met with today's staff where the touches asked for exceed the role's people ×
+capacity, or one owner's touches exceed one person's capacity.
 
-Reads: one GROUP BY (state, owner) per responsible role over the accounts in that role's states (the state index),
-the requirements, the active people per role, and the calendar — a fixed number of statements.
+Kept rows (WorkloadSnapshot): per (state, responsible role, owner, the owner's team, industry, region, ICP tier) the
+accounts and the touches — one GROUP BY per responsible role over the accounts in that role's states. An account
+with several regions is on one row per region (`first_region` marks the first, for figures not split by region).
 """
 
 from __future__ import annotations
@@ -23,27 +26,28 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Count
+from django.db import transaction
+from django.db.models import Count, Sum
 from django.utils.translation import gettext as _
 
 from accounts.models import Account
-from core.choices import Role
+from core.bulk import bulk_insert_rows
+from core.choices import Role, owner_field_for_role
 from core.models import User
 from core.timeutil import business_today
 from handoffs.calendar import BusinessCalendar
 from standards.models import Requirement
 
+from .depth import _regions
+from .filtering import DashboardFilters, FilterError
+from .funnel import team_of_users
+from .models import WorkloadSnapshot
+
 HORIZON_DAYS = 30
 PER_DAY_DEFAULT = 8
 PER_DAY_MAX = 200
-OWNER_FIELD = {Role.CSM: "owner_csm", Role.SALES: "owner_sales", Role.INSIDE_SALES: "owner_inside_sales",
-               Role.MARKETING: "owner_marketing", Role.EXECUTIVE: "owner_executive"}
-
-
-class WorkloadError(ValueError):
-    def __init__(self, field: str, message: str):
-        super().__init__(f"{field}: {message}")
-        self.field, self.message = field, message
+COLUMNS = ("as_of", "state", "responsible_role", "owner_id", "team", "industry", "region", "icp_tier",
+           "first_region", "accounts", "touches")
 
 
 def per_day_filter(raw: str | None) -> int:
@@ -53,9 +57,9 @@ def per_day_filter(raw: str | None) -> int:
     try:
         value = int(raw)
     except ValueError:
-        raise WorkloadError("per_day", _("'%(value)s' is not a whole number.") % {"value": raw[:20]}) from None
+        raise FilterError({"per_day": [_("'%(value)s' is not a whole number.") % {"value": raw[:20]}]}) from None
     if not 1 <= value <= PER_DAY_MAX:
-        raise WorkloadError("per_day", _("must be between 1 and %(n)s.") % {"n": PER_DAY_MAX})
+        raise FilterError({"per_day": [_("must be between 1 and %(n)s.") % {"n": PER_DAY_MAX}]})
     return value
 
 
@@ -73,10 +77,43 @@ def per_state_and_role() -> dict[str, dict[str, int]]:
     return need
 
 
-def business_days_ahead(today: dt.date, horizon: int = HORIZON_DAYS) -> int:
+def business_days_ahead(day: dt.date, horizon: int = HORIZON_DAYS) -> int:
     calendar = BusinessCalendar.load()
-    return sum(calendar.is_business_day(today + dt.timedelta(days=i)) for i in range(1, horizon + 1))
+    return sum(calendar.is_business_day(day + dt.timedelta(days=i)) for i in range(1, horizon + 1))
 
+
+# --- writing, once per completed night ------------------------------------------------------------------------------
+
+def _workload_rows(as_of: dt.date) -> list[tuple]:
+    teams = team_of_users()
+    kept: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+    for role, by_state in per_state_and_role().items():
+        field = owner_field_for_role(role)
+        owner = f"{field}_id" if field else None
+        groups = (Account.objects.filter(state__in=list(by_state)).order_by()
+                  .values("state", "industry", "icp_tier", "regions", *([owner] if owner else []))
+                  .annotate(n=Count("id")))
+        for g in groups:
+            owner_id = g.get(owner) if owner else None
+            team = teams.get(owner_id, "") if owner_id else ""
+            for position, region in enumerate(_regions(g["regions"])):
+                row = kept[(g["state"], role, owner_id, (team or "")[:100], (g["industry"] or "")[:100], region,
+                            (g["icp_tier"] or "")[:1], position == 0)]
+                row[0] += g["n"]
+                row[1] += g["n"] * by_state[g["state"]]
+    return [(as_of, *key, accounts, touches) for key, (accounts, touches) in kept.items()]
+
+
+def workload_snapshot_write(*, as_of: dt.date) -> int:
+    """Keep the night's workload rows; a rerun for the same date replaces them. One GROUP BY per responsible role
+    whatever the number of accounts. Returns the rows kept."""
+    rows = _workload_rows(as_of)
+    with transaction.atomic():
+        WorkloadSnapshot.objects.filter(as_of=as_of).delete()
+        return bulk_insert_rows(WorkloadSnapshot, COLUMNS, rows)
+
+
+# --- reading ---------------------------------------------------------------------------------------------------------
 
 @dataclass
 class RoleLoad:
@@ -106,36 +143,47 @@ class OwnerLoad:
     touches: int = 0
 
 
-def workload(*, per_day: int = PER_DAY_DEFAULT, people: list[int] | None = None, today: dt.date | None = None) -> dict:
-    """Per role and per owner: accounts, touches asked for in the horizon, people and capacity. `people` limits the
-    accounts to those owned (in the requirement's role) by these users (None: every account, owners or not)."""
-    today = today or business_today()
-    days = business_days_ahead(today)
+def narrow(rows, f: DashboardFilters):
+    """The kept rows the filter selects: the chosen owner, the chosen team or the reader's scope (a rep's team, or
+    only their own accounts without one); state, industry, region and ICP tier."""
+    scope = f.scope
+    if f.owner is not None:
+        rows = rows.filter(owner_id=f.owner)
+    if f.team or not scope.everyone and scope.team:
+        rows = rows.filter(team=f.team or scope.team)
+    elif not scope.everyone and f.owner is None:
+        rows = rows.filter(owner_id=scope.user_id)
+    for name, value in (("state", f.state), ("icp_tier", f.icp_tier)):
+        if value:
+            rows = rows.filter(**{name: value})
+    if f.industry:
+        rows = rows.filter(industry__iexact=f.industry)
+    return rows.filter(region__iexact=f.region) if f.region else rows.filter(first_region=True)
+
+
+def workload(f: DashboardFilters, *, night: dt.date | None, per_day: int = PER_DAY_DEFAULT) -> dict:
+    """Per role and per owner: accounts, touches asked for in the horizon after `night`, people and capacity — read
+    from the night's kept rows the filter selects (a fixed number of queries). Before the first night: no accounts,
+    the horizon from today."""
+    days = business_days_ahead(night or business_today())
     per_person = per_day * days
-    roles: dict[str, RoleLoad] = {}
+    roles = {role: RoleLoad(role) for role in per_state_and_role()}
     owners: dict[tuple[str, int | None], OwnerLoad] = {}
-    for role, by_state in per_state_and_role().items():
+    rows = narrow(WorkloadSnapshot.objects.filter(as_of=night), f)
+    for row in (rows.values("responsible_role", "owner_id").annotate(a=Sum("accounts"), t=Sum("touches"))
+                .order_by()):
+        role, owner_id = row["responsible_role"], row["owner_id"]
         load = roles.setdefault(role, RoleLoad(role))
-        field = OWNER_FIELD.get(role)
-        rows = Account.objects.filter(state__in=list(by_state))
-        if people is not None:
-            rows = rows.filter(**{f"{field}__in": people}) if field else rows.none()
-        keys = ("state", f"{field}_id") if field else ("state",)
-        for row in rows.values(*keys).annotate(n=Count("id")).order_by():
-            touches = row["n"] * by_state[row["state"]]
-            owner_id = row.get(f"{field}_id") if field else None
-            load.accounts += row["n"]
-            load.touches += touches
-            owner = owners.setdefault((role, owner_id), OwnerLoad(role, owner_id, "", "", True))
-            owner.accounts += row["n"]
-            owner.touches += touches
+        load.accounts += row["a"]
+        load.touches += row["t"]
+        owners[role, owner_id] = OwnerLoad(role, owner_id, "", "", True, row["a"], row["t"])
     for role, n in User.objects.filter(is_active=True).values_list("role").annotate(n=Count("id")).order_by():
         if role in roles:
             roles[role].people = n
     for load in roles.values():
         load.capacity = load.people * per_person
     _name_owners(owners)
-    return {"as_of": today, "horizon_days": HORIZON_DAYS, "business_days": days, "per_day": per_day,
+    return {"as_of": night, "horizon_days": HORIZON_DAYS, "business_days": days, "per_day": per_day,
             "per_person_capacity": per_person,
             "roles": [roles[r] for r in Role.values if r in roles],
             "owners": sorted(owners.values(), key=lambda o: (Role.values.index(o.role), -o.touches, o.name))}
@@ -155,13 +203,14 @@ def over_capacity(owner: OwnerLoad, per_person: int) -> bool:
     return owner.owner_id is None or not owner.active or owner.touches > per_person
 
 
-def workload_payload(**kwargs) -> dict:
+def workload_payload(f: DashboardFilters, *, night: dt.date | None, per_day: int) -> dict:
     """The API's answer."""
-    found = workload(**kwargs)
+    found = workload(f, night=night, per_day=per_day)
     per_person = found["per_person_capacity"]
     return {
-        "as_of": found["as_of"].isoformat(), "horizon_days": found["horizon_days"],
+        "as_of": found["as_of"].isoformat() if night else None, "horizon_days": found["horizon_days"],
         "business_days": found["business_days"], "per_day": found["per_day"], "per_person_capacity": per_person,
+        "scope": f.scope.name, "filters": f.query(as_of=""),
         "by_role": [{"role": r.role, "accounts": r.accounts, "touches": r.touches, "people": r.people,
                      "capacity": r.capacity, "touches_per_person": r.per_person, "over_capacity": r.over}
                     for r in found["roles"]],
@@ -169,24 +218,3 @@ def workload_payload(**kwargs) -> dict:
                       "touches": o.touches, "over_capacity": over_capacity(o, per_person)}
                      for o in found["owners"]],
     }
-
-
-def people_filter(user, *, owner: str | None = None, team: str | None = None) -> list[int] | None:
-    """Whose accounts to count: the reader's scope (dashboards.outcomes.scope_people), narrowed to a team (`team`,
-    its name) and to one owner (`owner`, a username). None: every account."""
-    from .outcomes import scope_people
-
-    for field, value in (("team", team), ("owner", owner)):
-        if value and ("\x00" in value or len(value) > 150):
-            raise WorkloadError(field, _("not a name."))
-    ids = scope_people(user)
-    if team:
-        in_team = list(User.objects.filter(team=team).values_list("pk", flat=True))
-        ids = in_team if ids is None else [pk for pk in ids if pk in set(in_team)]
-    if owner:
-        found = User.objects.filter(username=owner).values_list("pk", flat=True).first()
-        if found is None or (ids is not None and found not in ids):
-            raise WorkloadError("owner", _("no such person among the accounts you may see: '%(name)s'.")
-                                % {"name": owner[:60]})
-        ids = [found]
-    return ids

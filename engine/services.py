@@ -19,7 +19,9 @@ from core.timeutil import business_today, business_zone
 from dashboards.selectors import coverage_figures
 from dashboards.depth import depth_snapshot_write
 from dashboards.funnel import funnel_snapshot_write
+from dashboards.outcome_snapshots import outcome_snapshot_write
 from dashboards.services import snapshot_write
+from dashboards.workload import workload_snapshot_write
 from profiles.services import analysis_refresh_queue
 
 from . import domain, tallies
@@ -268,6 +270,8 @@ def recompute_run_finish(*, run_id: int) -> RecomputeRun:
         run.save()
         snapshot_write(as_of=run.as_of, figures=figures)
         depth_snapshot_write(as_of=run.as_of)  # depth and breadth per role, owner, team (dashboards.depth)
+        outcome_snapshot_write(as_of=run.as_of)  # outcome facts for any period (dashboards.outcome_snapshots)
+        workload_snapshot_write(as_of=run.as_of)  # touches asked for in the next 30 days (dashboards.workload)
         funnel_snapshot_write(as_of=run.as_of)  # funnel, moves and content mix (dashboards.funnel)
         # States and touches moved: the ICP analysis snapshots (breadth above all) are recomputed in their own
         # job once this commits; a refresh already pending is reused.
