@@ -40,7 +40,7 @@ def test_manager_changes_the_period_and_downloads_a_table(browser_visit, base_ur
     page.click("#trends-link")
     page.fill("#id_from", "2026-07-16")
     page.fill("#id_to", "2026-07-20")
-    page.click("#trends-period button[type=submit]")
+    page.click("#dashboard-filters button[type=submit]")
     page.wait_for_selector("#chart-compliance")
     assert "from=2026-07-16" in page.url and "to=2026-07-20" in page.url  # the period is kept in the URL
     assert chart_labels(page, "alerts") == [f"2026-07-{d}" for d in range(16, 21)]
@@ -49,7 +49,7 @@ def test_manager_changes_the_period_and_downloads_a_table(browser_visit, base_ur
     browser_visit.screenshot("five-nights")
 
     page.fill("#id_from", "2026-07-19")
-    page.click("#trends-period button[type=submit]")
+    page.click("#dashboard-filters button[type=submit]")
     page.wait_for_url("**from=2026-07-19**")
     assert chart_labels(page, "alerts") == ["2026-07-19", "2026-07-20"]
     assert page.evaluate("window.dashboardCharts.alerts.data.datasets[0].data") == [3, 4]
@@ -65,7 +65,7 @@ def test_manager_changes_the_period_and_downloads_a_table(browser_visit, base_ur
 
     page.fill("#id_from", "2026-06-01")
     page.fill("#id_to", "2026-06-30")
-    page.click("#trends-period button[type=submit]")
+    page.click("#dashboard-filters button[type=submit]")
     page.wait_for_selector("#trends-empty")
     browser_visit.screenshot("empty")
     assert browser_visit.hosts == {"127.0.0.1"}
