@@ -23,6 +23,7 @@ funnel's do (dashboards.funnel.narrow: owner, team or the reader's scope, indust
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -37,6 +38,8 @@ from .models import OutcomeSnapshot
 from .outcome_facts import CUSTOMER_STATES, LEAD_STATES
 from .outcome_snapshots import KEEP_DAYS, window_floor
 from .stats import Rate, overlaps, rate
+
+logger = logging.getLogger(__name__)
 
 MIN_SAMPLE = 30  # accounts per side below which no verdict is given
 DEFAULT_DAYS = 180
@@ -124,7 +127,11 @@ def comparison(cohort: str, s: dict[str, int]) -> Comparison:
                           verdict(met, not_met, higher_is_better=better))
     accounts = s["now"] + s["end"] - s["start"]
     not_met_n = s["now_alert"] + s["alert_end"] - s["alert_start"] + s["taint"]
-    met, not_met = rate(s["hit_1"], accounts - not_met_n), rate(s["hit_0"], not_met_n)
+    met_n = accounts - not_met_n
+    if met_n < s["hit_1"] or not_met_n < s["hit_0"]:  # never with one night's facts (tests/dashboards/test_outcome_facts)
+        logger.warning("outcomes: inconsistent kept facts for %s: %s", cohort, dict(s))
+        met_n, not_met_n = max(met_n, s["hit_1"]), max(not_met_n, s["hit_0"])
+    met, not_met = rate(s["hit_1"], met_n), rate(s["hit_0"], not_met_n)
     return Comparison(met, not_met, 0, 0, verdict(met, not_met, higher_is_better=better))
 
 
