@@ -162,7 +162,7 @@ def recompute_selection(*, selection: AccountSelection, as_of: dt.date, config: 
     # First, before any data is read: a change committed from here on leaves a new mark for the next run.
     if take_pending:
         take_pending_accounts(selection)
-    facts = _read_facts(selection, as_of, config.profiles, failed=stats.failed)
+    facts = read_facts(selection, as_of, config.profiles, failed=stats.failed)
     if not facts.accounts:
         return stats
     decided = _decide_states(facts, config=config, as_of=as_of, stats=stats)
@@ -257,14 +257,25 @@ def _examples(failed: dict[int, str]) -> str:
 # --- read facts ----------------------------------------------------------------------------------------------------
 
 
-def _read_facts(selection: AccountSelection, as_of: dt.date, profiles: Sequence[ProfileSpec], *,
-                failed: dict[int, str]) -> ChunkFacts:
-    """The accounts, then (only when there are any) their deals and leads: three or four statements."""
+def read_facts(selection: AccountSelection, as_of: dt.date, profiles: Sequence[ProfileSpec], *,
+               failed: dict[int, str]) -> ChunkFacts:
+    """What the night reads about the selection's accounts before deciding their states (docs/rules.md §2, §6): each
+    account's stored row with its new ICP fit under `profiles` (computed in SQL; the few the SQL might read
+    differently scored by profiles.scoring.best_fit), then — only when there are any accounts — their deals and
+    leads aggregated as of D. Three or four statements, whatever the selection's size; reads only, writes nothing.
+
+    An account `best_fit` cannot score is left out and named in `failed` (account id -> the error). The nightly
+    chunk reads its facts here, and so may anything that must decide states exactly as the night will (the
+    standards what-if, standards.whatif)."""
     accounts = _read_accounts(selection, profiles, failed=failed)
     if not accounts:
         return ChunkFacts(accounts=[], deals={}, leads={})
     return ChunkFacts(accounts=accounts, deals=statements.deal_facts(selection, as_of),
                       leads=statements.lead_facts(selection, as_of))
+
+
+# The name engine.preview (the state settings' preview) still imports.
+_read_facts = read_facts
 
 
 def _read_accounts(selection: AccountSelection, profiles: Sequence[ProfileSpec], *,

@@ -48,7 +48,7 @@ from core.models import User
 from core.timeutil import business_today
 from engine import domain, statements
 from engine.models import RecomputeRun
-from engine.pipeline import EngineConfig, _read_facts
+from engine.pipeline import EngineConfig, read_facts
 from engine.records import NO_DEALS, NO_LEADS, NO_TOUCHES, OWNER_INDEX, AccountRow, TouchCounts
 from engine.services import config_fingerprint
 from engine.statements import AccountSelection
@@ -212,7 +212,7 @@ def _from_stored(*, config: EngineConfig, stored_requirements: Mapping, proposed
     """Both sides from what the latest night stored: every stored evaluation and open alert (the tallies), less
     those of the accounts the next night re-evaluates, which are evaluated here; on each side, the accounts of the
     states whose standard differs from the stored one are counted set-based under that side's standards."""
-    evaluated = whatif_sql.next_night_account_ids(as_of)
+    evaluated, deciding = whatif_sql.next_night_accounts(as_of, config.thresholds)
     stored = Side()
     stored.add(whatif_sql.evaluation_counts(), {(role, assignee): n for role, assignee, n in open_alert_counts()})
     evaluated_alerts = whatif_sql.open_alert_counts_of(evaluated)
@@ -232,11 +232,13 @@ def _from_stored(*, config: EngineConfig, stored_requirements: Mapping, proposed
                                                   excluded_ids=evaluated))
         sides.append(side)
     current, after = sides
-    # The accounts the night re-evaluates: states decided in Python; those whose state moves evaluated there too,
-    # the others (most: a touch logged, a date come) counted set-based in their state, once per side.
-    unmoved: list[int] = []
-    for first in range(0, len(evaluated), LISTED_CHUNK):
-        unmoved += _evaluate(AccountSelection(ids=tuple(evaluated[first:first + LISTED_CHUNK])), as_of=as_of,
+    # The accounts the night re-evaluates: those whose state may move have it decided in Python, and where it moves
+    # they are evaluated there too; the others (most: a touch logged, a date come) are counted set-based in their
+    # state, once per side.
+    in_deciding = set(deciding)
+    unmoved = [account_id for account_id in evaluated if account_id not in in_deciding]
+    for first in range(0, len(deciding), LISTED_CHUNK):
+        unmoved += _evaluate(AccountSelection(ids=tuple(deciding[first:first + LISTED_CHUNK])), as_of=as_of,
                              config=config, proposed=proposed, changed=changed, current=current, after=after,
                              defer_unmoved=True)
     if unmoved:
@@ -258,7 +260,7 @@ def _evaluate(selection: AccountSelection, *, as_of: dt.date, config: EngineConf
     each one's state as of D, then its requirements under each side's standard, added to each side. With
     `defer_unmoved`, the accounts whose state, state_since and initial flag stay as stored are not evaluated but
     returned, for the caller to count set-based."""
-    facts = _read_facts(selection, as_of, config.profiles, failed={})
+    facts = read_facts(selection, as_of, config.profiles, failed={})
     if not facts.accounts:
         return []
     steps = _decide_states(facts, config=config, as_of=as_of)

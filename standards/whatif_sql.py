@@ -35,6 +35,48 @@ def next_night_account_ids(as_of: dt.date) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
+# The accounts the next night re-evaluates, each with whether its state may move (docs/rules.md §2–§3). A state is
+# decided from the account's deals, leads and own columns and from dates; without a change mark none of that data
+# changed since the account's latest evaluation (as of some T), so its state as of D differs only where a dated rule
+# crossed its threshold in (T, D]. The evaluation's due date is the first date after T on which any of its rules can
+# cross (engine.domain.next_change_on), so such a crossing lies in [due_on, D]: a deal opened or closed then, a
+# contract end passed (end + 1), a won deal's close leaving the churn window, the onboarding window or reaching the
+# loyal tenure (close + days), a lead created or closed. Checked on every deal and lead, not only the latest won one
+# the rules read: more accounts than needed may be flagged, never fewer. By index (opp_account_opened_idx,
+# lead_account_created_idx), one probe per due account without a change mark.
+_NEXT_NIGHT = """
+    SELECT account_id, TRUE FROM engine_pendingaccount
+    UNION ALL
+    SELECT e.account_id,
+           EXISTS (SELECT 1 FROM accounts_opportunity o
+                   WHERE o.account_id = e.account_id
+                         AND (o.opened_on BETWEEN e.due_on AND %(d)s OR o.closed_on BETWEEN e.due_on AND %(d)s
+                              OR o.contract_end BETWEEN e.due_on - 1 AND %(d)s - 1
+                              OR o.closed_on BETWEEN e.due_on - %(churn)s AND %(d)s - %(churn)s
+                              OR o.closed_on BETWEEN e.due_on - %(onboarding)s AND %(d)s - %(onboarding)s
+                              OR o.closed_on BETWEEN e.due_on - %(tenure)s AND %(d)s - %(tenure)s))
+           OR EXISTS (SELECT 1 FROM accounts_lead l
+                      WHERE l.account_id = e.account_id
+                            AND (l.created_on BETWEEN e.due_on AND %(d)s OR l.closed_on BETWEEN e.due_on AND %(d)s))
+    FROM engine_accountevaluation e
+    WHERE e.due_on <= %(d)s
+          AND NOT EXISTS (SELECT 1 FROM engine_pendingaccount p WHERE p.account_id = e.account_id)
+    ORDER BY 1
+"""
+
+
+def next_night_accounts(as_of: dt.date, thresholds: domain.Thresholds) -> tuple[list[int], list[int]]:
+    """The accounts an incremental night as of D re-evaluates (next_night_account_ids), and those among them whose
+    state may move (a change mark, or a dated rule of their state crossing since their latest evaluation; see
+    _NEXT_NIGHT): every other one keeps its stored state, for sure. Both sorted; one statement."""
+    with connection.cursor() as cursor:
+        cursor.execute(_NEXT_NIGHT, {"d": as_of, "churn": thresholds.churn_after_days,
+                                     "onboarding": thresholds.onboarding_days,
+                                     "tenure": thresholds.loyal_min_tenure_days})
+        rows = cursor.fetchall()
+    return [row[0] for row in rows], [row[0] for row in rows if row[1]]
+
+
 def evaluation_counts() -> dict[tuple[str, str], int]:
     """(state, coverage class) -> accounts, over every stored evaluation: from the EVALUATIONS tally with its
     changes not folded in yet (a few thousand rows; engine.tallies)."""
