@@ -34,7 +34,8 @@ CUSTOMER_STATES = (State.ONBOARDING.value, State.ACTIVE.value, State.LOYAL.value
 LEAD_STATES = (State.HOT_LEAD.value, State.HIGH_POTENTIAL_LEAD.value, State.LEAD.value)
 CONVERTED_STATES = (State.NEGOTIATION.value, *CUSTOMER_STATES)
 # cohort → (the family whose stretches are followed, the states that are its outcome)
-FAMILIES = {"customers": (CUSTOMER_STATES, (State.CHURNED.value,)), "leads": (LEAD_STATES, CONVERTED_STATES)}
+FAMILIES = {"customers": (frozenset(CUSTOMER_STATES), frozenset((State.CHURNED.value,))),
+            "leads": (frozenset(LEAD_STATES), frozenset(CONVERTED_STATES))}
 NEGOTIATION = State.NEGOTIATION.value
 
 
@@ -75,7 +76,6 @@ def timeline(moves: Sequence[Move], state: str, state_since: dt.date | None) -> 
 def stretches(pieces, family: Iterable[str]) -> list[tuple[dt.date | None, dt.date | None, str]]:
     """Stretches in the family: (first day or None, the day it left or None, the state it left to). Empty ones (in and
     out on one day) are dropped."""
-    family = set(family)
     found, start, inside = [], None, False
     for day, state in pieces:
         if state in family and not inside:
@@ -120,6 +120,8 @@ def _latest(*days: dt.date | None) -> dt.date | None:
 def family_facts(cohort: str, pieces, spans: Sequence[AlertSpan], *, night: dt.date, floor: dt.date) -> list[Fact]:
     """The customers' or leads' facts of one account as of `night`; dates before `floor` + 1 clipped to `floor`."""
     family, targets = FAMILIES[cohort]
+    if not any(state in family for _day, state in pieces):
+        return []
     spans = [s for s in spans if s.state in family]
 
     def clip(day: dt.date | None) -> dt.date:
@@ -161,6 +163,8 @@ def negotiation_facts(moves: Sequence[Move], spans: Sequence[AlertSpan], *, nigh
     """Each entry into NEGOTIATION (a move, not an initial classification) dated after `floor` and on or before
     `night`: its outcome by the next move (open when there is none by `night`) and whether a NEGOTIATION alert
     opened from the entry to that move."""
+    if not any(move.to_state == NEGOTIATION for move in moves):
+        return []
     opened = sorted(s.opened_on for s in spans if s.state == NEGOTIATION)
     facts = []
     for i, move in enumerate(moves):
