@@ -17,6 +17,8 @@ SECTIONS = ["imports", "recompute", "pages", "rescoring"]
 SECTIONS.append("whatif")
 # The handoff inbox and feedback figures (bench/handoffs.py): the recompute section's accounts when there are as many.
 SECTIONS.append("handoffs")
+# The funnel, its moves and the content mix (bench/funnel.py): its own year of data, written and read.
+SECTIONS.append("funnel")
 
 
 def bench_database_url() -> str:

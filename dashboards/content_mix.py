@@ -23,14 +23,14 @@ from django.db.models import Sum
 
 from accounts.models import Account
 from contacts.models import Touch
-from core.bulk import date_param, date_sql
+from core.bulk import bulk_insert_rows, date_param, date_sql
 from core.choices import Channel, ContentStage
 from engine.models import AccountEvaluation
 from standards.models import Standard
 from standards.selectors import requirement_specs_by_state
 
 from .filtering import DashboardFilters
-from .funnel import LIFECYCLE, OWNER_SQL, completed_night, narrow, owner_rows, team_of_users
+from .funnel import LIFECYCLE, OWNERS_AS, by_owner_sql, completed_night, narrow, room_to_group
 from .models import ContentMixSnapshot
 
 STAGES: tuple[str, ...] = (*ContentStage.values, "")  # "": a touch without a content stage
@@ -39,9 +39,14 @@ CHANNELS: tuple[str, ...] = (*Channel.values, "")
 
 # --- writing, once per completed night ------------------------------------------------------------------------------
 
-def _mix_groups(as_of: dt.date) -> list[tuple]:
-    """(state, stage, channel, five owner ids, touches): one statement joining each account's requirements (one row
-    per performer role) to its touches in their windows, by touch_nightly_counting_idx; a touch counted once."""
+MIX_COLUMNS = ("as_of", "state", "content_stage", "channel", "owner_id", "team", "first_owner", "first_in_team",
+               "touches")
+
+
+def _mix_rows(as_of: dt.date) -> list[tuple]:
+    """One statement: each account's requirements (one row per performer role) joined to its touches in their
+    windows by touch_nightly_counting_idx, a touch counted once per account, stage and channel; then per owner as
+    dashboards.funnel keeps people."""
     requirements = [(state, spec.kind, role, spec.window_start(as_of))
                     for state, specs in requirement_specs_by_state().items() for spec in specs
                     for role in (spec.performer_roles or (None,))]
@@ -50,33 +55,28 @@ def _mix_groups(as_of: dt.date) -> list[tuple]:
     day = date_sql()
     values = ", ".join([f"(%s, %s, CAST(%s AS VARCHAR(20)), {day})"] * len(requirements))
     params = [value for state, kind, role, start in requirements for value in (state, kind, role, date_param(start))]
+    counted = (f"SELECT e.account_id, e.state, t.content_stage, t.channel, COUNT(DISTINCT t.id) AS n "
+               f"FROM {AccountEvaluation._meta.db_table} e JOIN req ON req.state = e.state "
+               f"JOIN {Touch._meta.db_table} t ON t.account_id = e.account_id AND t.kind = req.kind "
+               f"AND t.occurred_on >= req.window_start AND t.occurred_on <= {day} "
+               f"AND (req.role IS NULL OR t.performer_role = req.role) GROUP BY 1, 2, 3, 4")
+    inner = (f"SELECT x.state, x.content_stage, x.channel, {OWNERS_AS}, x.n "
+             f"FROM ({counted}) x JOIN {Account._meta.db_table} a ON a.id = x.account_id")
+    sql = by_owner_sql(inner, ("state", "content_stage", "channel"),
+                       ctes=f"req(state, kind, role, window_start) AS (VALUES {values})")
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"WITH req(state, kind, role, window_start) AS (VALUES {values}) "
-            f"SELECT e.state, t.content_stage, t.channel, {OWNER_SQL}, COUNT(DISTINCT t.id) "
-            f"FROM {AccountEvaluation._meta.db_table} e JOIN req ON req.state = e.state "
-            f"JOIN {Account._meta.db_table} a ON a.id = e.account_id "
-            f"JOIN {Touch._meta.db_table} t ON t.account_id = e.account_id AND t.kind = req.kind "
-            f"AND t.occurred_on >= req.window_start AND t.occurred_on <= {day} "
-            f"AND (req.role IS NULL OR t.performer_role = req.role) "
-            f"GROUP BY e.state, t.content_stage, t.channel, {OWNER_SQL}", [*params, date_param(as_of)])
-        return cursor.fetchall()
+        room_to_group(cursor)
+        cursor.execute(sql, [*params, date_param(as_of)])
+        return [(as_of, state, stage or "", channel or "", owner, (team or "")[:100], bool(first), bool(in_team), n)
+                for state, stage, channel, owner, team, first, in_team, n in cursor.fetchall()]
 
 
 def content_mix_snapshot_write(*, as_of: dt.date) -> int:
     """Keep the night's content mix; a rerun for the same date replaces it. Returns the rows kept."""
-    teams = team_of_users()
-    kept: dict[tuple, int] = defaultdict(int)
-    for state, stage, channel, *owners, n in _mix_groups(as_of):
-        for owner, team, first_owner, first_in_team in owner_rows(owners, teams):
-            kept[(state, stage or "", channel or "", owner, team[:100], first_owner, first_in_team)] += n
     with transaction.atomic():
+        rows = _mix_rows(as_of)
         ContentMixSnapshot.objects.filter(as_of=as_of).delete()
-        rows = ContentMixSnapshot.objects.bulk_create(
-            [ContentMixSnapshot(as_of=as_of, state=k[0], content_stage=k[1], channel=k[2], owner_id=k[3], team=k[4],
-                                first_owner=k[5], first_in_team=k[6], touches=n) for k, n in kept.items()],
-            batch_size=2000)
-    return len(rows)
+        return bulk_insert_rows(ContentMixSnapshot, MIX_COLUMNS, rows)
 
 
 # --- the plan -------------------------------------------------------------------------------------------------------
@@ -146,7 +146,8 @@ def _lines(keys: tuple[str, ...], name: str, actual: dict[str, int], expected: s
 
 def content_mix_figures(f: DashboardFilters) -> ContentMixFigures:
     """The night's counting touches per state by content stage and by channel against each state's plan, for what
-    `f` (state, team, owner) and its scope select. A state is shown when it has a plan or touches (the chosen state always).
+    `f` (state, team, owner) and its scope select. A state is shown when it has a plan or touches (the chosen state
+    always).
     Raises FilterError for a night that did not complete."""
     night = completed_night(f.as_of)
     figures = ContentMixFigures(as_of=night, filters=f)

@@ -29,10 +29,11 @@ from django.db.models import QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from accounts.models import Account
-from core.bulk import date_param, date_sql
+from core.bulk import bulk_insert_rows, date_param, date_sql
 from core.choices import OWNER_ROLES, State
 from core.models import User
 from engine.models import AccountEvaluation, RecomputeRun
+from engine.statements import as_date
 from segments.models import StateTransition
 
 from .depth import _regions
@@ -46,7 +47,6 @@ FUNNEL_ORDER: tuple[str, ...] = (
     State.ONBOARDING, State.ACTIVE, State.LOYAL, State.CHURNED,
 )
 LIFECYCLE = {state: i for i, state in enumerate((*FUNNEL_ORDER, State.OUT_OF_SCOPE))}
-OWNER_SQL = ", ".join(f"a.owner_{role}_id" for role in OWNER_ROLES)
 DEFAULT_PERIOD_DAYS = 30  # without from/to: the 30 days to the night, the night included
 MAX_PERIOD_DAYS = 731  # at most two years (a leap year included) in one request
 
@@ -91,32 +91,89 @@ def spread(groups: Iterable[tuple], teams: dict[int, str]) -> dict[tuple, int]:
     return kept
 
 
-def _funnel_rows(as_of: dt.date) -> list[FunnelSnapshot]:
+def _flag(condition: str) -> str:
+    return f"CASE WHEN {condition} THEN 1 ELSE 0 END"
+
+
+def _every(conditions: Sequence[str]) -> str:
+    return " AND ".join(conditions) or "1 = 1"
+
+
+def _each_column(values: Sequence[str], otherwise: str) -> str:
+    return "CASE k.i " + " ".join(f"WHEN {i} THEN {v}" for i, v in enumerate(values)) + f" ELSE {otherwise} END"
+
+
+def by_owner_sql(inner: str, keys: Sequence[str], *, ctes: str = "") -> str:
+    """`inner` gives rows of `keys`, the five owner columns as o0 … o4 and a count `n`. The statement puts each row on
+    one row per distinct owner (in the owner columns' order; one row without owner when it has none) with the
+    owner's team and the flags first_owner and first_in_team — what owner_rows does per account — and sums `n` per
+    (keys, owner, team, flags): the rows coming back are bounded by the people, not by the accounts."""
+    owners = [f"g.o{i}" for i in range(len(OWNER_ROLES))]
+    teams = [f"COALESCE(u{i}.team, '')" for i in range(len(owners))]
+    keep = [_every([f"{o} IS NOT NULL", *(f"({owners[j]} IS NULL OR {owners[j]} <> {o})" for j in range(i))])
+            for i, o in enumerate(owners)]
+    first = [_every([f"{owners[j]} IS NULL" for j in range(i)]) for i in range(len(owners))]
+    in_team = [_every([f"({owners[j]} IS NULL OR {teams[j]} <> {teams[i]})" for j in range(i)])
+               for i in range(len(owners))]
+    joins = " ".join(f"LEFT JOIN {User._meta.db_table} u{i} ON u{i}.id = {o}" for i, o in enumerate(owners))
+    nobody = _flag(_every([f"{o} IS NULL" for o in owners]))
+    positions = ", ".join(str(i) for i in range(1, len(keys) + 5))
+    return (f"WITH {ctes}{', ' if ctes else ''}k(i) AS (VALUES {', '.join(f'({i})' for i in range(len(owners) + 1))}) "
+            f"SELECT {', '.join(f'g.{key}' for key in keys)}, {_each_column(owners, 'NULL')}, "
+            f"{_each_column(teams, repr(''))}, {_each_column([_flag(c) for c in first], '1')}, "
+            f"{_each_column([_flag(c) for c in in_team], '1')}, SUM(g.n) "
+            f"FROM ({inner}) g {joins} CROSS JOIN k "
+            f"WHERE {_each_column([_flag(c) for c in keep], nobody)} = 1 GROUP BY {positions}")
+
+
+def kept_by_place(rows: Iterable[tuple], prefix: int) -> dict[tuple, int]:
+    """by_owner_sql's rows over (prefix keys…, industry, tier, regions) as snapshot keys, one per region: (prefix…,
+    owner, team, industry, region, tier, first_owner, first_in_team, first_region) → count."""
+    kept: dict[tuple, int] = defaultdict(int)
+    for row in rows:
+        industry, tier, regions, owner, team, first_owner, first_in_team, n = row[prefix:]
+        for position, region in enumerate(_regions(regions)):
+            kept[(*row[:prefix], owner, (team or "")[:100], (industry or "")[:100], region, (tier or "")[:1],
+                  bool(first_owner), bool(first_in_team), position == 0)] += int(n)
+    return kept
+
+
+REGIONS_TEXT = "CAST(a.regions AS TEXT) AS regions"  # grouped as text: cheaper to compare than JSON
+OWNERS_AS = ", ".join(f"a.owner_{role}_id AS o{i}" for i, role in enumerate(OWNER_ROLES))
+PLACE_KEYS = ("industry", "icp_tier", "regions")
+FUNNEL_COLUMNS = ("as_of", "state", "owner_id", "team", "industry", "region", "icp_tier", "first_owner",
+                  "first_in_team", "first_region", "accounts")
+MOVEMENT_COLUMNS = ("as_of", "from_state", "to_state", "owner_id", "team", "industry", "region", "icp_tier",
+                    "first_owner", "first_in_team", "first_region", "moves")
+
+
+def room_to_group(cursor) -> None:
+    """PostgreSQL: room to group a night's rows per person in memory, no JIT for one statement's big CASEs (SET
+    LOCAL: it ends with the night's transaction)."""
+    if connection.vendor == "postgresql":
+        cursor.execute("SET LOCAL work_mem = '256MB'; SET LOCAL jit = off")
+
+
+def _funnel_rows(as_of: dt.date) -> list[tuple]:
+    inner = (f"SELECT e.state, a.industry, a.icp_tier, {REGIONS_TEXT}, {OWNERS_AS}, 1 AS n "
+             f"FROM {AccountEvaluation._meta.db_table} e JOIN {Account._meta.db_table} a ON a.id = e.account_id")
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT e.state, a.industry, a.icp_tier, a.regions, {OWNER_SQL}, COUNT(*) "
-            f"FROM {AccountEvaluation._meta.db_table} e JOIN {Account._meta.db_table} a ON a.id = e.account_id "
-            f"GROUP BY e.state, a.industry, a.icp_tier, a.regions, {OWNER_SQL}")
-        groups = cursor.fetchall()
-    return [FunnelSnapshot(as_of=as_of, state=k[0], owner_id=k[1], team=k[2], industry=k[3], region=k[4],
-                           icp_tier=k[5], first_owner=k[6], first_in_team=k[7], first_region=k[8], accounts=n)
-            for k, n in spread(groups, team_of_users()).items()]
+        room_to_group(cursor)
+        cursor.execute(by_owner_sql(inner, ("state", *PLACE_KEYS)))
+        return [(as_of, *key, n) for key, n in kept_by_place(cursor.fetchall(), 1).items()]
 
 
-def _movement_rows(start: dt.date | None, end: dt.date) -> list[MovementSnapshot]:
+def _movement_rows(start: dt.date | None, end: dt.date) -> list[tuple]:
     since = f"t.as_of >= {date_sql()} AND " if start else ""
+    inner = (f"SELECT t.as_of, t.from_state, t.to_state, a.industry, a.icp_tier, {REGIONS_TEXT}, {OWNERS_AS}, "
+             f"1 AS n "
+             f"FROM {StateTransition._meta.db_table} t JOIN {Account._meta.db_table} a ON a.id = t.account_id "
+             f"WHERE {since}t.as_of <= {date_sql()} AND t.from_state <> ''")
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT t.as_of, t.from_state, t.to_state, a.industry, a.icp_tier, a.regions, {OWNER_SQL}, COUNT(*) "
-            f"FROM {StateTransition._meta.db_table} t JOIN {Account._meta.db_table} a ON a.id = t.account_id "
-            f"WHERE {since}t.as_of <= {date_sql()} AND t.from_state <> '' "
-            f"GROUP BY t.as_of, t.from_state, t.to_state, a.industry, a.icp_tier, a.regions, {OWNER_SQL}",
-            [date_param(day) for day in (start, end) if day])
-        groups = cursor.fetchall()
-    return [MovementSnapshot(as_of=k[0], from_state=k[1], to_state=k[2], owner_id=k[3], team=k[4], industry=k[5],
-                             region=k[6], icp_tier=k[7], first_owner=k[8], first_in_team=k[9], first_region=k[10],
-                             moves=n)
-            for k, n in spread(groups, team_of_users()).items()]
+        room_to_group(cursor)
+        cursor.execute(by_owner_sql(inner, ("as_of", "from_state", "to_state", *PLACE_KEYS)),
+                       [date_param(day) for day in (start, end) if day])
+        return [(as_date(key[0]), *key[1:], n) for key, n in kept_by_place(cursor.fetchall(), 3).items()]
 
 
 def movement_start(as_of: dt.date) -> dt.date | None:
@@ -140,10 +197,10 @@ def funnel_snapshot_write(*, as_of: dt.date) -> tuple[int, int, int]:
         FunnelSnapshot.objects.filter(as_of=as_of).delete()
         stale = MovementSnapshot.objects.filter(as_of__lte=as_of)
         (stale.filter(as_of__gte=start) if start else stale).delete()
-        funnel = FunnelSnapshot.objects.bulk_create(_funnel_rows(as_of), batch_size=2000)
-        movement = MovementSnapshot.objects.bulk_create(_movement_rows(start, as_of), batch_size=2000)
+        funnel = bulk_insert_rows(FunnelSnapshot, FUNNEL_COLUMNS, _funnel_rows(as_of))
+        movement = bulk_insert_rows(MovementSnapshot, MOVEMENT_COLUMNS, _movement_rows(start, as_of))
         mix = content_mix_snapshot_write(as_of=as_of)
-    return len(funnel), len(movement), mix
+    return funnel, movement, mix
 
 
 # --- reading --------------------------------------------------------------------------------------------------------
