@@ -11,9 +11,13 @@ the standards), so:
 
 - **Accounts the next night re-evaluates anyway** — on PostgreSQL the incremental night's own plan: a change mark
   (engine.PendingAccount) or a next change date that has come (engine.AccountEvaluation.due_on). Their states are
-  decided here by the pipeline's own reads and rules (engine.pipeline's facts, engine.domain), a few statements per
-  50,000 accounts; those whose state moves are evaluated in Python with each standard, the others counted in their
-  state set-based (standards.whatif_sql.counts_in_state) — writing nothing.
+  narrowed in SQL, in two statements (standards.whatif_sql): without a change mark, only a deal or lead date crossing
+  a state rule since the latest evaluation can move a state (`next_night_accounts`); of those left, the state
+  decided by the SQL twin of the state rules (`states_may_move`, held to engine.domain by
+  tests/standards/test_whatif_states.py) must differ from the stored one. Only those few are decided by the
+  pipeline's own reads and rules (engine.pipeline.read_facts, engine.domain); where the state moves they are
+  evaluated in Python with each standard. Every other re-evaluated account keeps its state and is counted in it
+  set-based (standards.whatif_sql.counts_in_state) — writing nothing.
 - **Every other account** stays as the latest night left it (that is what incremental nights rely on,
   docs/architecture.md): its stored evaluation and open alerts are the current side, read from the tallies
   (engine.tallies) in a few thousand rows. On the proposed side the same holds for the states whose standard does
@@ -232,9 +236,11 @@ def _from_stored(*, config: EngineConfig, stored_requirements: Mapping, proposed
                                                   excluded_ids=evaluated))
         sides.append(side)
     current, after = sides
-    # The accounts the night re-evaluates: those whose state may move have it decided in Python, and where it moves
+    # The accounts the night re-evaluates: those whose state may move (a change mark or a dated rule crossed, and
+    # then a state decided in SQL that differs from the stored one) have it decided in Python, and where it moves
     # they are evaluated there too; the others (most: a touch logged, a date come) are counted set-based in their
     # state, once per side.
+    deciding = whatif_sql.states_may_move(deciding, as_of, config.thresholds, config.profiles)
     in_deciding = set(deciding)
     unmoved = [account_id for account_id in evaluated if account_id not in in_deciding]
     for first in range(0, len(deciding), LISTED_CHUNK):

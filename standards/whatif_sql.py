@@ -23,6 +23,8 @@ from core.choices import owner_field_for_role
 from engine import domain
 from engine.statements import AccountSelection, as_date
 from engine.tallies import EVALUATIONS
+from profiles import fit_sql
+from profiles.scoring import NO_FIT, ProfileSpec
 
 
 def next_night_account_ids(as_of: dt.date) -> list[int]:
@@ -75,6 +77,79 @@ def next_night_accounts(as_of: dt.date, thresholds: domain.Thresholds) -> tuple[
                                      "tenure": thresholds.loyal_min_tenure_days})
         rows = cursor.fetchall()
     return [row[0] for row in rows], [row[0] for row in rows if row[1]]
+
+
+# Which of the listed accounts' states may move as of D: each one's state decided in SQL — the twin of
+# engine.domain.facts_from_aggregates and decide_state (docs/rules.md §2–§3) over the deal and lead aggregates
+# engine.statements.deal_facts and lead_facts read — against its stored state. Listed: a state that differs, an
+# account never evaluated (no state, no state_since), and an ICP fit the fit SQL leaves to Python (NULL); the caller
+# decides those in Python, the reference. tests/standards/test_whatif_states.py holds the twin to decide_state.
+_STATES = """
+    WITH deal AS (
+        SELECT account_id,
+               MIN(closed_on) FILTER (WHERE {won}) AS first_won_on,
+               COUNT(*) FILTER (WHERE {won}) AS won_count,
+               MAX(closed_on) FILTER (WHERE {won}) AS latest_won_on,
+               MAX(contract_end) FILTER (WHERE {won}) AS latest_contract_end,
+               COUNT(*) FILTER (WHERE opened_on <= %(d)s AND (closed_on IS NULL OR closed_on > %(d)s)) AS open_deals
+        FROM accounts_opportunity WHERE account_id = ANY(%(ids)s::bigint[]) GROUP BY account_id
+    ),
+    lead AS (
+        SELECT account_id, COUNT(*) AS open_leads, MAX(score) AS max_score
+        FROM accounts_lead
+        WHERE account_id = ANY(%(ids)s::bigint[]) AND created_on <= %(d)s AND (closed_on IS NULL OR closed_on > %(d)s)
+        GROUP BY account_id
+    ),
+    facts AS (
+        SELECT a.id, a.state, a.state_since, a.is_target, {fit} AS fit, deal.first_won_on,
+               COALESCE(deal.won_count, 0) AS won_count, COALESCE(deal.open_deals, 0) AS open_deals,
+               COALESCE(lead.open_leads, 0) AS open_leads, lead.max_score,
+               COALESCE(deal.won_count, 0) > 0 AND (deal.latest_contract_end >= %(d)s
+                   OR deal.latest_won_on BETWEEN %(d)s - (%(churn)s - 1) AND %(d)s) AS active
+        FROM accounts_account a {fit_join}
+        LEFT JOIN deal ON deal.account_id = a.id LEFT JOIN lead ON lead.account_id = a.id
+        WHERE a.id = ANY(%(ids)s::bigint[])
+    )
+    SELECT id FROM facts
+    WHERE state = '' OR state_since IS NULL OR fit IS NULL OR state <> CASE
+        WHEN active AND first_won_on BETWEEN %(d)s - (%(onboarding)s - 1) AND %(d)s THEN 'ONBOARDING'
+        WHEN active AND first_won_on <= %(d)s - %(tenure)s AND won_count >= %(min_won)s THEN 'LOYAL'
+        WHEN active THEN 'ACTIVE'
+        WHEN open_deals > 0 THEN 'NEGOTIATION'
+        WHEN won_count >= 1 THEN 'CHURNED'
+        WHEN open_leads > 0 AND max_score >= %(hot)s THEN 'HOT_LEAD'
+        WHEN open_leads > 0 AND fit >= %(high_potential)s THEN 'HIGH_POTENTIAL_LEAD'
+        WHEN open_leads > 0 THEN 'LEAD'
+        WHEN is_target THEN 'TARGET_NO_LEAD'
+        ELSE 'OUT_OF_SCOPE' END
+    ORDER BY id
+"""
+
+
+def states_may_move(ids: Sequence[int], as_of: dt.date, thresholds: domain.Thresholds,
+                    profiles: Sequence[ProfileSpec]) -> list[int]:
+    """Of the accounts `ids`, those whose state as of D may differ from their stored one (see _STATES): the others'
+    state, state_since and initial flag stay as stored, as the night's engine.domain.advance_state keeps them. Sorted;
+    one statement, the ICP fit under the active `profiles` computed in it (profiles.fit_sql, as the night reads it)."""
+    if not ids:
+        return []
+    params = {"ids": array_literal(list(ids)), "d": as_of, "churn": thresholds.churn_after_days,
+              "onboarding": thresholds.onboarding_days, "tenure": thresholds.loyal_min_tenure_days,
+              "min_won": thresholds.loyal_min_won_deals, "hot": thresholds.hot_lead_min_score,
+              "high_potential": thresholds.high_potential_min_fit}
+    fit, fit_join = str(NO_FIT.fit), ""
+    if profiles:
+        fit_rows, fit_params = fit_sql.best_fit_rows_sql(profiles, exclude=fit_sql.inexact_condition(profiles),
+                                                         ids=ids)
+        # Its own placeholders are positional: inlined as named ones, in order.
+        for i, value in enumerate(fit_params):
+            params[f"fit{i}"] = value
+        fit_rows = fit_rows.replace("%%", "%%%%") % tuple(f"%(fit{i})s" for i in range(len(fit_params)))
+        fit, fit_join = "v.fit", f"LEFT JOIN ({fit_rows}) v ON v.id = a.id"
+    won = "status = 'won' AND closed_on IS NOT NULL AND closed_on <= %(d)s"
+    with connection.cursor() as cursor:
+        cursor.execute(_STATES.format(won=won, fit=fit, fit_join=fit_join), params)
+        return [row[0] for row in cursor.fetchall()]
 
 
 def evaluation_counts() -> dict[tuple[str, str], int]:
