@@ -4,6 +4,7 @@ hand-computed small data, Wilson intervals, the minimum-sample rule, tiers, scop
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -402,3 +403,38 @@ def test_page_gives_the_verdict_when_the_sample_is_large_and_apart(client, manag
     page = client.get(PAGE, PERIOD).content.decode()
     assert page.count("Covered accounts win more often.") == 2  # all tiers, and tier A
     assert "88.6–100.0" in page and "3.5–25.6" in page
+
+
+@pytest.mark.django_db
+def test_page_filters_link_each_row_to_the_accounts_list_and_the_export_keeps_them(client, manager, sales):
+    mine = negotiation("A", outcome=State.ACTIVE)
+    mine.owner_sales = sales
+    mine.save()
+    negotiation("A", outcome=State.LEAD)
+    night(END)
+    client.force_login(_en(manager))
+    page = client.get(PAGE, {**PERIOD, "team": "east"}).content.decode()
+    assert "/accounts/?team=east&amp;icp_tier=A" in page and "/accounts/?team=east\"" in page
+    export = re.search(r'class="export" href="\?([^"]+table=negotiation)"', page).group(1).split("&amp;")
+    assert {"team=east", f"from={START}", f"to={END}", "format=csv"} <= set(export)
+    response = client.get(PAGE, {**PERIOD, "team": "east", "format": "csv", "table": "negotiation"})
+    lines = response.content.decode("utf-8")[1:].splitlines()
+    assert lines[1].startswith("All tiers,1,1,100.0,")  # only the team's account
+    assert client.get(PAGE, {**PERIOD, "owner": str(sales.pk), "format": "csv", "table": "leads"}).status_code == 200
+
+
+@pytest.mark.django_db
+def test_rep_reads_own_and_team_figures_and_is_refused_another_team(client, api, sales):
+    mine = negotiation("B", outcome=State.ACTIVE)
+    mine.owner_sales = sales
+    mine.save()
+    negotiation("B", outcome=State.ACTIVE)  # nobody's
+    night(END)
+    client.force_login(_en(sales))
+    page = client.get(PAGE, PERIOD).content.decode()
+    assert "Your accounts and your team" in page and "Everyone" not in page
+    response = client.get(PAGE, {**PERIOD, "format": "csv", "table": "negotiation"})
+    assert response.content.decode("utf-8")[1:].splitlines()[1].startswith("All tiers,1,1,")
+    assert client.get(PAGE, {"team": "west"}).status_code == 400
+    api.force_authenticate(sales)
+    assert list(api.get(API, {"team": "west"}).json()) == ["team"]
