@@ -1,5 +1,5 @@
 """The standards what-if at scale (docs/benchmarks.md, "whatif"): the preview's server time for a tighter, a looser
-and an added requirement, median of 5, next to the floor (the recompute section's one SQL pass counting touches per
+and an added requirement, p50 and p95 of 10, next to the floor (the recompute section's one SQL pass counting touches per
 account and kind in the window). Goal: under 3 s at 1M accounts / 10M touches.
 
 On the recompute section's data (1M accounts / 10M touches; generated if missing). When no night has completed, one
@@ -15,7 +15,7 @@ import time
 
 from bench import recompute
 
-REPEATS = 5
+REPEATS = 10
 GOAL_SECONDS = 3.0
 
 
@@ -57,11 +57,18 @@ def _ensure_a_night(n_accounts: int, n_touches: int, reuse: bool) -> None:
         print(f"   autovacuum done as configured: {', '.join(vacuumed)}", flush=True)
 
 
+def _p95(times: list[float]) -> float:
+    """The 95th percentile by nearest rank (of 10 runs: the slowest)."""
+    ordered = sorted(times)
+    return ordered[max(0, -(-95 * len(ordered) // 100) - 1)]
+
+
 def run(args) -> None:
     from django.db import connection
 
+    from engine.pipeline import EngineConfig
     from standards.whatif import preview_standards
-    from standards.whatif_sql import next_night_account_ids
+    from standards.whatif_sql import next_night_accounts, states_may_move
 
     recompute._without_analysis_refresh()
     n_accounts = args.accounts or 1_000_000
@@ -75,13 +82,17 @@ def run(args) -> None:
             started = time.perf_counter()
             result = preview_standards(proposal=proposal)
             times.append(time.perf_counter() - started)
-        median = statistics.median(times)
+        median, p95 = statistics.median(times), _p95(times)
         current, proposed = result["current"], result["proposed"]
-        print(f"   {label:<40} median {median:5.2f} s = {median / floor:4.1f}× floor "
+        print(f"   {label:<40} p50 {median:5.2f} s = {median / floor:4.1f}× floor, p95 {p95:5.2f} s "
               f"({', '.join(f'{t:.2f}' for t in times)} s; goal < {GOAL_SECONDS:.0f} s: "
-              f"{'met' if median < GOAL_SECONDS else 'NOT met'}) | {result['mode']}, next night as of "
+              f"{'met' if p95 < GOAL_SECONDS else 'NOT met'}) | {result['mode']}, next night as of "
               f"{result['as_of']}: under-covered {current['under_covered_accounts']:,} → "
               f"{proposed['under_covered_accounts']:,}, alerts {current['alerts']:,} → {proposed['alerts']:,}",
               flush=True)
-    print(f"   accounts the next night re-evaluates (evaluated in Python by the preview): "
-          f"{len(next_night_account_ids(result['as_of'])):,}", flush=True)
+    config = EngineConfig.load()
+    evaluated, dated = next_night_accounts(result["as_of"], config.thresholds)
+    decided = states_may_move(dated, result["as_of"], config.thresholds, config.profiles)
+    print(f"   accounts the next night re-evaluates: {len(evaluated):,}; whose state a change mark or a date may move: "
+          f"{len(dated):,}; whose state the SQL twin moves (decided in Python by the preview): {len(decided):,}",
+          flush=True)
