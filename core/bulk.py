@@ -158,17 +158,36 @@ def bulk_insert_rows(model: type[models.Model], attnames: Sequence[str], rows: S
 # SQLite: plain parameter rows through one executemany each. Django's bulk_create and bulk_update compile every value
 # of every row (a CASE per value for an update), which was most of a night's time on SQLite.
 
+# Columns whose Python values SQLite takes as they are (numbers, text, booleans, ids): not prepared one by one.
+SQLITE_PLAIN = {"AutoField", "BigAutoField", "SmallAutoField", "IntegerField", "BigIntegerField", "SmallIntegerField",
+                "PositiveIntegerField", "PositiveBigIntegerField", "PositiveSmallIntegerField", "CharField",
+                "TextField", "BooleanField"}
+
+
+def _sqlite_prep(field: models.Field):
+    """How a value of `field` goes to SQLite: None when as it is, else the field's own preparation."""
+    target = field.target_field if field.is_relation else field
+    if target.get_internal_type() in SQLITE_PLAIN:
+        return None
+    if target.get_internal_type() == "DateField":  # as DateField prepares a date or its ISO text: the ISO text
+        return lambda value: None if value is None else str(value)
+    return lambda value: field.get_db_prep_save(value, connection)
+
+
+def _sqlite_row(preps, values) -> list:
+    return [value if prep is None else prep(value) for prep, value in zip(preps, values)]
+
+
 def _update_rows_sqlite(model: type[models.Model], columns: Sequence[models.Field], rows: Sequence[Sequence], *,
                         batch_size: int) -> int:
     qn, pk = connection.ops.quote_name, model._meta.pk
     sets = ", ".join(f"{qn(c.column)} = %s" for c in columns)
     sql = f"UPDATE {qn(model._meta.db_table)} SET {sets} WHERE {qn(pk.column)} = %s"
-    preps = [c.get_db_prep_save for c in columns]
+    preps = [_sqlite_prep(c) for c in [*columns, pk]]
     total = 0
     with connection.cursor() as cursor:
         for start in range(0, len(rows), batch_size):
-            cursor.executemany(sql, [[*(prep(v, connection) for prep, v in zip(preps, row[1:])),
-                                      pk.get_db_prep_save(row[0], connection)] for row in rows[start:start + batch_size]])
+            cursor.executemany(sql, [_sqlite_row(preps, (*row[1:], row[0])) for row in rows[start:start + batch_size]])
             total += cursor.rowcount
     return total
 
@@ -190,11 +209,10 @@ def _insert_rows_sqlite(model: type[models.Model], attnames: Sequence[str], rows
     columns = ", ".join(qn(f.column) for f in [*fields, *others])
     sql = (f"INSERT INTO {qn(model._meta.db_table)} ({columns}) "
            f"VALUES ({', '.join(['%s'] * (len(fields) + len(others)))})")
-    preps = [f.get_db_prep_save for f in fields]
+    preps = [_sqlite_prep(f) for f in fields]
     with connection.cursor() as cursor:
         for start in range(0, len(rows), batch_size):
-            cursor.executemany(sql, [[*(prep(v, connection) for prep, v in zip(preps, row)), *constants]
-                                     for row in rows[start:start + batch_size]])
+            cursor.executemany(sql, [[*_sqlite_row(preps, row), *constants] for row in rows[start:start + batch_size]])
     return len(rows)
 
 
