@@ -122,8 +122,11 @@ class StagedMerge:
                 cols.append(f"n1.{self.q(col)}")
         return cols
 
-    def run(self, cursor) -> tuple[int, int]:
-        """(updated, created). The statements are built once (in the importing thread), run once per chunk.
+    def run(self, cursor, *, keyed: int, natural: int) -> tuple[int, int]:
+        """(updated, created) of a staged chunk whose `keyed` rows give a key and `natural` rows a natural key
+        (staged.py counts them while staging). The statements are built once (in the importing thread), run once
+        per chunk; one that would find no row (no staged row has its key) is not run, nor the UPDATE when every
+        keyed row was new.
 
         A chunk is small next to the table it goes into: index probes per staged row cost what the chunk costs,
         where a hash join would read the whole table once per chunk.
@@ -137,19 +140,21 @@ class StagedMerge:
             # and the UPDATE's probes are saved. Otherwise the UPDATE also meets the rows just inserted, finds them
             # equal (IS DISTINCT FROM) and leaves them alone.
             created_by_key = 0
-            for i in range(len(self.insert_sql)):
-                inserted = self._insert(cursor, i)
+            for i, rows in enumerate(self._candidates(keyed=keyed, natural=natural)):
+                inserted = self._insert(cursor, i) if rows else 0
                 created += inserted
                 if i == 0 and self.key_stage:  # the first INSERT is the one by key (see _insert_sql)
                     created_by_key = inserted
-            if self.update_sql:
-                cursor.execute(f"SELECT count(*) FROM {self.stage} s WHERE {self.key_stage} IS NOT NULL")
-                if cursor.fetchone()[0] > created_by_key:
-                    cursor.execute(*self.update_sql)
-                    updated = cursor.rowcount
+            if self.update_sql and keyed > created_by_key:
+                cursor.execute(*self.update_sql)
+                updated = cursor.rowcount
         finally:
             cursor.execute("RESET enable_hashjoin; RESET enable_mergejoin; RESET jit; RESET work_mem")
         return updated, created
+
+    def _candidates(self, *, keyed: int, natural: int) -> list[int]:
+        """How many staged rows each INSERT of _insert_sql considers: those with a key, then those with a natural key."""
+        return ([keyed] if self.key_stage else []) + ([natural] if self.spec.natural_key else [])
 
     def _insert(self, cursor, i: int) -> int:
         """Run the i-th INSERT; the rows it added.

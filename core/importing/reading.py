@@ -43,23 +43,49 @@ def allowed_encoding(name: str) -> str:
 
 
 def detect_encoding(path: Path, requested: str | None = None) -> str:
-    """UTF-8 (with or without BOM), else CP932 (Excel's Shift_JIS, which also has 髙 﨑 ①). Checks the whole file."""
+    """UTF-8 (with or without BOM), else CP932 (Excel's Shift_JIS, which also has 髙 﨑 ①). Checks the whole file.
+
+    One pass over the file for the common case: the NUL check and the first candidate's decoding read the same
+    chunks (a file with a NUL byte anywhere is refused for it, whatever else is wrong with it)."""
     candidates = (allowed_encoding(requested),) if requested else ENCODINGS
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 20):
-            if b"\x00" in chunk:
-                raise ImportAborted(
-                    "the file contains NUL bytes: it is not a text CSV (save Excel or UTF-16 files as CSV UTF-8)"
-                )
-    for encoding in candidates:
+    if _scan(path, candidates[0]):
+        return _named(candidates[0])
+    for encoding in candidates[1:]:
         if _decodes(path, encoding):
-            return "utf-8-sig" if encoding == "utf-8" else encoding
+            return _named(encoding)
     if requested:
         raise ImportAborted(f"the file is not valid {requested} (at line {_bad_line(path, candidates[0])})")
     raise ImportAborted(
         f"the file is neither UTF-8 nor Shift_JIS/CP932 (undecodable bytes at line {_bad_line(path, 'utf-8')}); "
         "save it as CSV UTF-8 or name its encoding with --encoding"
     )
+
+
+def _named(encoding: str) -> str:
+    return "utf-8-sig" if encoding == "utf-8" else encoding
+
+
+def _scan(path: Path, encoding: str) -> bool:
+    """Whether the file decodes as `encoding`; ImportAborted when it holds a NUL byte (every chunk is checked)."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    decodes = True
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            if b"\x00" in chunk:
+                raise ImportAborted(
+                    "the file contains NUL bytes: it is not a text CSV (save Excel or UTF-16 files as CSV UTF-8)"
+                )
+            if decodes:
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError:
+                    decodes = False
+    if decodes:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            decodes = False
+    return decodes
 
 
 def _decodes(path: Path, encoding: str) -> bool:

@@ -11,7 +11,7 @@ import itertools
 import queue
 import threading
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connection
 
@@ -23,6 +23,17 @@ from .orm import Importer, _RollBack
 from .reading import Block
 from .rows import ParsedRow, RowParser
 from .specs import ACCOUNT, Column
+
+
+class Chunk(NamedTuple):
+    """Staged lines as one COPY text, with how many there are and how many of them give a key and a natural key
+    (the merge skips the statements that would find no row to act on)."""
+
+    text: str
+    rows: int
+    keyed: int
+    natural: int
+
 
 class StagedImporter(Importer):
     """PostgreSQL: valid rows go by COPY into a temporary staging table and are merged set-wise, chunk by chunk.
@@ -41,10 +52,11 @@ class StagedImporter(Importer):
 
     STAGE = "import_stage"
     BLOCK_ROWS = 10_000
-    # Rows merged at a time: the first chunk small, so the database starts early, then doubling up to CHUNK_ROWS.
-    # Each chunk goes into the table's indexes in account order, one sweep over them per chunk: on a table larger
-    # than shared_buffers, fewer and larger sweeps are what keeps a big file near the speed of a small one.
-    FIRST_CHUNK_ROWS = 50_000
+    # Rows merged at a time: the first chunk one block, so the database starts as soon as a block is read, then
+    # doubling up to CHUNK_ROWS. Each chunk goes into the table's indexes in account order, one sweep over them per
+    # chunk: on a table larger than shared_buffers, fewer and larger sweeps are what keeps a big file near the
+    # speed of a small one.
+    FIRST_CHUNK_ROWS = BLOCK_ROWS
     CHUNK_ROWS = 200_000
 
     def __init__(self, *, resolved: dict[int, Column], write_despite_errors: bool, **kwargs):
@@ -53,6 +65,7 @@ class StagedImporter(Importer):
         self.present = [c for c in self.spec.columns if c.name in index_of]
         self.write_despite_errors = write_despite_errors  # dry run or --skip-invalid: errors do not stop writing
         self.pending: list[str] = []  # COPY text lines of the next chunk
+        self.pending_keyed = self.pending_natural = 0  # how many of them give a key, a natural key
         self.chunk_rows = min(self.FIRST_CHUNK_ROWS, self.CHUNK_ROWS)
         self.width = max(index_of.values()) + 1  # records shorter than this take the row-by-row path
         self.accounts = AccountCache(self.context)
@@ -128,6 +141,7 @@ class StagedImporter(Importer):
             return True  # everything will be rolled back: validating the rest is all that is left to do
         columns = [copy_column(staged[c.name]) for c in self.present]
         natural: Sequence[str] = itertools.repeat("\\N")
+        naturals = 0  # rows staged with a natural key
         if unkeyed:
             # Rows without a key are told apart by their natural key: seen before (in this file) is unchanged.
             natural, keep = [], []
@@ -140,26 +154,31 @@ class StagedImporter(Importer):
                 else:
                     seen.add(nk)
                     natural.append(nk)
+                    naturals += 1
                 keep.append(i)
             if len(keep) < len(rows):
                 columns = [[column[i] for i in keep] for column in columns]
             if not keep:
                 return True
-        self._stage(list(map("\t".join, zip(natural, *columns))))
+        keyed = 0 if keys is None else len(keys) - keys.count(None)  # rows dropped above have no key
+        self._stage(list(map("\t".join, zip(natural, *columns))), keyed=keyed, natural=naturals)
         return True
 
-    def _stage(self, lines: list[str]) -> None:
+    def _stage(self, lines: list[str], *, keyed: int, natural: int) -> None:
         self.pending += lines
+        self.pending_keyed += keyed
+        self.pending_natural += natural
         if len(self.pending) >= self.chunk_rows:
             self.worker.submit(self._chunk())
             self.chunk_rows = min(2 * self.chunk_rows, self.CHUNK_ROWS)
 
-    def _chunk(self) -> tuple[list[str], int]:
+    def _chunk(self) -> Chunk:
         """The pending lines as one COPY text, in the order the merge inserts them (merge.py: by account, else by
         key): sorted here, where there is time to spare while the database merges the previous chunk."""
         lines, self.pending = self.pending, []
+        keyed, natural, self.pending_keyed, self.pending_natural = self.pending_keyed, self.pending_natural, 0, 0
         lines.sort(key=self.order_key)
-        return ["\n".join(lines) + "\n"], len(lines)
+        return Chunk("\n".join(lines) + "\n", len(lines), keyed, natural)
 
     def _write(self, rows: list[ParsedRow]) -> None:
         if self.result.errors and not self.write_despite_errors:
@@ -167,19 +186,23 @@ class StagedImporter(Importer):
         spec, context, plan = self.spec, self.context, self.plan
         natural, key, seen = spec.natural_key, spec.key, self.seen_keys
         lines = []
+        keyed = naturals = 0
         for row in rows:
             values = row.values
             nk = None
-            if natural and values.get(key) is None:
+            if values.get(key) is not None:
+                keyed += 1
+            elif natural:
                 nk = natural(values, context)
                 if nk in seen:
                     self.result.unchanged += 1  # the same touch again in this file
                     continue
                 seen.add(nk)
+                naturals += 1
             lines.append("\t".join(map(copy_cell, [nk] + [None if (v := values.get(name)) is None else text(v)
                                                            for name, text in plan])))
         if lines:
-            self._stage(lines)
+            self._stage(lines, keyed=keyed, natural=naturals)
 
     def finish(self, *, write: bool) -> None:
         try:
@@ -224,20 +247,18 @@ class _ChunkWorker:
                 except BaseException as exc:  # noqa: BLE001 - handed to the importing thread
                     self.error = exc
 
-    def _merge(self, chunk: tuple[list[str], int]) -> None:
+    def _merge(self, chunk: Chunk) -> None:
         stage = self.merge.stage
-        blocks, rows = chunk
         with self.connection.cursor() as cursor:
             cursor.execute(f"TRUNCATE {stage}")
             with cursor.copy(f"COPY {stage} FROM STDIN") as copy:
-                for text in blocks:
-                    copy.write(text)
-            updated, created = self.merge.run(cursor)
-        self.staged += rows
+                copy.write(chunk.text)
+            updated, created = self.merge.run(cursor, keyed=chunk.keyed, natural=chunk.natural)
+        self.staged += chunk.rows
         self.updated += updated
         self.created += created
 
-    def submit(self, chunk: tuple[list[str], int]) -> None:
+    def submit(self, chunk: Chunk) -> None:
         if self.error is not None:
             raise self.error
         self.queue.put(chunk)

@@ -194,7 +194,7 @@ def test_on_postgresql_new_rows_are_told_by_an_index_probe_even_before_the_table
     plans = []
     merge = StagedMerge.run
 
-    def explaining(self, cursor):
+    def explaining(self, cursor, **counts):
         cursor.execute("SET enable_hashjoin = off")
         cursor.execute("SET enable_mergejoin = off")
         for sql, params in self.insert_sql:
@@ -202,7 +202,7 @@ def test_on_postgresql_new_rows_are_told_by_an_index_probe_even_before_the_table
             plans.append("\n".join(row[0] for row in cursor.fetchall()))
         cursor.execute("RESET enable_hashjoin")
         cursor.execute("RESET enable_mergejoin")
-        return merge(self, cursor)
+        return merge(self, cursor, **counts)
 
     monkeypatch.setattr(StagedMerge, "run", explaining)
     accounts(tmp_path)

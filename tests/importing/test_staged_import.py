@@ -131,3 +131,25 @@ def test_a_file_whose_later_chunks_meet_stored_rows_counts_them_as_before(tmp_pa
         "created=8 updated=2 unchanged=2 errors=0")
     assert sorted(Account.objects.filter(external_id__startswith="S").values_list("employees", flat=True)) == [0, 2, 2, 4]
     assert Account.objects.count() == 12
+
+
+def test_a_chunk_of_new_touches_without_ids_beside_changed_touches_with_ids_updates_those(tmp_path, sora):
+    """Each chunk tells the merge how many of its rows give a key and a natural key: a chunk whose keyed rows were
+    all stored before but whose unkeyed rows are new still has its keyed rows compared and updated, and chunks
+    with only one kind of row are counted right."""
+    run("accounts", write(tmp_path, "external_id,name\nA1,Acme\nA2,Beta\n", "a.csv"))
+    header = "external_id,account_external_id,occurred_at,kind,channel,performer_role\n"
+    first = ["T1,A1,2026-07-01T10:00:00+09:00,human,visit,sales", "T2,A2,2026-07-01T11:00:00+09:00,human,visit,sales",
+             "T3,A1,2026-07-02T10:00:00+09:00,digital,email,marketing"]
+    assert run("touches", write(tmp_path, header + "\n".join(first) + "\n"))[1] == (
+        "created=3 updated=0 unchanged=0 errors=0")
+    second = [",A1,2026-07-03T10:00:00+09:00,human,visit,sales",  # chunk 1: two new without an id, one stored
+              ",A2,2026-07-03T11:00:00+09:00,human,phone,sales",
+              "T2,A2,2026-07-01T11:00:00+09:00,human,phone,sales",  # stored, channel changes
+              "T1,A1,2026-07-01T10:00:00+09:00,human,visit,sales",  # chunk 2: stored unchanged, one new with an id
+              "T4,A2,2026-07-04T10:00:00+09:00,digital,email,marketing",
+              ",A1,2026-07-03T10:00:00+09:00,human,visit,sales"]  # the first row again: unchanged
+    assert run("touches", write(tmp_path, header + "\n".join(second) + "\n", "b.csv"))[1] == (
+        "created=3 updated=1 unchanged=2 errors=0")
+    assert Touch.objects.get(external_id="T2").channel == "phone"
+    assert Touch.objects.filter(external_id__isnull=True).count() == 2 and Touch.objects.count() == 6
