@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 from django.db.models import Sum
+from django.utils.translation import gettext as _
 
 from accounts.models import Account
 from contacts.models import Touch
@@ -29,7 +30,7 @@ from engine.models import AccountEvaluation
 from standards.models import Standard
 from standards.selectors import requirement_specs_by_state
 
-from .filtering import DashboardFilters
+from .filtering import DashboardFilters, FilterError
 from .funnel import LIFECYCLE, OWNERS_AS, by_owner_sql, completed_night, narrow, room_to_group
 from .models import ContentMixSnapshot
 
@@ -149,6 +150,10 @@ def content_mix_figures(f: DashboardFilters) -> ContentMixFigures:
     `f` (state, team, owner) and its scope select. A state is shown when it has a plan or touches (the chosen state
     always).
     Raises FilterError for a night that did not complete."""
+    for name in ("industry", "region", "icp_tier"):
+        if getattr(f, name):
+            raise FilterError({name: [_("The content mix is kept per state, team and owner: it takes no industry, "
+                                        "region or ICP tier filter.")]})
     night = completed_night(f.as_of)
     figures = ContentMixFigures(as_of=night, filters=f)
     if night is None:

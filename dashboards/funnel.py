@@ -303,6 +303,8 @@ def funnel_figures(f: DashboardFilters) -> FunnelFigures:
     """The funnel of the night `f.as_of` (the latest by default) and the moves of the period `f.date_from` …
     `f.date_to`, for what `f` and its scope select. Two queries over kept rows (and two for the night). Raises
     FilterError for a night that did not complete or a period that cannot be read."""
+    if f.state:
+        raise FilterError({"state": [_("The funnel shows every state: it takes no state filter.")]})
     latest = completed_night(None)
     night = completed_night(f.as_of) if f.as_of else latest
     period = movement_period(f, night)

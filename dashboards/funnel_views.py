@@ -72,7 +72,7 @@ class FunnelPage(RoleRequiredMixin, View):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         try:
-            f = parse_filters(request.GET, request.user).narrowed(state="")
+            f = parse_filters(request.GET, request.user)
             figures = funnel_figures(f)
         except FilterError as error:
             return refused(request, self.template, error.lines(), FIELDS)

@@ -67,7 +67,7 @@ class FunnelView(APIView):
     )
     def get(self, request):
         try:
-            figures = funnel_figures(_filters(request).narrowed(state=""))
+            figures = funnel_figures(_filters(request))
         except FilterError as refused:
             raise ValidationError(refused.errors) from None
         return Response(figures.as_json())

@@ -202,6 +202,7 @@ def test_before_any_night_everything_is_empty(client, manager):
 
 @pytest.mark.parametrize(("query", "field"), [
     ("as_of=2026-02-30", "as_of"), ("as_of=2026-07-01", "as_of"), ("state=HOT", "state"), ("owner=x", "owner"),
+    ("industry=it", "industry"), ("icp_tier=A", "icp_tier"),  # kept per state, team and owner only
 ])
 def test_bad_input_is_refused_naming_the_field(night, client, manager, query, field):
     api = APIClient()
