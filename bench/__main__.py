@@ -19,6 +19,8 @@ SECTIONS.append("whatif")
 SECTIONS.append("handoffs")
 # The funnel, its moves and the content mix (bench/funnel.py): its own year of data, written and read.
 SECTIONS.append("funnel")
+# The state thresholds' preview job (bench/threshold_preview.py), on the recompute section's data.
+SECTIONS.append("threshold_preview")
 
 
 def bench_database_url() -> str:
