@@ -17,6 +17,8 @@ SECTIONS = ["imports", "recompute", "pages", "rescoring"]
 SECTIONS.append("whatif")
 # The handoff inbox and feedback figures (bench/handoffs.py): the recompute section's accounts when there are as many.
 SECTIONS.append("handoffs")
+# Every dashboard page and API with a year of nightly history (bench/dashboards.py): the recompute section's data.
+SECTIONS.append("dashboards")
 # The funnel, its moves and the content mix (bench/funnel.py): its own year of data, written and read.
 SECTIONS.append("funnel")
 # The state thresholds' preview job (bench/threshold_preview.py), on the recompute section's data.
