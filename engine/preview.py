@@ -36,8 +36,8 @@ from core.timeutil import business_today
 
 from . import domain, statements
 from .pipeline import (
-    ChunkFacts, ChunkStats, CoverageEvaluation, EngineConfig, _decide_states, _evaluate_requirements, _read_facts,
-    error_text,
+    ChunkFacts, ChunkStats, CoverageEvaluation, EngineConfig, _decide_states, _evaluate_requirements, error_text,
+    read_facts,
 )
 from .records import NO_DEALS, OWNER_INDEX
 from .services import latest_completed_as_of
@@ -122,7 +122,7 @@ def _preview_chunk(selection: AccountSelection, *, configs: Sequence[EngineConfi
                    preview: NightPreview) -> None:
     statements.tune_transaction()
     failed: dict[int, str] = {}
-    facts = _read_facts(selection, as_of, configs[0].profiles, failed=failed)
+    facts = read_facts(selection, as_of, configs[0].profiles, failed=failed)
     sides = [_side_of_chunk(selection, ChunkFacts(accounts=list(facts.accounts), deals=facts.deals, leads=facts.leads),
                             config=config, as_of=as_of, failed=failed) for config in configs]
     # An account a side could not evaluate counts on no side: the night would leave it as it is.
