@@ -193,8 +193,10 @@ class WorkloadPage(RoleRequiredMixin, View):
             if table not in tables:
                 return bad_request(_("Table: choose one of %(tables)s.") % {"tables": "roles, owners"})
             return csv_response(f"workload-{table}-{found['as_of']}.csv", *tables[table])
-        role_links = [f.accounts_link() for _load in found["roles"]]
-        owner_links = [f.accounts_link(owner=o.owner_id) if o.owner_id else "" for o in found["owners"]]
+        # The accounts with requirements of the role, owned (in that role) as the filter says (accounts/filtersets).
+        role_links = [f.accounts_link(responsible_role=r.role) for r in found["roles"]]
+        owner_links = [f.accounts_link(responsible_role=o.role, owner=o.owner_id) if o.owner_id else ""
+                       for o in found["owners"]]
         return render(request, self.template, {
             "found": found, "raw_per_day": found["per_day"], "team_only": not f.scope.everyone,
             "bar": filter_bar(f, fields=WORKLOAD_FIELDS, nights=completed_nights()),

@@ -254,7 +254,8 @@ def test_page_reads_the_kept_night_and_links_each_owner_to_the_accounts_list(cli
     AccountFactory(state=State.NEGOTIATION, owner_sales=staff["sales"])  # after the night: not on the page
     client.force_login(_en(UserFactory(username="boss-l", role=Role.MANAGER)))
     page = client.get(PAGE, {"team": "east"}).content.decode()
-    assert f"/accounts/?team=east&amp;owner={staff['sales'].pk}" in page
+    assert f"/accounts/?team=east&amp;responsible_role=sales&amp;owner={staff['sales'].pk}" in page
+    assert "/accounts/?team=east&amp;responsible_role=csm" in page
     assert "team=east&amp;per_day=8&amp;format=csv&amp;table=owners" in page  # the export keeps the filter
     data = client.get(API, {"team": "east"}).json()
     assert {r["role"]: r["touches"] for r in data["by_role"]}[Role.SALES] == 6
