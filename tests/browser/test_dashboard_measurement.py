@@ -76,7 +76,7 @@ def test_manager_filters_the_dashboard_follows_a_count_to_its_accounts_and_downl
     listed = page.locator("#account-table tbody tr")
     assert listed.count() == n
     for cells in (listed.nth(i).locator("td").all_inner_texts() for i in range(n)):
-        assert cells[1] == state and cells[2].startswith("A ·")
+        assert cells[1].startswith(state) and cells[2].startswith("A ·")  # the list may add what the state means
     assert page.locator("#account-table a[rel=next]").count() == 0
     shot(page, "03-accounts-drill-down")
     page.go_back()

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.db import transaction
 
 # Large enough for the outcomes to hold at least MIN_SAMPLE accounts a side where the tests read them.
-DEMO_ACCOUNTS = 700
+DEMO_ACCOUNTS = 800
 DEMO_SEED = 2026
 
 

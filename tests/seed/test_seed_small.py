@@ -41,3 +41,10 @@ def test_seed_demo_draws_the_same_handoffs_for_a_seed():
     RecomputeRun.objects.all().delete()  # the nights run again from the first
     _seed(accounts=120, seed=5, history_days=21)
     assert drawn() == first
+
+
+def test_demo_logins_name_the_port_the_console_is_served_on():
+    out = io.StringIO()
+    call_command("demo_logins", "--port", "8001", stdout=out)
+    assert "http://127.0.0.1:8001/login/" in out.getvalue()
+    assert "demo-pass-2026" in out.getvalue()
