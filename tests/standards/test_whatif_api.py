@@ -66,7 +66,8 @@ def test_the_answer_compares_the_next_night_with_and_without_the_proposal(api, m
 ])
 def test_bad_proposals_are_refused_naming_state_index_and_field(api, manager, night, body, message):
     api.force_authenticate(manager)
-    response = api.post(URL, body, format="json")
+    # In English (tests/standards/test_service_messages.py reads them in Japanese).
+    response = api.post(URL, body, format="json", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 400
     flat = "; ".join(f"{field}: {m}" if m == "This field is required." else m
                      for field, messages in response.json().items() for m in messages)
