@@ -33,6 +33,9 @@ def test_manager_edits_a_cell_previews_saves_with_a_comment_and_reads_the_diff(b
     assert "Human ×1 every 7 days · Field sales · counted: anyone" in cell.inner_text()
     cell.get_by_role("link", name="Edit").click()
     form = page.locator("#req-NEGOTIATION-human form")
+    # The opened form takes the focus once htmx has settled it (static/js/standards-table.js): wait for that, or
+    # the focus lands mid-typing and the next keystrokes go to the form's first field.
+    form.locator(":focus").wait_for()
     form.locator("input[name='NEGOTIATION-human-min_count']").fill("2")
     form.locator("input[name='comment']").fill("two touches a week while negotiating")
     form.locator("button[value=preview]").click()
