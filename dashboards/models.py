@@ -17,7 +17,43 @@ class DailySnapshot(models.Model):
         ordering = ["-as_of"]
 
 
-class DepthSnapshot(models.Model):
+class KeptPeople(models.Model):
+    """Snapshot rows kept per person: the account's owner (none: no owner) and the owner's team as the night found
+    them."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="+", db_index=False)
+    team = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class KeptOwnersOnce(KeptPeople):
+    """Rows kept per distinct owner with the flags that pick each account once (dashboards.funnel): `first_owner`
+    its first owner's rows, `first_in_team` the rows of its first owner in each team."""
+
+    first_owner = models.BooleanField(default=True)
+    first_in_team = models.BooleanField(default=True)
+
+    class Meta:
+        abstract = True
+
+
+class KeptPlaces(models.Model):
+    """Rows kept per region with the account's industry and ICP tier; `first_region` marks the row of its first region
+    (or of no region), so totals not split by region count each account once."""
+
+    industry = models.CharField(max_length=100, blank=True)
+    region = models.CharField(max_length=100, blank=True)
+    icp_tier = models.CharField(max_length=1, blank=True)
+    first_region = models.BooleanField(default=True)
+
+    class Meta:
+        abstract = True
+
+
+class DepthSnapshot(KeptPeople):
     """Coverage depth as one completed night left it (dashboards.depth; docs/rules.md §4, §9): per (state, responsible
     role, owner, the owner's team), the accounts whose requirements of that role are all met (compliant), have one
     under-covered, or one in grace and none under-covered; the touches the requirements ask for, those done towards
@@ -26,9 +62,6 @@ class DepthSnapshot(models.Model):
     as_of = models.DateField()
     state = models.CharField(max_length=20)
     responsible_role = models.CharField(max_length=20)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="+", db_index=False)
-    team = models.CharField(max_length=100, blank=True)
     accounts = models.IntegerField(default=0)
     compliant = models.IntegerField(default=0)
     under_covered = models.IntegerField(default=0)
@@ -45,7 +78,7 @@ class DepthSnapshot(models.Model):
         ]
 
 
-class BreadthSnapshot(models.Model):
+class BreadthSnapshot(KeptPlaces):
     """Breadth and compliance per account attribute as one completed night left it (dashboards.depth; docs/rules.md
     §9): per (state, industry, region, ICP tier) the accounts, their coverage class, and those touched within the
     last 30 and 90 days. An account with several regions is on one row per region; `first_region` marks the row of
@@ -53,10 +86,6 @@ class BreadthSnapshot(models.Model):
 
     as_of = models.DateField()
     state = models.CharField(max_length=20)
-    industry = models.CharField(max_length=100, blank=True)
-    region = models.CharField(max_length=100, blank=True)
-    icp_tier = models.CharField(max_length=1, blank=True)
-    first_region = models.BooleanField(default=True)
     accounts = models.IntegerField(default=0)
     compliant = models.IntegerField(default=0)
     under_covered = models.IntegerField(default=0)
@@ -71,7 +100,7 @@ class BreadthSnapshot(models.Model):
         ]
 
 
-class FunnelSnapshot(models.Model):
+class FunnelSnapshot(KeptOwnersOnce, KeptPlaces):
     """The funnel as one completed night left it (dashboards.funnel): accounts per state and per (owner, the owner's
     team, industry, region, ICP tier). An account is on one row per distinct owner (any owner column; none: one row
     without owner) and per region; the flags pick each account once — `first_owner` its first owner's rows (totals
@@ -80,15 +109,6 @@ class FunnelSnapshot(models.Model):
 
     as_of = models.DateField()
     state = models.CharField(max_length=20)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="+", db_index=False)
-    team = models.CharField(max_length=100, blank=True)
-    industry = models.CharField(max_length=100, blank=True)
-    region = models.CharField(max_length=100, blank=True)
-    icp_tier = models.CharField(max_length=1, blank=True)
-    first_owner = models.BooleanField(default=True)
-    first_in_team = models.BooleanField(default=True)
-    first_region = models.BooleanField(default=True)
     accounts = models.IntegerField(default=0)
 
     class Meta:
@@ -98,22 +118,13 @@ class FunnelSnapshot(models.Model):
         ]
 
 
-class MovementSnapshot(models.Model):
+class MovementSnapshot(KeptOwnersOnce, KeptPlaces):
     """State transitions (not initial classifications) per night, per (from state, to state) and the same people and
     account keys and flags as FunnelSnapshot (dashboards.funnel): the movement between two dates sums these rows."""
 
     as_of = models.DateField()
     from_state = models.CharField(max_length=20)
     to_state = models.CharField(max_length=20)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="+", db_index=False)
-    team = models.CharField(max_length=100, blank=True)
-    industry = models.CharField(max_length=100, blank=True)
-    region = models.CharField(max_length=100, blank=True)
-    icp_tier = models.CharField(max_length=1, blank=True)
-    first_owner = models.BooleanField(default=True)
-    first_in_team = models.BooleanField(default=True)
-    first_region = models.BooleanField(default=True)
     moves = models.IntegerField(default=0)
 
     class Meta:
@@ -123,19 +134,14 @@ class MovementSnapshot(models.Model):
         ]
 
 
-class ContentMixSnapshot(models.Model):
+class ContentMixSnapshot(KeptOwnersOnce):
     """The counting touches of a night's windows (docs/rules.md §4) per (state, owner, the owner's team, content stage,
     channel), as one completed night left them (dashboards.content_mix); owners and flags as in FunnelSnapshot."""
 
     as_of = models.DateField()
     state = models.CharField(max_length=20)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="+", db_index=False)
-    team = models.CharField(max_length=100, blank=True)
     content_stage = models.CharField(max_length=20, blank=True)
     channel = models.CharField(max_length=30, blank=True)
-    first_owner = models.BooleanField(default=True)
-    first_in_team = models.BooleanField(default=True)
     touches = models.IntegerField(default=0)
 
     class Meta:
@@ -145,7 +151,7 @@ class ContentMixSnapshot(models.Model):
         ]
 
 
-class OutcomeSnapshot(models.Model):
+class OutcomeSnapshot(KeptOwnersOnce, KeptPlaces):
     """Coverage against outcomes as the latest completed night knows them (dashboards.outcome_snapshots; docs/rules.md
     §10): dated facts per cohort (negotiation, customers, leads) that the outcomes page and API sum for any period in
     the kept window — entries into NEGOTIATION with their outcome and whether they met the standard; for customers and
@@ -163,15 +169,6 @@ class OutcomeSnapshot(models.Model):
     clear = models.DateField(null=True, blank=True)
     outcome = models.CharField(max_length=4, blank=True)  # entries: hit | miss | open
     met = models.BooleanField(default=True)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="+", db_index=False)
-    team = models.CharField(max_length=100, blank=True)
-    industry = models.CharField(max_length=100, blank=True)
-    region = models.CharField(max_length=100, blank=True)
-    icp_tier = models.CharField(max_length=1, blank=True)
-    first_owner = models.BooleanField(default=True)
-    first_in_team = models.BooleanField(default=True)
-    first_region = models.BooleanField(default=True)
     accounts = models.IntegerField(default=0)
 
     class Meta:
@@ -182,7 +179,7 @@ class OutcomeSnapshot(models.Model):
         ]
 
 
-class WorkloadSnapshot(models.Model):
+class WorkloadSnapshot(KeptPeople, KeptPlaces):
     """The touches the standard asks for in the 30 days after one completed night (dashboards.workload;
     docs/rules.md §10): per (state, responsible role, the account's owner in that role, the owner's team, industry,
     region, ICP tier) the accounts and the touches. An account with several regions is on one row per region;
@@ -191,13 +188,6 @@ class WorkloadSnapshot(models.Model):
     as_of = models.DateField()
     state = models.CharField(max_length=20)
     responsible_role = models.CharField(max_length=20)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="+", db_index=False)
-    team = models.CharField(max_length=100, blank=True)
-    industry = models.CharField(max_length=100, blank=True)
-    region = models.CharField(max_length=100, blank=True)
-    icp_tier = models.CharField(max_length=1, blank=True)
-    first_region = models.BooleanField(default=True)
     accounts = models.IntegerField(default=0)
     touches = models.IntegerField(default=0)
 
