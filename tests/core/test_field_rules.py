@@ -42,7 +42,10 @@ def rows_breaking_the_rules(model: type[models.Model]) -> list[str]:
 
 
 def test_the_demo_organisation_and_the_default_configuration_keep_every_field_rule():
-    call_command("seed_demo", "--accounts", "60", "--seed", "7", stdout=io.StringIO())
+    # A short history: the story still draws every kind of row (leads, deals, contracts, touches) and the nights
+    # still run; the default six months only add more of the same rows at a few times the cost.
+    call_command("seed_demo", "--accounts", "60", "--seed", "7", "--history-days", "14", stdout=io.StringIO())
+    assert [m for m in MODELS if not m.objects.exists()] in ([], [ContactPerson])  # the demo has no contact people
     StateThresholds.load()
     assert Account.objects.exclude(corporate_number="").count() == 60
     assert Requirement.objects.count() == len(DEFAULT_REQUIREMENTS)
