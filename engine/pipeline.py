@@ -165,7 +165,7 @@ def recompute_selection(*, selection: AccountSelection, as_of: dt.date, config: 
     facts = read_facts(selection, as_of, config.profiles, failed=stats.failed)
     if not facts.accounts:
         return stats
-    decided = _decide_states(facts, config=config, as_of=as_of, stats=stats)
+    decided = decide_states(facts, config=config, as_of=as_of, stats=stats)
     stats.handoffs_created = _write_states(decided)
     failed_before = len(stats.failed)
     evaluated = _evaluate_coverage(selection, facts, decided.steps, config=config, as_of=as_of, failed=stats.failed)
@@ -274,10 +274,6 @@ def read_facts(selection: AccountSelection, as_of: dt.date, profiles: Sequence[P
                       leads=statements.lead_facts(selection, as_of))
 
 
-# The name engine.preview (the state settings' preview) still imports.
-_read_facts = read_facts
-
-
 def _read_accounts(selection: AccountSelection, profiles: Sequence[ProfileSpec], *,
                    failed: dict[int, str]) -> list[AccountRow]:
     """The selection's accounts with their new ICP fit (engine.statements.read_accounts, computed in SQL).
@@ -312,7 +308,25 @@ def _matched_list(text: str) -> list[int]:
 # --- decide states -------------------------------------------------------------------------------------------------
 
 
-def _decide_states(facts: ChunkFacts, *, config: EngineConfig, as_of: dt.date, stats: ChunkStats) -> StateDecisions:
+def decide_step(row: AccountRow, deal: DealFacts, lead: LeadFacts, thresholds: domain.Thresholds,
+                as_of: dt.date) -> tuple[domain.AccountFacts, str, domain.StateStep]:
+    """One account's facts as of D from its row, deals and leads, its state by the first rule that matches (with that
+    rule's name) and its step from the stored state (docs/rules.md §2–§3): how the night decides each account, and
+    so how anything must that decides states as the night will (standards.whatif). (Positional arguments: called for
+    every account.)"""
+    account_facts = domain.facts_from_aggregates(
+        as_of=as_of, thresholds=thresholds, first_won_on=deal.first_won_on, won_count=deal.won_count,
+        latest_won_closed_on=deal.latest_won_on, latest_won_contract_end=deal.latest_contract_end,
+        open_deals=deal.open_deals, open_leads=lead.open_leads, max_open_lead_score=lead.max_open_score,
+        icp_fit=row.new_fit, is_target=bool(row.is_target),
+    )
+    state, rule_name = domain.decide_state(account_facts, thresholds, as_of)
+    step = domain.advance_state(previous_state=row.state, previous_since=row.state_since,
+                                previous_initial=row.state_initial, new_state=state, as_of=as_of)
+    return account_facts, rule_name, step
+
+
+def decide_states(facts: ChunkFacts, *, config: EngineConfig, as_of: dt.date, stats: ChunkStats) -> StateDecisions:
     """Each account's state as of D (docs/rules.md §3) and its step from the stored one; the account's new columns
     where its state or fit moved, a transition where its state changed, a handoff where a rule routes it (§8)."""
     decided = StateDecisions()
@@ -322,17 +336,9 @@ def _decide_states(facts: ChunkFacts, *, config: EngineConfig, as_of: dt.date, s
         account_id = row.id
         # Everything that can raise first, into locals; the chunk's lists are appended to only once it all worked.
         try:
-            deal = deals.get(account_id, NO_DEALS)
-            lead = leads.get(account_id, NO_LEADS)
-            account_facts = domain.facts_from_aggregates(
-                as_of=as_of, thresholds=thresholds, first_won_on=deal.first_won_on, won_count=deal.won_count,
-                latest_won_closed_on=deal.latest_won_on, latest_won_contract_end=deal.latest_contract_end,
-                open_deals=deal.open_deals, open_leads=lead.open_leads, max_open_lead_score=lead.max_open_score,
-                icp_fit=row.new_fit, is_target=bool(row.is_target),
-            )
-            state, rule_name = domain.decide_state(account_facts, thresholds, as_of)
-            step = domain.advance_state(previous_state=row.state, previous_since=row.state_since,
-                                        previous_initial=row.state_initial, new_state=state, as_of=as_of)
+            account_facts, rule_name, step = decide_step(
+                row, deals.get(account_id, NO_DEALS), leads.get(account_id, NO_LEADS), thresholds, as_of)
+            state = step.state
             update = AccountUpdate(
                 account_id, step.state, step.since, step.initial, as_of, row.new_fit, row.new_profile_id, row.new_tier,
                 _matched_list(row.new_matched)) if _account_moved(row, step) else None
@@ -423,13 +429,7 @@ def _evaluate_coverage(selection: AccountSelection, facts: ChunkFacts, steps: di
                                      {account_id: step.state for account_id, step in steps.items()})
     touch_dates = statements.touch_dates(selection, as_of)
     evaluated = CoverageEvaluation()
-    # Per state, its requirements with where their responsible role's owner is in an AccountRow (None: a role
-    # without owners).
-    specs_by_state = {
-        state: [(spec, OWNER_INDEX[f"{field}_id"] if (field := owner_field_for_role(spec.responsible_role)) else None)
-                for spec in specs]
-        for state, specs in config.requirements.items()
-    }
+    specs_by_state = requirements_with_owners(config.requirements)
     thresholds, deals, leads, evaluations = config.thresholds, facts.deals, facts.leads, evaluated.evaluations
     for row in facts.accounts:
         account_id = row.id
@@ -437,7 +437,7 @@ def _evaluate_coverage(selection: AccountSelection, facts: ChunkFacts, steps: di
         deal = deals.get(account_id, NO_DEALS)
         specs = specs_by_state.get(step.state)
         try:
-            results = _evaluate_requirements(row, step, specs, counts, deal, as_of, evaluated) if specs else []
+            results = evaluate_requirements(row, step, specs, counts, deal, as_of, evaluated) if specs else []
             dates = touch_dates.get(account_id, NO_TOUCH_DATES)
             due_on = domain.next_change_on(
                 as_of=as_of, thresholds=thresholds, first_won_on=deal.first_won_on,
@@ -455,7 +455,19 @@ def _evaluate_coverage(selection: AccountSelection, facts: ChunkFacts, steps: di
     return evaluated
 
 
-def _evaluate_requirements(
+def requirements_with_owners(
+    requirements: dict[str, tuple[domain.RequirementSpec, ...]],
+) -> dict[str, list[tuple[domain.RequirementSpec, int | None]]]:
+    """Per state, its requirements each with where its responsible role's owner is in an AccountRow (None: a role
+    without owners), as evaluate_requirements takes them."""
+    return {
+        state: [(spec, OWNER_INDEX[f"{field}_id"] if (field := owner_field_for_role(spec.responsible_role)) else None)
+                for spec in specs]
+        for state, specs in requirements.items()
+    }
+
+
+def evaluate_requirements(
     row: AccountRow, step: domain.StateStep, specs: Sequence[tuple[domain.RequirementSpec, int | None]],
     counts: dict[tuple[int, str], TouchCounts], deal: DealFacts, as_of: dt.date, evaluated: CoverageEvaluation,
 ) -> list[tuple[domain.RequirementResult, dt.date | None]]:

@@ -31,15 +31,14 @@ from django.db.models import Max, Min
 
 from accounts.models import Account
 from core.bulk import cyclic_gc_paused
-from core.choices import owner_field_for_role
 from core.timeutil import business_today
 
 from . import domain, statements
 from .pipeline import (
-    ChunkFacts, ChunkStats, CoverageEvaluation, EngineConfig, _decide_states, _evaluate_requirements, error_text,
-    read_facts,
+    ChunkFacts, ChunkStats, CoverageEvaluation, EngineConfig, decide_states, error_text, evaluate_requirements,
+    read_facts, requirements_with_owners,
 )
-from .records import NO_DEALS, OWNER_INDEX
+from .records import NO_DEALS
 from .services import latest_completed_as_of
 from .statements import AccountSelection
 
@@ -138,15 +137,11 @@ def _side_of_chunk(selection: AccountSelection, facts: ChunkFacts, *, config: En
                    failed: dict[int, str]) -> _ChunkSide:
     """One configuration's states, state changes, handoffs and under-covered keys for the chunk's accounts (as
     engine.pipeline.recompute_selection decides them); one statement, the touch counts."""
-    decided = _decide_states(facts, config=config, as_of=as_of, stats=ChunkStats(failed=failed))
+    decided = decide_states(facts, config=config, as_of=as_of, stats=ChunkStats(failed=failed))
     steps = decided.steps
     counts = statements.touch_counts(selection, as_of, config.requirements,
                                      {account_id: step.state for account_id, step in steps.items()})
-    specs_by_state = {
-        state: [(spec, OWNER_INDEX[f"{owner}_id"] if (owner := owner_field_for_role(spec.responsible_role)) else None)
-                for spec in specs]
-        for state, specs in config.requirements.items()
-    }
+    specs_by_state = requirements_with_owners(config.requirements)
     evaluated = CoverageEvaluation()
     for row in facts.accounts:
         step = steps.get(row.id)
@@ -154,7 +149,7 @@ def _side_of_chunk(selection: AccountSelection, facts: ChunkFacts, *, config: En
         if not specs:
             continue
         try:
-            _evaluate_requirements(row, step, specs, counts, facts.deals.get(row.id, NO_DEALS), as_of, evaluated)
+            evaluate_requirements(row, step, specs, counts, facts.deals.get(row.id, NO_DEALS), as_of, evaluated)
         except Exception as exc:  # as the night: this account is left as it was
             failed[row.id] = error_text(exc)
     return _ChunkSide(
