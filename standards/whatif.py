@@ -52,7 +52,7 @@ from core.models import User
 from core.timeutil import business_today
 from engine import domain, statements
 from engine.models import RecomputeRun
-from engine.pipeline import EngineConfig, read_facts
+from engine.pipeline import ChunkFacts, EngineConfig, decide_step, read_facts
 from engine.records import NO_DEALS, NO_LEADS, NO_TOUCHES, OWNER_INDEX, AccountRow, TouchCounts
 from engine.services import config_fingerprint
 from engine.statements import AccountSelection
@@ -294,21 +294,11 @@ def _evaluate(selection: AccountSelection, *, as_of: dt.date, config: EngineConf
     return unmoved
 
 
-def _decide_states(facts, *, config: EngineConfig, as_of: dt.date) -> dict[int, domain.StateStep]:
-    """Each account's state step as of D, as engine.pipeline decides it (docs/rules.md §2–§3)."""
-    thresholds, steps = config.thresholds, {}
-    for row in facts.accounts:
-        deal = facts.deals.get(row.id, NO_DEALS)
-        lead = facts.leads.get(row.id, NO_LEADS)
-        account_facts = domain.facts_from_aggregates(
-            as_of=as_of, thresholds=thresholds, first_won_on=deal.first_won_on, won_count=deal.won_count,
-            latest_won_closed_on=deal.latest_won_on, latest_won_contract_end=deal.latest_contract_end,
-            open_deals=deal.open_deals, open_leads=lead.open_leads, max_open_lead_score=lead.max_open_score,
-            icp_fit=row.new_fit, is_target=bool(row.is_target))
-        state, _rule = domain.decide_state(account_facts, thresholds, as_of)
-        steps[row.id] = domain.advance_state(previous_state=row.state, previous_since=row.state_since,
-                                             previous_initial=row.state_initial, new_state=state, as_of=as_of)
-    return steps
+def _decide_states(facts: ChunkFacts, *, config: EngineConfig, as_of: dt.date) -> dict[int, domain.StateStep]:
+    """Each account's state step as of D, as the night decides it (engine.pipeline.decide_step; docs/rules.md §2–§3)."""
+    thresholds, deals, leads = config.thresholds, facts.deals, facts.leads
+    return {row.id: decide_step(row, deals.get(row.id, NO_DEALS), leads.get(row.id, NO_LEADS), thresholds, as_of)[2]
+            for row in facts.accounts}
 
 
 def _touch_counts(selection: AccountSelection, as_of: dt.date, requirements: Mapping,

@@ -16,7 +16,7 @@ from accounts.models import Account
 from core.choices import State
 from engine import domain
 from engine.models import PendingAccount
-from engine.pipeline import read_facts
+from engine.pipeline import decide_step, read_facts
 from engine.records import NO_DEALS, NO_LEADS
 from engine.statements import AccountSelection
 from profiles.scoring import load_active_profile_specs
@@ -35,19 +35,12 @@ stored_strategy = st.tuples(st.sampled_from(["", *State.values]),
 
 
 def _python_moved(ids: list[int], as_of: dt.date, thresholds: domain.Thresholds, profiles) -> set[int]:
-    """The accounts whose state step the night's own reads and rules move (as engine.pipeline decides states)."""
+    """The accounts whose state step the night's own reads and rules move (engine.pipeline.decide_step)."""
     facts = read_facts(AccountSelection(ids=tuple(ids)), as_of, profiles, failed={})
     moved = set()
     for row in facts.accounts:
-        deal, lead = facts.deals.get(row.id, NO_DEALS), facts.leads.get(row.id, NO_LEADS)
-        account_facts = domain.facts_from_aggregates(
-            as_of=as_of, thresholds=thresholds, first_won_on=deal.first_won_on, won_count=deal.won_count,
-            latest_won_closed_on=deal.latest_won_on, latest_won_contract_end=deal.latest_contract_end,
-            open_deals=deal.open_deals, open_leads=lead.open_leads, max_open_lead_score=lead.max_open_score,
-            icp_fit=row.new_fit, is_target=bool(row.is_target))
-        state, _rule = domain.decide_state(account_facts, thresholds, as_of)
-        step = domain.advance_state(previous_state=row.state, previous_since=row.state_since,
-                                    previous_initial=row.state_initial, new_state=state, as_of=as_of)
+        _facts, _rule, step = decide_step(row, facts.deals.get(row.id, NO_DEALS), facts.leads.get(row.id, NO_LEADS),
+                                          thresholds, as_of)
         if step[:3] != (row.state, row.state_since, row.state_initial):
             moved.add(row.id)
     return moved
@@ -128,13 +121,8 @@ def test_every_edge_of_the_state_rules_is_where_the_rules_put_it():
     ids = [a.pk for a in created]
     facts = read_facts(AccountSelection(ids=tuple(ids)), D0, [], failed={})
     for row in facts.accounts:
-        deal_facts, lead_facts = facts.deals.get(row.id, NO_DEALS), facts.leads.get(row.id, NO_LEADS)
-        state, _rule = domain.decide_state(domain.facts_from_aggregates(
-            as_of=D0, thresholds=thresholds, first_won_on=deal_facts.first_won_on, won_count=deal_facts.won_count,
-            latest_won_closed_on=deal_facts.latest_won_on, latest_won_contract_end=deal_facts.latest_contract_end,
-            open_deals=deal_facts.open_deals, open_leads=lead_facts.open_leads,
-            max_open_lead_score=lead_facts.max_open_score, icp_fit=row.new_fit, is_target=bool(row.is_target)),
-            thresholds, D0)
-        Account.objects.filter(pk=row.id).update(state=state, state_since=D0 - dt.timedelta(days=5))
+        _facts, _rule, step = decide_step(row, facts.deals.get(row.id, NO_DEALS), facts.leads.get(row.id, NO_LEADS),
+                                          thresholds, D0)
+        Account.objects.filter(pk=row.id).update(state=step.state, state_since=D0 - dt.timedelta(days=5))
     assert len(set(Account.objects.values_list("state", flat=True))) >= 7  # the edges reach most states
     assert states_may_move(ids, D0, thresholds, []) == []
