@@ -6,11 +6,10 @@ unassigned (docs/rules.md §3–§5, §8). On SQLite and, with DATABASE_URL, on 
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import Counter
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Account
@@ -24,14 +23,10 @@ from segments.models import StateThresholds, StateTransition, ThresholdPreviewJo
 from segments.services import THRESHOLD_FIELDS, thresholds_update
 from segments.threshold_preview import threshold_preview_request, threshold_preview_run
 from tests.engine import nights
+from tests.next_night import D1, first_night, night_rolled_back  # noqa: F401 (first_night: a fixture)
 
 pytestmark = pytest.mark.django_db
 D = nights.D
-D1 = D + dt.timedelta(days=1)
-
-
-class _RollBack(Exception):
-    pass
 
 
 def night_outcome() -> tuple[dict, dict[int, str]]:
@@ -54,18 +49,8 @@ def night_outcome() -> tuple[dict, dict[int, str]]:
 
 def next_night(changes: dict | None) -> tuple[dict, dict[int, str]]:
     """The next night's outcome, rolled back: with the thresholds saved first when there are changes."""
-    found = None
-    try:
-        with transaction.atomic():
-            if changes:
-                thresholds_update(changes=changes, actor=None)
-            recompute_all(as_of=D1)
-            found = night_outcome()
-            raise _RollBack
-    except _RollBack:
-        pass
-    assert found is not None
-    return found
+    return night_rolled_back(D1, read=night_outcome,
+                             save=(lambda: thresholds_update(changes=changes, actor=None)) if changes else None)
 
 
 def run_preview(user, changes: dict, *, chunk_size: int = 7) -> dict:
@@ -93,15 +78,6 @@ def assert_contract(user, changes: dict) -> dict:
     saved = StateThresholds.load()
     assert result["changed"] == [f for f in THRESHOLD_FIELDS if f in changes and changes[f] != getattr(saved, f)]
     return result
-
-
-@pytest.fixture
-def first_night():
-    nights.seed_configuration()
-    nights.build(accounts=40, seed=11)
-    recompute_all(as_of=D)
-    # Between the nights: new touches and hot leads (states that change tomorrow anyway).
-    nights.change(on=D1, every=4)
 
 
 def test_a_lower_hot_lead_score_moves_leads_to_hot_lead(first_night, manager):

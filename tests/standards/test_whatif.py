@@ -9,7 +9,7 @@ import datetime as dt
 from collections import Counter
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 
 from accounts.models import Account, Lead
 from contacts.models import Touch
@@ -20,14 +20,10 @@ from standards.models import Standard
 from standards.services import standard_set_save, standard_snapshot
 from standards.whatif import preview_standards
 from tests.engine import nights
+from tests.next_night import D1, first_night, night_rolled_back  # noqa: F401 (first_night: a fixture)
 
 pytestmark = pytest.mark.django_db
 D = nights.D
-D1 = D + dt.timedelta(days=1)
-
-
-class _RollBack(Exception):
-    pass
 
 
 def saved() -> dict[str, list[dict]]:
@@ -61,17 +57,8 @@ def side_outcome(side: dict) -> dict:
 
 def next_night(proposal: dict | None, as_of: dt.date) -> dict:
     """The next night's outcome, rolled back: with the proposal saved first when there is one."""
-    outcome = {}
-    try:
-        with transaction.atomic():
-            if proposal:
-                standard_set_save(requirements_by_state=proposal, actor=None)
-            recompute_all(as_of=as_of)
-            outcome = night_outcome(as_of)
-            raise _RollBack
-    except _RollBack:
-        pass
-    return outcome
+    return night_rolled_back(as_of, read=lambda: night_outcome(as_of), save=(
+        lambda: standard_set_save(requirements_by_state=proposal, actor=None)) if proposal else None)
 
 
 def assert_contract(proposal: dict) -> dict:
@@ -80,15 +67,6 @@ def assert_contract(proposal: dict) -> dict:
     assert side_outcome(result["current"]) == next_night(None, D1)
     assert side_outcome(result["proposed"]) == next_night(proposal, D1)
     return result
-
-
-@pytest.fixture
-def first_night():
-    nights.seed_configuration()
-    nights.build(accounts=40, seed=11)
-    recompute_all(as_of=D)
-    # Between the nights: new touches and hot leads (states that change tomorrow anyway).
-    nights.change(on=D1, every=4)
 
 
 def with_requirement(state: str, code: str, **changes) -> dict:

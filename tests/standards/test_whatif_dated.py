@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 
 from accounts.models import Account, Lead, Opportunity
 from contacts.models import Touch
@@ -17,6 +17,7 @@ from engine.models import PendingAccount
 from engine.pipeline import EngineConfig
 from engine.services import recompute_all
 from tests.engine import nights
+from tests.next_night import night_rolled_back
 from tests.standards.test_whatif import D, D1, assert_contract, with_requirement
 
 pytestmark = pytest.mark.django_db
@@ -65,22 +66,6 @@ def _states() -> dict[int, tuple]:
     return {row[0]: row[1:] for row in Account.objects.values_list("id", "state", "state_since", "state_initial")}
 
 
-class _RollBack(Exception):
-    pass
-
-
-def _states_after_the_next_night() -> dict[int, tuple]:
-    states = {}
-    try:
-        with transaction.atomic():
-            recompute_all(as_of=D1)
-            states = _states()
-            raise _RollBack
-    except _RollBack:
-        pass
-    return states
-
-
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="incremental nights (and this plan) need PostgreSQL")
 def test_only_accounts_whose_state_may_move_are_decided_and_the_others_keep_theirs(dated_night):
     from standards.whatif_sql import next_night_accounts
@@ -94,7 +79,7 @@ def test_only_accounts_whose_state_may_move_are_decided_and_the_others_keep_thei
     assert {ids["ONB"], ids["END"], ids["LEADCLOSE"]} <= set(deciding) <= set(evaluated)
     assert ids["COV"] in set(evaluated) - set(deciding)
 
-    before, after = _states(), _states_after_the_next_night()
+    before, after = _states(), night_rolled_back(D1, read=_states)
     moved = {account_id for account_id, state in after.items() if before[account_id] != state}
     assert {ids["ONB"], ids["END"], ids["LEADCLOSE"]} <= moved
     assert moved <= set(deciding)
