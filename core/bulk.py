@@ -195,16 +195,18 @@ def _update_rows_sqlite(model: type[models.Model], columns: Sequence[models.Fiel
 def _insert_rows_sqlite(model: type[models.Model], attnames: Sequence[str], rows: Sequence[Sequence], *,
                         batch_size: int) -> int:
     """As bulk_create would insert them: the columns not named take their field's default (auto_now_add: now). A
-    default computed per row (a callable other than dict or list) leaves the work to bulk_create."""
+    default computed per row (a callable other than dict or list) or by the database (db_default alone) leaves the
+    work to bulk_create."""
     named = set(attnames)
     template = model()
     others = [f for f in model._meta.concrete_fields if not f.primary_key and f.attname not in named]
-    if any(f.has_default() and callable(f.default) and f.default not in (dict, list) for f in others):
+    per_row = any(f.has_default() and callable(f.default) and f.default not in (dict, list) for f in others)
+    constants = [] if per_row else [f.get_db_prep_save(f.pre_save(template, True), connection) for f in others]
+    if per_row or any(hasattr(value, "as_sql") for value in constants):  # an expression: DatabaseDefault
         model.objects.bulk_create([model(**dict(zip(attnames, row))) for row in rows], batch_size=batch_size)
         return len(rows)
     by_attname = {f.attname: f for f in model._meta.concrete_fields}
     fields = [by_attname[a] for a in attnames]
-    constants = [f.get_db_prep_save(f.pre_save(template, True), connection) for f in others]
     qn = connection.ops.quote_name
     columns = ", ".join(qn(f.column) for f in [*fields, *others])
     sql = (f"INSERT INTO {qn(model._meta.db_table)} ({columns}) "

@@ -11,9 +11,11 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from accounts.models import Account
 from core.bulk import bulk_insert_rows, bulk_update_rows
 from dashboards.models import DailySnapshot
 from engine.models import RecomputeChunk, RecomputeRun
+from handoffs.models import Handoff
 
 pytestmark = pytest.mark.django_db
 
@@ -73,3 +75,15 @@ def test_columns_not_named_take_their_defaults_as_bulk_create_gives_them():
     assert rows == [(dt.date(2026, 7, day), {}, {}, {}) for day in (1, 2, 3)]
     assert all(before <= s.created_at <= timezone.now() for s in DailySnapshot.objects.all())
 
+
+@skip_on_postgresql
+def test_columns_not_named_with_a_database_default_take_it():
+    account = Account.objects.create(name="Acme")
+    due = dt.datetime(2026, 7, 2, 18, tzinfo=TOKYO)
+    attnames = ("account_id", "from_state", "to_state", "from_role", "to_role", "model", "created_on", "due_at")
+    values = (account.id, "HOT_LEAD", "NEGOTIATION", "inside_sales", "sales", "baton", dt.date(2026, 7, 1), due)
+
+    assert bulk_insert_rows(Handoff, attnames, [values]) == 1
+
+    assert list(Handoff.objects.values_list(*attnames, "status", "escalated", "icp_profile_name", "lead_source")) == [
+        (*values, Handoff.Status.PENDING, False, "", "")]
