@@ -9,17 +9,16 @@ from unittest import mock
 
 import pytest
 from django.urls import reverse
-from django.utils import translation
 from rest_framework.test import APIClient
 
 from core.choices import Role, State
-from core.models import User
 from core.navigation import navigation_for
 from engine.models import Alert, RecomputeRun
 from engine.services import recompute_accounts, recompute_all
 from segments.models import StateTransition
+from tests.dashboards.access import assert_api_serves_every_role
 from tests.engine.nights import seed_configuration
-from tests.factories import AccountFactory, LeadFactory, OpportunityFactory, UserFactory
+from tests.factories import AccountFactory, LeadFactory, OpportunityFactory
 from tests.handoffs.helpers import make_handoff
 from tests.web.access import assert_page_access
 from tests.web.factories import under_covered
@@ -35,17 +34,9 @@ HOT = {"first_won_on": None, "won_count": 0, "active_customer": False, "ever_cus
        "is_target": True}
 
 
-@pytest.fixture
-def west(db):
-    return UserFactory(username="wes", role=Role.SALES, full_name="Wes West", team="west")
-
-
 @pytest.fixture(autouse=True)
-def english(personas, west):
+def english(english_readers, west):
     """Everyone reads English here (the Japanese sentences: tests/segments/test_reasons.py)."""
-    User.objects.update(language="en")
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture
@@ -254,10 +245,7 @@ def test_a_long_list_shows_the_first_rows_a_count_and_pages_the_rest(api, client
 
 def test_every_role_reads_the_page_and_the_api_and_anonymous_does_not(client, api, personas, night):
     assert_page_access(client, personas, PAGE, allowed=Role.values)
-    assert api.get(API).status_code in (401, 403)
-    for user in personas.values():
-        api.force_authenticate(user)
-        assert api.get(API).status_code == 200, user.role
+    assert_api_serves_every_role(personas, API, api)
 
 
 def test_a_fixed_number_of_queries_whatever_the_night(client, api, manager, night, django_assert_max_num_queries):

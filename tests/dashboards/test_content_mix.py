@@ -10,15 +10,14 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
-from django.utils import translation
 from rest_framework.test import APIClient
 
 from core.choices import Role, State
-from core.models import User
 from dashboards.content_mix import content_mix_snapshot_write, content_plans
 from dashboards.models import ContentMixSnapshot
 from engine.models import AccountEvaluation, RecomputeRun
 from standards.models import Requirement, Standard
+from tests.dashboards.access import assert_api_serves_every_role
 from tests.engine.nights import seed_configuration
 from tests.factories import AccountFactory, TouchFactory
 from tests.web.access import assert_page_access
@@ -32,11 +31,8 @@ PAGE = reverse("dashboards:content_mix")
 
 
 @pytest.fixture(autouse=True)
-def english(personas):
-    User.objects.update(language="en")
+def english(english_readers):
     seed_configuration()
-    with translation.override("en"):
-        yield
 
 
 def _account(state, **owners):
@@ -226,11 +222,7 @@ def test_every_role_may_open_the_page_and_anonymous_is_sent_to_login(night, clie
 
 
 def test_api_refuses_anonymous_and_serves_every_role(night, personas):
-    api = APIClient()
-    assert api.get(API).status_code in (401, 403)
-    for user in personas.values():
-        api.force_authenticate(user)
-        assert api.get(API).status_code == 200, user.role
+    assert_api_serves_every_role(personas, API)
 
 
 def test_page_and_api_read_a_fixed_number_of_queries(night, client, manager, sales,

@@ -10,7 +10,6 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
-from django.utils import translation
 from rest_framework.test import APIClient
 
 from core.choices import Role, State
@@ -18,26 +17,14 @@ from core.models import User
 from dashboards.depth import depth_snapshot_write
 from dashboards.selectors import coverage_figures
 from engine.models import AccountEvaluation, Alert, CoverageRow, RecomputeRun
-from tests.factories import AccountFactory, UserFactory
+from tests.factories import AccountFactory
 from tests.web.access import assert_page_access
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_readers")]
 
 D = dt.date(2026, 7, 20)
 PAGE = reverse("dashboards:coverage")
 API = "/api/v1/dashboards/coverage/"
-
-
-@pytest.fixture(autouse=True)
-def english(personas):
-    User.objects.update(language="en")
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture
-def west(db):
-    return UserFactory(username="wes", role=Role.SALES, full_name="Wes West", team="west")
 
 
 def _account(state, *, industry="", regions=(), tier="", last_touch=None, coverage="", **owners):

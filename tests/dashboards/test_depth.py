@@ -9,36 +9,24 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from core.choices import Role, State
-from core.models import User
 from dashboards.depth import depth_snapshot_write
 from dashboards.models import BreadthSnapshot, DepthSnapshot
 from engine.models import AccountEvaluation, CoverageRow, RecomputeRun
 from engine.services import recompute_all
+from tests.dashboards.access import assert_api_serves_every_role
 from tests.engine.nights import seed_configuration
 from tests.factories import AccountFactory, OpportunityFactory, TouchFactory, UserFactory
 from tests.web.access import assert_page_access
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_readers")]
 
 D = dt.date(2026, 7, 20)
 API = "/api/v1/dashboards/depth/"
 PAGE = reverse("dashboards:depth")
-
-
-@pytest.fixture(autouse=True)
-def english(personas):
-    User.objects.update(language="en")
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture
-def west(db):
-    return UserFactory(username="wes", role=Role.SALES, full_name="Wes West", team="west")
 
 
 def _account(state, *, industry="", regions=(), tier="", last_touch=None, coverage="", after_night=False, **owners):
@@ -291,11 +279,7 @@ def test_every_role_may_open_the_page_and_anonymous_is_sent_to_login(night, clie
 
 
 def test_api_refuses_anonymous_and_serves_every_role(night, personas):
-    api = APIClient()
-    assert api.get(API).status_code in (401, 403)
-    for user in personas.values():
-        api.force_authenticate(user)
-        assert api.get(API).status_code == 200, user.role
+    assert_api_serves_every_role(personas, API)
 
 
 def test_page_and_api_read_a_fixed_number_of_queries(night, client, manager, django_assert_max_num_queries):

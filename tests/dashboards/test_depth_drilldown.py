@@ -8,9 +8,9 @@ import pytest
 from django.urls import reverse
 
 from core.choices import Role, State
-from tests.dashboards.test_depth import english, night, west  # noqa: F401 (fixtures)
+from tests.dashboards.test_depth import night  # noqa: F401 (fixture)
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_readers")]
 
 PAGE = reverse("dashboards:depth")
 

@@ -21,27 +21,16 @@ from dashboards.models import FunnelSnapshot, MovementSnapshot
 from engine.models import AccountEvaluation, RecomputeRun
 from engine.services import recompute_all
 from segments.models import StateTransition
+from tests.dashboards.access import assert_api_serves_every_role
 from tests.engine.nights import seed_configuration
 from tests.factories import AccountFactory, OpportunityFactory, UserFactory
 from tests.web.access import assert_page_access
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_readers")]
 
 D = dt.date(2026, 7, 20)
 API = "/api/v1/dashboards/funnel/"
 PAGE = reverse("dashboards:funnel")
-
-
-@pytest.fixture(autouse=True)
-def english(personas):
-    User.objects.update(language="en")
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture
-def west(db):
-    return UserFactory(username="wes", role=Role.SALES, full_name="Wes West", team="west")
 
 
 def _account(name, state, *, industry="", regions=(), tier="", **owners):
@@ -309,11 +298,7 @@ def test_every_role_may_open_the_page_and_anonymous_is_sent_to_login(night, clie
 
 
 def test_api_refuses_anonymous_and_serves_every_role(night, personas):
-    api = APIClient()
-    assert api.get(API).status_code in (401, 403)
-    for user in personas.values():
-        api.force_authenticate(user)
-        assert api.get(API).status_code == 200, user.role
+    assert_api_serves_every_role(personas, API)
 
 
 def test_page_and_api_read_a_fixed_number_of_queries(night, client, manager, django_assert_max_num_queries):

@@ -15,6 +15,7 @@ from dashboards.outcome_snapshots import outcome_snapshot_write
 from dashboards.stats import overlaps, rate, wilson
 from engine.models import Alert, RecomputeRun
 from segments.models import StateTransition
+from tests.dashboards.access import assert_api_serves_every_role
 from tests.factories import AccountFactory, UserFactory
 
 START, END = dt.date(2026, 1, 1), dt.date(2026, 6, 29)
@@ -314,10 +315,7 @@ def test_page_access_every_role(client, personas):
 
 @pytest.mark.django_db
 def test_api_access(api, personas):
-    assert api.get(API).status_code in (401, 403)
-    for user in personas.values():
-        api.force_authenticate(user)
-        assert api.get(API).status_code == 200
+    assert_api_serves_every_role(personas, API, api)
 
 
 @pytest.mark.django_db

@@ -17,6 +17,7 @@ from dashboards.trends import coverage_trends, trend_range
 from engine.models import RecomputeRun
 from engine.services import recompute_all
 from segments.models import Segment
+from tests.dashboards.access import assert_api_serves_every_role
 from tests.factories import AccountFactory
 from tests.web.access import assert_page_access
 
@@ -194,10 +195,7 @@ def test_every_role_may_read_the_trends_and_anonymous_is_sent_to_login(client, p
 
 
 def test_the_api_answers_every_role_and_refuses_anonymous(api, personas):
-    assert api.get("/api/v1/dashboards/trends/").status_code in (401, 403)
-    for role in Role.values:
-        api.force_authenticate(personas[role])
-        assert api.get("/api/v1/dashboards/trends/").status_code == 200, role
+    assert_api_serves_every_role(personas, "/api/v1/dashboards/trends/", api)
 
 
 def test_the_page_reads_a_fixed_number_of_queries_whatever_the_nights(client, manager, django_assert_max_num_queries):

@@ -17,7 +17,6 @@ from dashboards.filtering import parse_filters
 from dashboards.models import BreadthSnapshot, DepthSnapshot
 from dashboards.trends import filtered_trends
 from engine.models import RecomputeRun
-from tests.factories import UserFactory
 from tests.web.access import assert_page_access
 
 pytestmark = pytest.mark.django_db
@@ -43,11 +42,6 @@ def _depth(day, state, role, owner, accounts, compliant, under_covered, grace):
     DepthSnapshot.objects.create(as_of=day, state=state, responsible_role=role, owner=owner,
                                  team=owner.team if owner else "", accounts=accounts, compliant=compliant,
                                  under_covered=under_covered, grace=grace)
-
-
-@pytest.fixture
-def west(db):
-    return UserFactory(username="wes", role=Role.SALES, full_name="Wes West", team="west")
 
 
 @pytest.fixture

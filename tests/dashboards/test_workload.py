@@ -11,6 +11,7 @@ from core.choices import Role, State
 from dashboards import workload as wl
 from dashboards.filtering import DashboardFilters, FilterError, Scope
 from engine.models import RecomputeRun
+from tests.dashboards.access import assert_api_serves_every_role
 from tests.factories import AccountFactory, OpportunityFactory, UserFactory
 
 TODAY = dt.date(2026, 7, 20)  # 07-21 … 08-19: 21 business days (08-11 Mountain Day)
@@ -180,10 +181,7 @@ def test_page_access_every_role(client, personas):
 
 
 def test_api_access(api, personas):
-    assert api.get(API).status_code in (401, 403)
-    for user in personas.values():
-        api.force_authenticate(user)
-        assert api.get(API).status_code == 200
+    assert_api_serves_every_role(personas, API, api)
 
 
 def test_page_names_roles_and_flags_over_capacity(client, staff):
