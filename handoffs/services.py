@@ -356,8 +356,9 @@ def pending_due_times_recount(*, calendar: BusinessCalendar | None = None) -> in
     """Count the SLA deadline and escalation time of every pending handoff again on the calendar as it is now
     (after an edit of the business hours, weekdays, holidays or closed days; docs/rules.md §8): both are business
     hours from the handoff's start, so a day closed or opened moves them. A handoff whose SLA alert was already
-    raised keeps its deadline; one already escalated keeps its escalation time. One UPDATE per distinct (start,
-    SLA hours): a few hundred at most, whatever the number of handoffs. Returns the handoffs updated."""
+    raised keeps its deadline; one already escalated keeps its escalation time. Two UPDATEs (deadline, escalation
+    time) per distinct (start, SLA hours): a few hundred at most, whatever the number of handoffs. Returns the
+    handoffs whose deadline was counted again."""
     calendar = calendar or BusinessCalendar.load()
     pending = Handoff.objects.filter(status=Handoff.Status.PENDING, sla_business_hours__isnull=False)
     updated = 0

@@ -219,3 +219,23 @@ def test_changing_the_hours_or_reopening_a_day_recounts_them_too(admin_user):
     closed_day_remove(actor=admin_user, closed_day_id=day.pk)
     waiting.refresh_from_db()
     assert waiting.due_at == at(2026, 7, 17, 18)
+
+
+def test_an_escalated_handoff_keeps_its_escalation_time_and_the_recount_counts_the_deadlines_moved(admin_user):
+    from handoffs.models import Handoff
+    from handoffs.services import pending_due_times_recount
+    from tests.handoffs.helpers import make_handoff
+
+    waiting = make_handoff(rule=2, created_on=dt.date(2026, 7, 17))
+    escalated = make_handoff(rule=2, created_on=dt.date(2026, 7, 17), escalated=True)
+    other_day = make_handoff(rule=2, created_on=dt.date(2026, 7, 16), sla_breached=True)
+    escalated_at = escalated.escalate_at
+
+    closed_day_add(actor=admin_user, date=dt.date(2026, 7, 17), name="Founders' day")
+
+    escalated.refresh_from_db()
+    waiting.refresh_from_db()
+    assert escalated.escalate_at == escalated_at != waiting.escalate_at  # it was escalated on the old time
+    assert escalated.due_at == waiting.due_at  # its SLA alert not raised yet: the deadline moves
+    assert pending_due_times_recount() == 2  # the deadlines of the two not breached, the breached one's kept
+    assert Handoff.objects.get(pk=other_day.pk).due_at == other_day.due_at
