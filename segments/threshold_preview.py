@@ -51,21 +51,17 @@ def threshold_preview_request(*, actor: User, changes: Mapping[str, object]) -> 
     saved = StateThresholds.load()
     proposal = {field: clean.get(field, getattr(saved, field)) for field in THRESHOLD_FIELDS}
     _end_stale_jobs(user=actor)
-    running = _active_job(actor)
-    if running is not None:
-        return running, False
-    try:
+    try:  # the partial unique constraint is the one check: one queued or running job per person
         with transaction.atomic():
             job = Job.objects.create(requested_by=actor, proposal=proposal, thresholds_version=saved.version)
             AuditEntry.objects.create(actor=actor, action="thresholds.preview", object_type="threshold_preview",
                                       object_id=str(job.pk), after={"proposal": proposal, "version": saved.version})
             dispatch_on_commit(_task(), job.pk)
-    except IntegrityError:  # pressed twice at once: the other press recorded the job
+    except IntegrityError:  # pressed again while one is queued or running: that one
         running = _active_job(actor)
         if running is None:
             raise
         return running, False
-    job.refresh_from_db()
     return job, True
 
 
@@ -73,9 +69,8 @@ def threshold_preview_run(*, job_id: int, chunk_size: int = CHUNK) -> bool:
     """Compute a queued job (the task's body): claim it queued -> running (compare-and-set, so a message delivered
     twice computes once; a running job left stale by a dead worker is taken over), report progress after each chunk,
     then store the result, or the failure with its reason. Writes nothing but the job. Returns whether it ran."""
-    stale = timezone.now() - STALE_AFTER
-    claimed = Job.objects.filter(Q(status=Job.Status.QUEUED) | Q(status=Job.Status.RUNNING, updated_at__lt=stale),
-                                 pk=job_id).update(status=Job.Status.RUNNING, progress=0, updated_at=timezone.now())
+    claimed = Job.objects.filter(Q(status=Job.Status.QUEUED) | _stalled(), pk=job_id).update(
+        status=Job.Status.RUNNING, progress=0, updated_at=timezone.now())
     if not claimed:
         return False
     job = Job.objects.get(pk=job_id)
@@ -103,9 +98,14 @@ def _finish(job_id: int, *, status: str, **fields) -> None:
         status=status, finished_at=timezone.now(), updated_at=timezone.now(), **fields)
 
 
+def _stalled() -> Q:
+    """A queued or running job that has not moved for STALE_AFTER: its worker or its message was lost."""
+    return Q(status__in=Job.ACTIVE, updated_at__lt=timezone.now() - STALE_AFTER)
+
+
 def _end_stale_jobs(*, user: User) -> None:
-    """The person's queued or running job that stopped moving ends as failed (its worker or message was lost)."""
-    Job.objects.filter(requested_by=user, status__in=Job.ACTIVE, updated_at__lt=timezone.now() - STALE_AFTER).update(
+    """The person's stalled job ends as failed, so that they can start another."""
+    Job.objects.filter(_stalled(), requested_by=user).update(
         status=Job.Status.FAILED, finished_at=timezone.now(), error=STOPPED)
 
 
