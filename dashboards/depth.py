@@ -15,7 +15,6 @@ touched within the last 30 / 90 days. Target accounts are those not OUT_OF_SCOPE
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -32,6 +31,7 @@ from engine.models import AccountEvaluation, CoverageRow, RecomputeRun
 from .filtering import TIERS, DashboardFilters, FilterError  # noqa: F401 (TIERS: the depth API's enum)
 from .models import BreadthSnapshot, DepthSnapshot
 from .selectors import scoped_depth_rows
+from .snapshot_keys import regions_of
 DEPTH_SUMS = ("accounts", "compliant", "under_covered", "grace", "touches_required", "touches_done",
               "human_touches", "digital_touches")
 BREADTH_SUMS = ("accounts", "compliant", "under_covered", "grace", "touched_30d", "touched_90d")
@@ -82,20 +82,10 @@ def _breadth_groups(as_of: dt.date) -> list[tuple]:
         return cursor.fetchall()
 
 
-def _regions(raw) -> list[str]:
-    values = json.loads(raw) if isinstance(raw, str) else (raw or [])
-    seen: list[str] = []
-    for value in values if isinstance(values, list) else []:
-        text = str(value).strip()[:100]
-        if text and text not in seen:
-            seen.append(text)
-    return seen or [""]
-
-
 def _breadth_rows(as_of: dt.date) -> list[BreadthSnapshot]:
     rows: dict[tuple, dict[str, int]] = defaultdict(lambda: dict.fromkeys(BREADTH_SUMS, 0))
     for state, industry, tier, regions, coverage, t30, t90, n in _breadth_groups(as_of):
-        for position, region in enumerate(_regions(regions)):
+        for position, region in enumerate(regions_of(regions)):
             row = rows[(state, industry or "", region, tier or "", position == 0)]
             row["accounts"] += n
             if coverage in ("compliant", "under_covered", "grace"):

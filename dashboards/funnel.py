@@ -36,9 +36,9 @@ from engine.models import AccountEvaluation, RecomputeRun
 from engine.statements import as_date
 from segments.models import StateTransition
 
-from .depth import _regions
 from .filtering import DashboardFilters, FilterError
 from .models import FunnelSnapshot, MovementSnapshot
+from .snapshot_keys import regions_of
 
 # Lifecycle order: a target becomes a lead, a better lead, a deal, a new customer, an established one; a customer
 # that stops buying churns. OUT_OF_SCOPE is no step of it.
@@ -52,44 +52,6 @@ MAX_PERIOD_DAYS = 731  # at most two years (a leap year included) in one request
 
 
 # --- writing, once per completed night ------------------------------------------------------------------------------
-
-def team_of_users() -> dict[int, str]:
-    """Every user's team (empty without one): one query over the users."""
-    return dict(User.objects.values_list("id", "team"))
-
-
-def owner_rows(owners: Sequence[int | None], teams: dict[int, str]) -> list[tuple[int | None, str, bool, bool]]:
-    """The (owner, team, first_owner, first_in_team) rows an account is kept on: one per distinct owner, in the order
-    of the owner columns; one row without owner when it has none."""
-    distinct: list[int] = []
-    for owner in owners:
-        if owner is not None and owner not in distinct:
-            distinct.append(owner)
-    if not distinct:
-        return [(None, "", True, True)]
-    rows, seen_teams = [], set()
-    for i, owner in enumerate(distinct):
-        team = teams.get(owner) or ""
-        rows.append((owner, team, i == 0, team not in seen_teams))
-        seen_teams.add(team)
-    return rows
-
-
-def spread(groups: Iterable[tuple], teams: dict[int, str]) -> dict[tuple, int]:
-    """Grouped accounts — (key…, industry, tier, regions, five owner ids, count) — as snapshot keys: (key…, owner,
-    team, industry, region, tier, first_owner, first_in_team, first_region) → count."""
-    kept: dict[tuple, int] = defaultdict(int)
-    n_owners = len(OWNER_ROLES)
-    for group in groups:
-        *key, industry, tier, regions = group[:-1 - n_owners]
-        owners, n = group[-1 - n_owners:-1], group[-1]
-        places = _regions(regions)
-        for owner, team, first_owner, first_in_team in owner_rows(owners, teams):
-            for position, region in enumerate(places):
-                kept[(*key, owner, team[:100], (industry or "")[:100], region, (tier or "")[:1], first_owner,
-                      first_in_team, position == 0)] += n
-    return kept
-
 
 def _flag(condition: str) -> str:
     return f"CASE WHEN {condition} THEN 1 ELSE 0 END"
@@ -106,8 +68,8 @@ def _each_column(values: Sequence[str], otherwise: str) -> str:
 def by_owner_sql(inner: str, keys: Sequence[str], *, ctes: str = "") -> str:
     """`inner` gives rows of `keys`, the five owner columns as o0 … o4 and a count `n`. The statement puts each row on
     one row per distinct owner (in the owner columns' order; one row without owner when it has none) with the
-    owner's team and the flags first_owner and first_in_team — what owner_rows does per account — and sums `n` per
-    (keys, owner, team, flags): the rows coming back are bounded by the people, not by the accounts."""
+    owner's team and the flags first_owner and first_in_team — what snapshot_keys.owner_rows does per account — and
+    sums `n` per (keys, owner, team, flags): the rows coming back are bounded by the people, not by the accounts."""
     owners = [f"g.o{i}" for i in range(len(OWNER_ROLES))]
     teams = [f"COALESCE(u{i}.team, '')" for i in range(len(owners))]
     keep = [_every([f"{o} IS NOT NULL", *(f"({owners[j]} IS NULL OR {owners[j]} <> {o})" for j in range(i))])
@@ -132,7 +94,7 @@ def kept_by_place(rows: Iterable[tuple], prefix: int) -> dict[tuple, int]:
     kept: dict[tuple, int] = defaultdict(int)
     for row in rows:
         industry, tier, regions, owner, team, first_owner, first_in_team, n = row[prefix:]
-        for position, region in enumerate(_regions(regions)):
+        for position, region in enumerate(regions_of(regions)):
             kept[(*row[:prefix], owner, (team or "")[:100], (industry or "")[:100], region, (tier or "")[:1],
                   bool(first_owner), bool(first_in_team), position == 0)] += int(n)
     return kept

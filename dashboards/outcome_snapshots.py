@@ -23,9 +23,9 @@ from core.choices import OWNER_ROLES
 from engine.models import Alert
 from segments.models import StateTransition
 
-from .funnel import spread, team_of_users
 from .models import OutcomeSnapshot
 from .outcome_facts import CUSTOMER_STATES, LEAD_STATES, NEGOTIATION, AlertSpan, Move, account_facts
+from .snapshot_keys import spread, team_of_users
 
 KEEP_DAYS = 731  # a period may start at most this many days before the night, the night included
 ALERT_STATES = (NEGOTIATION, *CUSTOMER_STATES, *LEAD_STATES)

@@ -38,10 +38,9 @@ from core.timeutil import business_today
 from handoffs.calendar import BusinessCalendar
 from standards.models import Requirement
 
-from .depth import _regions
 from .filtering import DashboardFilters, FilterError
-from .funnel import team_of_users
 from .models import WorkloadSnapshot
+from .snapshot_keys import regions_of, team_of_users
 
 HORIZON_DAYS = 30
 PER_DAY_DEFAULT = 8
@@ -96,7 +95,7 @@ def _workload_rows(as_of: dt.date) -> list[tuple]:
         for g in groups:
             owner_id = g.get(owner) if owner else None
             team = teams.get(owner_id, "") if owner_id else ""
-            for position, region in enumerate(_regions(g["regions"])):
+            for position, region in enumerate(regions_of(g["regions"])):
                 row = kept[(g["state"], role, owner_id, (team or "")[:100], (g["industry"] or "")[:100], region,
                             (g["icp_tier"] or "")[:1], position == 0)]
                 row[0] += g["n"]
