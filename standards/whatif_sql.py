@@ -72,9 +72,7 @@ def next_night_accounts(as_of: dt.date, thresholds: domain.Thresholds) -> tuple[
     state may move (a change mark, or a dated rule of their state crossing since their latest evaluation; see
     _NEXT_NIGHT): every other one keeps its stored state, for sure. Both sorted; one statement."""
     with connection.cursor() as cursor:
-        cursor.execute(_NEXT_NIGHT, {"d": as_of, "churn": thresholds.churn_after_days,
-                                     "onboarding": thresholds.onboarding_days,
-                                     "tenure": thresholds.loyal_min_tenure_days})
+        cursor.execute(_NEXT_NIGHT, _rule_params(as_of, thresholds))
         rows = cursor.fetchall()
     return [row[0] for row in rows], [row[0] for row in rows if row[1]]
 
@@ -133,10 +131,7 @@ def states_may_move(ids: Sequence[int], as_of: dt.date, thresholds: domain.Thres
     one statement, the ICP fit under the active `profiles` computed in it (profiles.fit_sql, as the night reads it)."""
     if not ids:
         return []
-    params = {"ids": array_literal(list(ids)), "d": as_of, "churn": thresholds.churn_after_days,
-              "onboarding": thresholds.onboarding_days, "tenure": thresholds.loyal_min_tenure_days,
-              "min_won": thresholds.loyal_min_won_deals, "hot": thresholds.hot_lead_min_score,
-              "high_potential": thresholds.high_potential_min_fit}
+    params = {"ids": array_literal(list(ids)), **_rule_params(as_of, thresholds)}
     fit, fit_join = str(NO_FIT.fit), ""
     if profiles:
         fit_rows, fit_params = fit_sql.best_fit_rows_sql(profiles, exclude=fit_sql.inexact_condition(profiles),
@@ -148,6 +143,13 @@ def states_may_move(ids: Sequence[int], as_of: dt.date, thresholds: domain.Thres
         fit, fit_join = "v.fit", f"LEFT JOIN ({fit_rows}) v ON v.id = a.id"
     won = "status = 'won' AND closed_on IS NOT NULL AND closed_on <= %(d)s"
     return [row[0] for row in _fetch_in_parallel(_STATES.format(won=won, fit=fit, fit_join=fit_join), params)]
+
+
+def _rule_params(as_of: dt.date, thresholds: domain.Thresholds) -> dict:
+    """The state rules' named parameters in _NEXT_NIGHT and _STATES: D and each threshold (docs/rules.md §3)."""
+    return {"d": as_of, "churn": thresholds.churn_after_days, "onboarding": thresholds.onboarding_days,
+            "tenure": thresholds.loyal_min_tenure_days, "min_won": thresholds.loyal_min_won_deals,
+            "hot": thresholds.hot_lead_min_score, "high_potential": thresholds.high_potential_min_fit}
 
 
 # For the statements that visit tens of thousands of accounts one by one (counts_in_state, states_may_move): parallel
