@@ -48,10 +48,14 @@ def detect_encoding(path: Path, requested: str | None = None) -> str:
     One pass over the file for the common case: the NUL check and the first candidate's decoding read the same
     chunks (a file with a NUL byte anywhere is refused for it, whatever else is wrong with it)."""
     candidates = (allowed_encoding(requested),) if requested else ENCODINGS
-    if _scan(path, candidates[0]):
+    chunks = _chunks(path)
+    first = _decodes(chunks, candidates[0])
+    for _rest in chunks:  # read on past the first undecodable chunk: a NUL byte anywhere is what is reported
+        pass
+    if first:
         return _named(candidates[0])
     for encoding in candidates[1:]:
-        if _decodes(path, encoding):
+        if _decodes(_chunks(path), encoding):
             return _named(encoding)
     if requested:
         raise ImportAborted(f"the file is not valid {requested} (at line {_bad_line(path, candidates[0])})")
@@ -65,36 +69,24 @@ def _named(encoding: str) -> str:
     return "utf-8-sig" if encoding == "utf-8" else encoding
 
 
-def _scan(path: Path, encoding: str) -> bool:
-    """Whether the file decodes as `encoding`; ImportAborted when it holds a NUL byte (every chunk is checked)."""
-    decoder = codecs.getincrementaldecoder(encoding)()
-    decodes = True
+def _chunks(path: Path) -> Iterator[bytes]:
+    """The file's bytes a megabyte at a time; ImportAborted at the first NUL byte."""
     with open(path, "rb") as f:
         while chunk := f.read(1 << 20):
             if b"\x00" in chunk:
                 raise ImportAborted(
                     "the file contains NUL bytes: it is not a text CSV (save Excel or UTF-16 files as CSV UTF-8)"
                 )
-            if decodes:
-                try:
-                    decoder.decode(chunk)
-                except UnicodeDecodeError:
-                    decodes = False
-    if decodes:
-        try:
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            decodes = False
-    return decodes
+            yield chunk
 
 
-def _decodes(path: Path, encoding: str) -> bool:
+def _decodes(chunks: Iterator[bytes], encoding: str) -> bool:
+    """Whether the bytes decode as `encoding`; reads no further than the first chunk that does not."""
     decoder = codecs.getincrementaldecoder(encoding)()
     try:
-        with open(path, "rb") as f:
-            while chunk := f.read(1 << 20):
-                decoder.decode(chunk)
-            decoder.decode(b"", final=True)
+        for chunk in chunks:
+            decoder.decode(chunk)
+        decoder.decode(b"", final=True)
     except UnicodeDecodeError:
         return False
     return True
