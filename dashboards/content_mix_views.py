@@ -13,7 +13,7 @@ from core.permissions import EVERYONE, RoleRequiredMixin
 
 from .content_mix import ContentMixFigures, content_mix_figures
 from .depth import completed_nights
-from .filtering import FilterError, csv_response, filter_bar, parse_filters
+from .filtering import FilterError, csv_response, filter_bar, parse_filters, unknown_table
 from .funnel_views import refused
 from .views import state_names
 
@@ -69,9 +69,7 @@ class ContentMixPage(RoleRequiredMixin, View):
         if request.GET.get("format") == "csv":
             table = request.GET.get("table", "")
             if table not in TABLES or figures.as_of is None:
-                message = "table: " + _("Choose a table to export on a night: %(tables)s.") % {
-                    "tables": ", ".join(TABLES)}
-                return refused(request, self.template, [message], FIELDS)
+                return refused(request, self.template, [unknown_table(TABLES)], FIELDS)
             return mix_csv(figures, states, table)
         shown = f.narrowed(as_of=figures.as_of)
         return render(request, self.template, {

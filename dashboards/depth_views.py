@@ -12,7 +12,7 @@ from core.permissions import EVERYONE, RoleRequiredMixin
 
 from .depth import DepthFigures, completed_nights, depth_figures
 from .filtering import (ACCOUNT_PARAMS, DashboardFilters, FilterError, Scope, accounts_link, csv_response,
-                        filter_bar, parse_filters)
+                        filter_bar, parse_filters, unknown_table)
 
 DEPTH_COLUMNS = ("accounts", "compliant", "under_covered", "grace", "compliance_rate", "touches_done",
                  "touches_required", "touches_done_rate", "human_touches", "digital_touches", "human_share")
@@ -125,10 +125,9 @@ class DepthPage(RoleRequiredMixin, View):
         if request.GET.get("format") == "csv":
             table = request.GET.get("table", "")
             if table not in TABLE_COLUMNS or figures.as_of is None:
-                message = "table: " + _("Choose a table to export on a night: %(tables)s.") % {
-                    "tables": ", ".join(TABLE_COLUMNS)}
                 bar = filter_bar(filters, fields=DEPTH_FIELDS, nights=completed_nights())
-                return render(request, "dashboards/depth.html", {"errors": [message], "bar": bar}, status=400)
+                return render(request, "dashboards/depth.html", {"errors": [unknown_table(TABLE_COLUMNS)], "bar": bar},
+                              status=400)
             return _csv_response(figures, table)
         depth_sections, breadth_sections = _sections(_label_rows(figures))
         return render(request, "dashboards/depth.html", {

@@ -232,6 +232,11 @@ def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence])
     return response
 
 
+def unknown_table(tables: Iterable[str]) -> str:
+    """The refusal of a CSV export without a known `table` (or before any night), as a page shows it."""
+    return "table: " + _("Choose a table to export on a night: %(tables)s.") % {"tables": ", ".join(tables)}
+
+
 def filter_choices(scope: Scope) -> tuple[list[tuple[int, str]], list[str]]:
     """The owners (active users, by name) and teams the filter bar offers, within the viewer's scope: one query."""
     users = User.objects.filter(is_active=True).only("id", "username", "full_name", "team")

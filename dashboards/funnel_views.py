@@ -11,7 +11,8 @@ from django.views import View
 from core.permissions import EVERYONE, RoleRequiredMixin
 
 from .depth import completed_nights
-from .filtering import DashboardFilters, FilterError, Scope, csv_response, filter_bar, parse_filters
+from .filtering import (DashboardFilters, FilterError, Scope, csv_response, filter_bar, parse_filters,
+                        unknown_table)
 from .funnel import FunnelFigures, funnel_figures
 from .views import state_names
 
@@ -80,9 +81,7 @@ class FunnelPage(RoleRequiredMixin, View):
         if request.GET.get("format") == "csv":
             table = request.GET.get("table", "")
             if table not in TABLES or figures.as_of is None:
-                message = "table: " + _("Choose a table to export on a night: %(tables)s.") % {
-                    "tables": ", ".join(TABLES)}
-                return refused(request, self.template, [message], FIELDS)
+                return refused(request, self.template, [unknown_table(TABLES)], FIELDS)
             return funnel_csv(figures, table, funnel, movement)
         shown = f.narrowed(as_of=figures.as_of, date_from=figures.start, date_to=figures.end)
         return render(request, self.template, {

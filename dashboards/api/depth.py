@@ -6,14 +6,14 @@ from __future__ import annotations
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.choices import State
 from core.permissions import EVERYONE, HasRole
+from dashboards.api.refusals import refused_as_400, request_filters
 from dashboards.depth import DepthFigures, depth_figures
-from dashboards.filtering import TIERS, FilterError, parse_filters
+from dashboards.filtering import TIERS
 
 _ROWS = serializers.ListField(child=serializers.DictField())
 
@@ -49,8 +49,6 @@ class DepthDashboardView(APIView):
         }),
     )
     def get(self, request):
-        try:
-            figures = depth_figures(parse_filters(request.query_params, request.user))
-        except FilterError as refused:
-            raise ValidationError(refused.errors) from None
+        with refused_as_400():
+            figures = depth_figures(request_filters(request))
         return Response(figures.as_json())

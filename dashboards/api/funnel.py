@@ -6,14 +6,14 @@ from __future__ import annotations
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.choices import State
 from core.permissions import EVERYONE, HasRole
+from dashboards.api.refusals import refused_as_400, request_filters
 from dashboards.content_mix import content_mix_figures
-from dashboards.filtering import TIERS, FilterError, parse_filters
+from dashboards.filtering import TIERS
 from dashboards.funnel import funnel_figures
 
 _ROWS = serializers.ListField(child=serializers.DictField())
@@ -26,13 +26,6 @@ _PEOPLE = [
     OpenApiParameter("owner", OpenApiTypes.INT, required=False,
                      description="Accounts this user owns in any role (reps: themselves or a teammate)."),
 ]
-
-
-def _filters(request):
-    try:
-        return parse_filters(request.query_params, request.user)
-    except FilterError as refused:
-        raise ValidationError(refused.errors) from None
 
 
 class FunnelView(APIView):
@@ -66,10 +59,8 @@ class FunnelView(APIView):
         }),
     )
     def get(self, request):
-        try:
-            figures = funnel_figures(_filters(request))
-        except FilterError as refused:
-            raise ValidationError(refused.errors) from None
+        with refused_as_400():
+            figures = funnel_figures(request_filters(request))
         return Response(figures.as_json())
 
 
@@ -91,8 +82,6 @@ class ContentMixView(APIView):
         }),
     )
     def get(self, request):
-        try:
-            figures = content_mix_figures(_filters(request))
-        except FilterError as refused:
-            raise ValidationError(refused.errors) from None
+        with refused_as_400():
+            figures = content_mix_figures(request_filters(request))
         return Response(figures.as_json())

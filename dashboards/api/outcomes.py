@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.permissions import EVERYONE, HasRole
 from dashboards import outcomes as oc
 from dashboards import workload as wl
-from dashboards.filtering import TIERS, FilterError, parse_filters
+from dashboards.api.refusals import refused_as_400, request_filters
+from dashboards.filtering import TIERS
 from dashboards.funnel import completed_night
 from dashboards.outcome_snapshots import KEEP_DAYS
 
@@ -28,10 +28,6 @@ FILTER_PARAMETERS = [
     OpenApiParameter("icp_tier", OpenApiTypes.STR, required=False, enum=list(TIERS),
                      description="Only accounts of this ICP tier (`tier` is read too)."),
 ]
-
-
-def _refused(refused: FilterError) -> ValidationError:
-    return ValidationError(refused.errors)
 
 
 class OutcomesView(APIView):
@@ -63,11 +59,8 @@ class OutcomesView(APIView):
                     "unknown tier or state, or a team or owner outside the reader's scope.",
     )
     def get(self, request):
-        try:
-            f = parse_filters(request.query_params, request.user)
-            return Response(oc.outcomes_payload(f))
-        except FilterError as refused:
-            raise _refused(refused) from None
+        with refused_as_400():
+            return Response(oc.outcomes_payload(request_filters(request)))
 
 
 class WorkloadView(APIView):
@@ -96,10 +89,8 @@ class WorkloadView(APIView):
     )
     def get(self, request):
         params = request.query_params
-        try:
-            f = parse_filters(params, request.user)
+        with refused_as_400():
+            f = request_filters(request)
             per_day = wl.per_day_filter(params.get("per_day"))
             night = completed_night(f.as_of)
-        except FilterError as refused:
-            raise _refused(refused) from None
         return Response(wl.workload_payload(f, night=night, per_day=per_day))

@@ -9,8 +9,9 @@ from rest_framework.views import APIView
 
 from core.choices import State
 from core.permissions import EVERYONE, HasRole
+from dashboards.api.refusals import refused_as_400, request_filters
 from dashboards.coverage import coverage_view
-from dashboards.filtering import TIERS, FilterError, parse_filters
+from dashboards.filtering import TIERS
 from dashboards.selectors import coverage_figures, kept_coverage_figures
 from dashboards.trends import DEFAULT_DAYS, MAX_DAYS, trend_figures
 
@@ -32,13 +33,6 @@ def _filtered(request) -> bool:
     stays exactly what it was for every caller."""
     return any(request.query_params.get(name) not in (None, "")
                for name in ("team", "owner", "state", "industry", "region", "icp_tier", "tier"))
-
-
-def _filters(request):
-    try:
-        return parse_filters(request.query_params, request.user)
-    except FilterError as refused:
-        raise ValidationError(refused.errors) from None
 
 
 class CoverageDashboardView(APIView):
@@ -65,7 +59,7 @@ class CoverageDashboardView(APIView):
     )
     def get(self, request):
         if _filtered(request):
-            view = coverage_view(_filters(request))
+            view = coverage_view(request_filters(request))
             if view.missing:
                 raise NotFound(f"No completed recompute as of {view.filters.as_of.isoformat()}.")
             return Response(view.as_json())
@@ -113,8 +107,6 @@ class CoverageTrendsView(APIView):
                     "filter that cannot be read or lies outside the caller's scope.",
     )
     def get(self, request):
-        try:
-            _start, _end, trends = trend_figures(_filters(request))
-        except FilterError as refused:
-            raise ValidationError(refused.errors) from None
+        with refused_as_400():
+            _start, _end, trends = trend_figures(request_filters(request))
         return Response(trends)
