@@ -161,6 +161,21 @@ def test_a_job_is_computed_once_however_often_its_message_comes(manager, a_lead)
     assert not threshold_preview_run(job_id=job.pk)
 
 
+def test_a_running_job_is_taken_over_only_once_it_stopped_moving(manager, a_lead):
+    """A message delivered again while its worker still runs computes nothing; once the job has not moved for
+    STALE_AFTER (its worker died), the message computes it."""
+    job, _created = threshold_preview_request(actor=manager, changes={"hot_lead_min_score": 60})
+    Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING, progress=30)
+    assert not threshold_preview_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert (job.status, job.progress) == (Job.Status.RUNNING, 30)
+    Job.objects.filter(pk=job.pk).update(updated_at=timezone.now() - STALE_AFTER - dt.timedelta(minutes=1))
+    assert threshold_preview_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert (job.status, job.progress, job.error) == (Job.Status.DONE, 100, "")
+    assert {"from": State.LEAD, "to": State.HOT_LEAD, "accounts": 1} in job.result["flow"]
+
+
 def test_a_preview_left_queued_is_sent_again_by_the_dispatch_sweep(manager, a_lead):
     job, _created = threshold_preview_request(actor=manager, changes={"hot_lead_min_score": 60})
     kinds = tuple(w for w in PENDING_WORK if w.model == "segments.ThresholdPreviewJob")
