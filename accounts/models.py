@@ -9,6 +9,8 @@ from core.choices import Role, State
 from core.validators import CORPORATE_NUMBER_PATTERN, bounded, range_condition, validate_corporate_number
 
 User = settings.AUTH_USER_MODEL
+# An account's owner per role (the Account fields), to read them with it (select_related).
+OWNER_FIELDS = ("owner_csm", "owner_sales", "owner_inside_sales", "owner_marketing", "owner_executive")
 
 
 class Account(models.Model):

@@ -21,10 +21,9 @@ from segments.models import StateTransition
 from segments.reasons import transition_reason as reason_sentence
 
 from .filtersets import AccountFilterSet
-from .models import Account, Lead, Opportunity
+from .models import OWNER_FIELDS, Account, Lead, Opportunity
 from .selectors import ACCOUNT_EXPORT_HEADER, account_export_rows
 
-OWNER_FIELDS = ("owner_csm", "owner_sales", "owner_inside_sales", "owner_marketing", "owner_executive")
 LIST_KEYS: Keys = (("name", False), ("id", False))
 PAGE_SIZE = 50
 TIMELINE_LIMIT = 100

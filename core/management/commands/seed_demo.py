@@ -11,7 +11,7 @@ from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from accounts.models import Account
+from accounts.models import OWNER_FIELDS, Account
 from core.demo_handoffs import HandoffReplay, night_dates
 from core.demo_history import HISTORY_DAYS, DemoStory, account_tiers
 from core.models import BusinessSettings, User
@@ -94,7 +94,9 @@ def seed_accounts(*, n_accounts: int, rng: random.Random, by_role: dict[str, lis
             owner_executive=by_role["executive"][0] if rng.random() < 0.3 else None,
         ))
     Account.objects.bulk_create(accounts, batch_size=1000)
-    return list(Account.objects.filter(external_id__in=[a.external_id for a in accounts]).order_by("id"))
+    # With their owners: the story reads them account by account (core.demo_history).
+    return list(Account.objects.filter(external_id__in=[a.external_id for a in accounts]).order_by("id")
+                .select_related(*OWNER_FIELDS))
 
 
 class Command(BaseCommand):
