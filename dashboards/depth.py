@@ -30,8 +30,9 @@ from engine.models import AccountEvaluation, CoverageRow, RecomputeRun
 
 from .filtering import TIERS, DashboardFilters, FilterError  # noqa: F401 (TIERS: the depth API's enum)
 from .models import BreadthSnapshot, DepthSnapshot
-from .selectors import scoped_depth_rows
+from .selectors import filtered_breadth_rows, scoped_depth_rows
 from .snapshot_keys import regions_of
+
 DEPTH_SUMS = ("accounts", "compliant", "under_covered", "grace", "touches_required", "touches_done",
               "human_touches", "digital_touches")
 BREADTH_SUMS = ("accounts", "compliant", "under_covered", "grace", "touched_30d", "touched_90d")
@@ -115,17 +116,6 @@ def completed_nights(limit: int = 60) -> list[dt.date]:
     days = (RecomputeRun.objects.filter(status=RecomputeRun.Status.COMPLETED).order_by("-as_of")
             .values_list("as_of", flat=True).distinct()[:limit])
     return list(days)
-
-
-def _breadth_queryset(f: DashboardFilters):
-    rows = BreadthSnapshot.objects.filter(as_of=f.as_of)
-    if f.state:
-        rows = rows.filter(state=f.state)
-    if f.industry:
-        rows = rows.filter(industry__iexact=f.industry)
-    if f.icp_tier:
-        rows = rows.filter(icp_tier=f.icp_tier)
-    return rows.filter(region=f.region) if f.region else rows
 
 
 def rate(part: int, whole: int) -> float | None:
@@ -238,7 +228,7 @@ def depth_figures(f: DashboardFilters) -> DepthFigures:
         return figures
     depth = list(scoped_depth_rows(night=night, f=f).values("state", "responsible_role", "owner_id", "team", *DEPTH_SUMS))
     _depth_tables(figures, depth)
-    breadth = list(_breadth_queryset(f).values("state", "industry", "region", "icp_tier", "first_region",
-                                               *BREADTH_SUMS))
+    kept = filtered_breadth_rows(BreadthSnapshot.objects.filter(as_of=f.as_of), f, every_region=True)
+    breadth = list(kept.values("state", "industry", "region", "icp_tier", "first_region", *BREADTH_SUMS))
     _breadth_tables(figures, breadth)
     return figures

@@ -130,16 +130,19 @@ def scoped_depth_rows(*, night: dt.date | None = None, f: DashboardFilters, rows
     return rows
 
 
-def filtered_breadth_rows(rows, f: DashboardFilters):
+def filtered_breadth_rows(rows, f: DashboardFilters, *, every_region: bool = False):
     """Breadth rows (dashboards.BreadthSnapshot) of the filter's state, industry, ICP tier and region; without a
-    region, each account's first-region row only (counted once)."""
+    region, each account's first-region row only (counted once) — or, `every_region`, its rows of every region (for
+    tables split by region)."""
     if f.state:
         rows = rows.filter(state=f.state)
     if f.industry:
         rows = rows.filter(industry__iexact=f.industry)
     if f.icp_tier:
         rows = rows.filter(icp_tier=f.icp_tier)
-    return rows.filter(region=f.region) if f.region else rows.filter(first_region=True)
+    if f.region:
+        return rows.filter(region=f.region)
+    return rows if every_region else rows.filter(first_region=True)
 
 
 def people_coverage_figures(*, night: dt.date, f: DashboardFilters) -> list[dict]:
