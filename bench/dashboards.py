@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
-import time
 
 from bench.pages import p95
+from bench.timing import request_samples
+from bench.timing import timed as _timed
 
 AS_OF = dt.date(2026, 7, 20)  # the recompute section's night
 HISTORY = 364  # synthesized nights before the real one
@@ -70,13 +71,6 @@ def _assign(ids: dict[str, list[int]]) -> None:
                   [ids["sales"], ids["csm"], ids["inside_sales"], ids["marketing"], ids["executive"]])
         c.execute("SET session_replication_role = DEFAULT")
         c.execute("ANALYZE accounts_account")
-
-
-def _timed(label: str, work) -> object:
-    started = time.perf_counter()
-    result = work()
-    print(f"   {label:<56} {time.perf_counter() - started:7.1f} s", flush=True)
-    return result
 
 
 def _real_night() -> None:
@@ -269,16 +263,10 @@ def _pages(people: dict[str, list[int]]) -> list[tuple[str, str, str]]:
 
 
 def _time(client, label: str, url: str) -> tuple[float, float] | None:
-    samples = []
-    for i in range(REQUESTS + 2):
-        started = time.perf_counter()
-        response = client.get(url)
-        elapsed = (time.perf_counter() - started) * 1000
-        if response.status_code != 200:
-            print(f"   {label}: HTTP {response.status_code} {response.content[:200]!r}", flush=True)
-            return None
-        if i >= 2:  # warm-up
-            samples.append(elapsed)
+    samples, failed = request_samples(client, url, requests=REQUESTS)
+    if failed is not None:
+        print(f"   {label}: HTTP {failed.status_code} {failed.content[:200]!r}", flush=True)
+        return None
     p50, high = statistics.median(samples), p95(samples)
     print(f"   {label:<40} p50 {p50:7.1f} ms  p95 {high:7.1f} ms{'' if high < 500 else '  (over 500 ms)'}",
           flush=True)

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
-import time
+
+from bench.pages import p95
+from bench.timing import request_samples, timed
 
 NIGHT = dt.date(2026, 7, 20)
 NIGHTS = 365
@@ -89,10 +91,7 @@ def generate(n_accounts: int, n_touches: int) -> None:
 
 
 def _timed(label: str, work) -> object:
-    started = time.perf_counter()
-    result = work()
-    print(f"   {label:<58} {time.perf_counter() - started:7.1f} s  {result}", flush=True)
-    return result
+    return timed(label, work, width=58, show_result=True)
 
 
 def write_nights() -> None:
@@ -122,21 +121,11 @@ def write_nights() -> None:
         print(f"   dashboards_movementsnapshot: {c.fetchone()[0]:,} rows for the year", flush=True)
 
 
-def p95(samples: list[float]) -> float:
-    return statistics.quantiles(samples, n=20)[18]
-
-
 def time_pages(pages, client) -> None:
     for label, url in pages:
-        samples = []
-        for i in range(REQUESTS + 2):
-            started = time.perf_counter()
-            response = client.get(url)
-            if response.status_code != 200:
-                print(f"   {label:<44} HTTP {response.status_code} ({url})", flush=True)
-                break
-            if i >= 2:  # warm-up
-                samples.append((time.perf_counter() - started) * 1000)
+        samples, failed = request_samples(client, url, requests=REQUESTS)
+        if failed is not None:
+            print(f"   {label:<44} HTTP {failed.status_code} ({url})", flush=True)
         if samples:
             worst = p95(samples)
             print(f"   {label:<44} p50 {statistics.median(samples):7.1f} ms  p95 {worst:7.1f} ms  "
