@@ -44,15 +44,13 @@ from dataclasses import dataclass, field, replace
 
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Max, Min
 
-from accounts.models import Account
 from core.choices import Role, State, owner_field_for_role
 from core.models import User
-from core.timeutil import business_today
 from engine import domain, statements
 from engine.models import RecomputeRun
 from engine.pipeline import ChunkFacts, EngineConfig, decide_step, read_facts
+from engine.preview import chunk_selections, next_night_as_of
 from engine.records import NO_DEALS, NO_LEADS, NO_TOUCHES, OWNER_INDEX, AccountRow, TouchCounts
 from engine.services import config_fingerprint
 from engine.statements import AccountSelection
@@ -131,12 +129,6 @@ def _specs(state: str, requirements: Sequence[Mapping]) -> tuple[domain.Requirem
 # --- the preview -----------------------------------------------------------------------------------------------------
 
 
-def preview_as_of() -> dt.date:
-    """The next night's date: the day after the latest completed run (today's business date + 1 before any)."""
-    latest = RecomputeRun.objects.filter(status=RecomputeRun.Status.COMPLETED).aggregate(d=Max("as_of"))["d"]
-    return (latest or business_today()) + dt.timedelta(days=1)
-
-
 def preview_standards(*, proposal: Mapping[str, Sequence[Mapping]]) -> dict:
     """What the next night would leave with today's standards ("current") and with `proposal` saved ("proposed"):
     each side `under_covered_accounts`, `alerts_by_role` {role: n}, `alerts_by_owner` {username: n},
@@ -153,7 +145,7 @@ def preview_standards(*, proposal: Mapping[str, Sequence[Mapping]]) -> dict:
         else:
             proposed.pop(state, None)
     changed = sorted(s for s in cleaned if proposed.get(s, ()) != config.requirements.get(s, ()))
-    as_of = preview_as_of()
+    as_of = next_night_as_of()
     stored_requirements = _stored_requirements(config)
     if stored_requirements is not None:
         current, after = _from_stored(config=config, stored_requirements=stored_requirements, proposed=proposed,
@@ -162,7 +154,7 @@ def preview_standards(*, proposal: Mapping[str, Sequence[Mapping]]) -> dict:
         mode = RecomputeRun.Mode.INCREMENTAL if same else RecomputeRun.Mode.FULL
     else:
         current, after = Side(), Side()
-        for selection in _all_accounts():
+        for selection in chunk_selections(CHUNK):
             _evaluate(selection, as_of=as_of, config=config, proposed=proposed, changed=changed,
                       current=current, after=after)
         mode = RecomputeRun.Mode.FULL
@@ -201,14 +193,6 @@ def _stored_requirements(config: EngineConfig) -> dict | None:
     if config_fingerprint(replace(config, requirements=then)) == latest.config_fingerprint:
         return then
     return None
-
-
-def _all_accounts() -> Iterable[AccountSelection]:
-    bounds = Account.objects.aggregate(lo=Min("id"), hi=Max("id"))
-    if bounds["lo"] is None:
-        return []
-    return [AccountSelection(first_id=first, last_id=first + CHUNK - 1)
-            for first in range(bounds["lo"], bounds["hi"] + 1, CHUNK)]
 
 
 def _from_stored(*, config: EngineConfig, stored_requirements: Mapping, proposed: Mapping, changed: Sequence[str],
