@@ -35,8 +35,6 @@ DECLARED: dict[str, tuple[str, str]] = {
     "api-token": ("—", PUBLIC),
     "api-me": (SIGNED_IN, SIGNED_IN),
     "api-dashboard-coverage": (SIGNED_IN, "—"),
-    # An action of the handoffs' viewset (read by every role) checks its own readers: handoffs.access.FEEDBACK_ROLES.
-    "api-handoff-feedback": ("admin, manager, marketing, executive", "—"),
     "schema": (SIGNED_IN, "—"),
     "api-docs": (SIGNED_IN, "—"),
 }
@@ -81,12 +79,15 @@ def _entry(path: str, name: str, pattern: URLPattern) -> Entry | None:
         return Entry(path, name, _roles(view.allowed_roles) if reads else "—",
                      _roles(write_roles) if writes else "—")
     if hasattr(view, "read_roles"):
-        # A router's URL serves only the methods its actions map (`reassign/`: POST alone).
+        # A router's URL serves only the methods its actions map (`reassign/`: POST alone); an action may name its
+        # own roles (@action(read_roles=…)), which DRF sets on the view it serves.
         methods = set(getattr(pattern.callback, "actions", None) or ("get", "post", "put", "patch", "delete"))
+        own = getattr(pattern.callback, "initkwargs", {})
+        read_roles = own.get("read_roles", view.read_roles)
+        write_roles = own.get("write_roles", getattr(view, "write_roles", None))
         reads = "get" in methods
-        writes = bool(methods & {"post", "put", "patch", "delete"}) and getattr(view, "write_roles", None)
-        return Entry(path, name, _roles(view.read_roles) if reads else "—",
-                     _roles(view.write_roles) if writes else "—")
+        writes = bool(methods & {"post", "put", "patch", "delete"}) and write_roles
+        return Entry(path, name, _roles(read_roles) if reads else "—", _roles(write_roles) if writes else "—")
     return None
 
 

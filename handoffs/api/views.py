@@ -1,11 +1,10 @@
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from core.api.versioning import expected_version, precondition_failed, versioned_write, with_etag
-from core.permissions import EVERYONE, MANAGERS, HasRole, has_role
+from core.permissions import EVERYONE, MANAGERS, HasRole
 from core.versioning import StaleVersion
 from handoffs.access import FEEDBACK_ROLES, visible_handoff_alerts, visible_handoffs
 from handoffs.filtersets import HandoffFilterSet
@@ -158,10 +157,8 @@ class HandoffViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         "business hours to decision, breached share and rejections by reason, overall and by rule, sender, receiver, "
         "ICP profile, ICP tier and lead source (docs/rules.md §8, \"Handoff feedback\")."))
     @action(detail=False, methods=["get"], serializer_class=FeedbackSerializer, filter_backends=[],
-            pagination_class=None)
+            pagination_class=None, read_roles=FEEDBACK_ROLES)
     def feedback(self, request):
-        if not has_role(request.user, FEEDBACK_ROLES):
-            raise PermissionDenied("The handoff feedback figures are for managers, admins, marketing and executives.")
         query = FeedbackQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         return Response(handoff_feedback(**query.validated_data))
