@@ -18,7 +18,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
-from core.choices import Role
 from core.csvio import BOM, stream_csv
 from core.permissions import RoleRequiredMixin
 from core.timeutil import business_today
@@ -27,7 +26,6 @@ from .access import FEEDBACK_ROLES
 from .models import Handoff
 from .selectors import FEEDBACK_DIMENSIONS, handoff_feedback
 
-# Who reads the feedback figures: the people who tune the rules and the ICP (executives read, as everyone does).
 DEFAULT_DAYS = 90  # the period without from/to: the 90 days to today
 
 TITLES = {

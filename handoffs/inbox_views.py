@@ -31,7 +31,6 @@ from .models import Handoff, HandoffRule
 from .services import handoff_accept, handoff_alert_acknowledge, handoff_reassign, handoff_reject
 
 
-
 def _back(request: HttpRequest, *, notice: str, error: bool) -> HttpResponse:
     """The outcome as a message, then back where the action came from (`next`, the inbox by default): a redirect,
     or for htmx an HX-Redirect the page follows."""
@@ -42,6 +41,7 @@ def _back(request: HttpRequest, *, notice: str, error: bool) -> HttpResponse:
         response["HX-Redirect"] = target
         return response
     return HttpResponseRedirect(target)
+
 
 class RowActions:
     """Each row's action forms (accept, reject; reassign for managers), rendered once per page with a placeholder id
