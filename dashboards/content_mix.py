@@ -65,11 +65,11 @@ def _mix_rows(as_of: dt.date) -> list[tuple]:
              f"FROM ({counted}) x JOIN {Account._meta.db_table} a ON a.id = x.account_id")
     sql = by_owner_sql(inner, ("state", "content_stage", "channel"),
                        ctes=f"req(state, kind, role, window_start) AS (VALUES {values})")
-    with connection.cursor() as cursor:
-        room_to_group(cursor)
+    with connection.cursor() as cursor, room_to_group(cursor):
         cursor.execute(sql, [*params, date_param(as_of)])
-        return [(as_of, state, stage or "", channel or "", owner, (team or "")[:100], bool(first), bool(in_team), n)
-                for state, stage, channel, owner, team, first, in_team, n in cursor.fetchall()]
+        rows = cursor.fetchall()
+    return [(as_of, state, stage or "", channel or "", owner, (team or "")[:100], bool(first), bool(in_team), n)
+            for state, stage, channel, owner, team, first, in_team, n in rows]
 
 
 def content_mix_snapshot_write(*, as_of: dt.date) -> int:

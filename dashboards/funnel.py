@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
@@ -109,20 +110,28 @@ MOVEMENT_COLUMNS = ("as_of", "from_state", "to_state", "owner_id", "team", "indu
                     "first_owner", "first_in_team", "first_region", "moves")
 
 
-def room_to_group(cursor) -> None:
-    """PostgreSQL: room to group a night's rows per person in memory, no JIT for one statement's big CASEs (SET
-    LOCAL: it ends with the night's transaction)."""
-    if connection.vendor == "postgresql":
-        cursor.execute("SET LOCAL work_mem = '256MB'; SET LOCAL jit = off")
+@contextmanager
+def room_to_group(cursor) -> Iterator[None]:
+    """PostgreSQL: room to group a night's rows per person in memory, no JIT for the big CASEs, for the statements
+    inside only — the night's transaction (recompute_run_finish, holding the run) goes on with its own settings
+    after it. Fetch the rows inside: the settings are put back on the same cursor."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    cursor.execute("SELECT current_setting('work_mem'), current_setting('jit')")
+    work_mem, jit = cursor.fetchone()
+    cursor.execute("SET LOCAL work_mem = '256MB'; SET LOCAL jit = off")
+    yield
+    cursor.execute("SELECT set_config('work_mem', %s, true), set_config('jit', %s, true)", [work_mem, jit])
 
 
 def _funnel_rows(as_of: dt.date) -> list[tuple]:
     inner = (f"SELECT e.state, a.industry, a.icp_tier, {REGIONS_TEXT}, {OWNERS_AS}, 1 AS n "
              f"FROM {AccountEvaluation._meta.db_table} e JOIN {Account._meta.db_table} a ON a.id = e.account_id")
-    with connection.cursor() as cursor:
-        room_to_group(cursor)
+    with connection.cursor() as cursor, room_to_group(cursor):
         cursor.execute(by_owner_sql(inner, ("state", *PLACE_KEYS)))
-        return [(as_of, *key, n) for key, n in kept_by_place(cursor.fetchall(), 1).items()]
+        rows = cursor.fetchall()
+    return [(as_of, *key, n) for key, n in kept_by_place(rows, 1).items()]
 
 
 def _movement_rows(start: dt.date | None, end: dt.date) -> list[tuple]:
@@ -131,11 +140,11 @@ def _movement_rows(start: dt.date | None, end: dt.date) -> list[tuple]:
              f"1 AS n "
              f"FROM {StateTransition._meta.db_table} t JOIN {Account._meta.db_table} a ON a.id = t.account_id "
              f"WHERE {since}t.as_of <= {date_sql()} AND t.from_state <> ''")
-    with connection.cursor() as cursor:
-        room_to_group(cursor)
+    with connection.cursor() as cursor, room_to_group(cursor):
         cursor.execute(by_owner_sql(inner, ("as_of", "from_state", "to_state", *PLACE_KEYS)),
                        [date_param(day) for day in (start, end) if day])
-        return [(as_date(key[0]), *key[1:], n) for key, n in kept_by_place(cursor.fetchall(), 3).items()]
+        rows = cursor.fetchall()
+    return [(as_date(key[0]), *key[1:], n) for key, n in kept_by_place(rows, 3).items()]
 
 
 def movement_start(as_of: dt.date) -> dt.date | None:
