@@ -15,17 +15,18 @@ BODY = {"order": 50, "name": "Odd", "to_state": "NEGOTIATION", "from_states": ["
 
 
 @pytest.mark.parametrize("change, field, words", [
-    ({"from_states": ["LEAD", "NEGOTIATION"]}, "from_states", "from a state to itself"),
-    ({"to_role": "sales"}, "to_role", "must differ"),
+    ({"from_states": ["LEAD", "NEGOTIATION"]}, "from_states", ("from a state to itself", "同じ状態への変化")),
+    ({"to_role": "sales"}, "to_role", ("must differ", "送り手のロールと異なる")),
 ])
 def test_the_api_refuses_what_the_page_refuses(manager, change, field, words):
     api = APIClient()
     api.force_authenticate(manager)
     before = HandoffRule.objects.count()
-    response = api.post("/api/v1/handoff-rules/", {**BODY, **change}, format="json")
-    assert response.status_code == 400
-    message = str(response.json()[field])
-    assert words in message or "ロール" in message or "状態" in message  # in the language the request was served in
+    for language, expected in zip(("en", "ja"), words):  # in the language the request is served in
+        response = api.post("/api/v1/handoff-rules/", {**BODY, **change}, format="json",
+                            HTTP_ACCEPT_LANGUAGE=language)
+        assert response.status_code == 400
+        assert expected in str(response.json()[field]), language
     assert HandoffRule.objects.count() == before
 
 
