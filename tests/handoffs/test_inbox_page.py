@@ -141,6 +141,27 @@ def test_business_hours_are_counted_as_day_by_day_over_any_span():
             business_hours_day_by_day(start=start, end=end, calendar=CAL)), (start, end)
 
 
+def test_business_hours_are_counted_as_day_by_day_with_closed_days_and_other_weekdays():
+    """The whole days between are counted by their number less the days off: a closed day on a working weekday, on
+    a weekend and on a public holiday (counted once), with Saturdays worked or holidays worked."""
+    import dataclasses
+    import random
+
+    from handoffs.calendar import business_hours_between, business_hours_day_by_day
+
+    closed = frozenset({dt.date(2026, 5, 7), dt.date(2026, 5, 9), dt.date(2026, 5, 5), dt.date(2026, 12, 28)})
+    calendars = [dataclasses.replace(CAL, closed_days=closed),
+                 dataclasses.replace(CAL, closed_days=closed, working_weekdays=frozenset({1, 2, 3, 4, 5, 6})),
+                 dataclasses.replace(CAL, closed_days=closed, japanese_holidays_off=False)]
+    rng, base = random.Random(15), at(2026, 4, 20, 10)
+    for calendar in calendars:
+        for _ in range(150):
+            start = base + dt.timedelta(minutes=rng.randint(0, 400_000))
+            end = start + dt.timedelta(minutes=rng.randint(-600, 400_000))
+            assert business_hours_between(start=start, end=end, calendar=calendar) == pytest.approx(
+                business_hours_day_by_day(start=start, end=end, calendar=calendar)), (calendar, start, end)
+
+
 def test_the_sender_sees_a_sent_handoff_without_buttons(client, world):
     people, h = world
     client.force_login(people["sales1"])
