@@ -19,7 +19,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
-from django.utils.translation import gettext as _
 
 from accounts.models import Account
 from contacts.models import Touch
@@ -28,7 +27,8 @@ from core.choices import Role, State
 from core.models import User
 from engine.models import AccountEvaluation, CoverageRow, RecomputeRun
 
-from .filtering import TIERS, DashboardFilters, FilterError  # noqa: F401 (TIERS: the depth API's enum)
+from .filtering import TIERS, DashboardFilters  # noqa: F401 (TIERS: the depth API's enum)
+from .funnel import completed_night
 from .models import BreadthSnapshot, DepthSnapshot
 from .selectors import filtered_breadth_rows, scoped_depth_rows
 from .snapshot_keys import regions_of
@@ -205,23 +205,12 @@ def _breadth_tables(figures: DepthFigures, rows: list[dict]) -> None:
     figures.breadth_total = total[0] if total else _finish({}, dict.fromkeys(BREADTH_SUMS, 0))
 
 
-def resolve_night(f: DashboardFilters) -> dt.date | None:
-    """The night asked for (it must have completed: FilterError naming `as_of` otherwise), or the latest completed
-    one (None before the first)."""
-    if f.as_of is None:
-        return (RecomputeRun.objects.filter(status=RecomputeRun.Status.COMPLETED).order_by("-as_of")
-                .values_list("as_of", flat=True).first())
-    if not RecomputeRun.objects.filter(as_of=f.as_of, status=RecomputeRun.Status.COMPLETED).exists():
-        raise FilterError({"as_of": [_("No night completed on %(day)s.") % {"day": f.as_of.isoformat()}]})
-    return f.as_of
-
-
 def depth_figures(f: DashboardFilters) -> DepthFigures:
     """The night's depth tables (per responsible role, owner, team, state and role) within the filter's scope (the
     viewer's: dashboards.filtering), and the breadth tables (per state, industry, region, ICP tier) of all accounts;
     a fixed number of queries over the night's kept rows. Depth takes the state, team and owner filters; breadth
     the state, industry, region and tier filters. Raises FilterError for a night that did not complete."""
-    night = resolve_night(f)
+    night = completed_night(f.as_of)
     f.as_of = night
     figures = DepthFigures(as_of=night, filters=f, everyone=f.scope.everyone)
     if night is None:
