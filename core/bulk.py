@@ -86,8 +86,6 @@ def date_param(day: dt.date | None):
 def bulk_update_values(model: type[models.Model], objs: Sequence[models.Model], fields: Sequence[str], *, batch_size: int = 5000) -> int:
     if not objs:
         return 0
-    if connection.vendor != "postgresql":
-        return model.objects.bulk_update(objs, fields, batch_size=batch_size)
     attnames = [model._meta.get_field(f).attname for f in fields]
     return bulk_update_rows(model, [(obj.pk, *(getattr(obj, a) for a in attnames)) for obj in objs], fields,
                             batch_size=batch_size)
@@ -95,8 +93,8 @@ def bulk_update_values(model: type[models.Model], objs: Sequence[models.Model], 
 
 def bulk_update_rows(model: type[models.Model], rows: Sequence[Sequence], fields: Sequence[str], *, batch_size: int = 5000) -> int:
     """bulk_update_values from plain tuples ``(pk, value of fields[0], value of fields[1], …)`` (values as the
-    fields' attributes hold them: ids for foreign keys, Python lists for JSON): no model instance is built on
-    PostgreSQL (building thousands of them only to read their values back cost more than the UPDATE)."""
+    fields' attributes hold them: ids for foreign keys, Python lists for JSON): no model instance is built
+    (building thousands of them only to read their values back cost more than the UPDATE)."""
     if not rows:
         return 0
     meta = model._meta

@@ -12,7 +12,7 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.models import Account
-from core.bulk import bulk_insert_rows, bulk_update_rows
+from core.bulk import bulk_insert_rows, bulk_update_rows, bulk_update_values
 from dashboards.models import DailySnapshot
 from engine.models import RecomputeChunk, RecomputeRun
 from handoffs.models import Handoff
@@ -61,6 +61,20 @@ def test_updated_rows_read_back_as_bulk_update_stores_them(run):
 
     assert bulk_update_rows(RecomputeChunk, [(c.pk, *v) for c, v in zip(by_rows, CHUNK_VALUES)], CHUNK_FIELDS,
                             batch_size=2) == 3
+
+    assert stored(run, range(3, 6)) == stored(run, range(3)) == CHUNK_VALUES
+
+
+def test_updated_instances_read_back_as_bulk_update_stores_them(run):
+    blank = (0, 0, [], False, None, {})
+    chunks = RecomputeChunk.objects.bulk_create(
+        [RecomputeChunk(run=run, index=i, **dict(zip(CHUNK_FIELDS, blank))) for i in range(6)])
+    for chunk, values in zip(chunks, CHUNK_VALUES * 2):
+        for field, value in zip(CHUNK_FIELDS, values):
+            setattr(chunk, field, value)
+    RecomputeChunk.objects.bulk_update(chunks[:3], CHUNK_FIELDS)
+
+    assert bulk_update_values(RecomputeChunk, chunks[3:], CHUNK_FIELDS, batch_size=2) == 3
 
     assert stored(run, range(3, 6)) == stored(run, range(3)) == CHUNK_VALUES
 
