@@ -11,8 +11,9 @@ from core.choices import Role, State
 from core.permissions import EVERYONE, RoleRequiredMixin
 
 from .depth import DepthFigures, completed_nights, depth_figures
-from .filtering import (ACCOUNT_PARAMS, DashboardFilters, FilterError, Scope, accounts_link, csv_response,
+from .filtering import (ACCOUNT_PARAMS, DashboardFilters, FilterError, accounts_link, csv_response,
                         filter_bar, parse_filters, unknown_table)
+from .views import refusal_page
 
 DEPTH_COLUMNS = ("accounts", "compliant", "under_covered", "grace", "compliance_rate", "touches_done",
                  "touches_required", "touches_done_rate", "human_touches", "digital_touches", "human_share")
@@ -119,9 +120,8 @@ class DepthPage(RoleRequiredMixin, View):
             filters = parse_filters(request.GET, request.user)
             figures = depth_figures(filters)
         except FilterError as refused:
-            bar = filter_bar(DashboardFilters(scope=Scope.of(request.user)), fields=DEPTH_FIELDS,
-                             nights=completed_nights())
-            return render(request, "dashboards/depth.html", {"errors": refused.lines(), "bar": bar}, status=400)
+            return refusal_page(request, "dashboards/depth.html", refused.lines(), DEPTH_FIELDS,
+                                nights=completed_nights())
         if request.GET.get("format") == "csv":
             table = request.GET.get("table", "")
             if table not in TABLE_COLUMNS or figures.as_of is None:

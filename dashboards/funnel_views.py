@@ -11,10 +11,10 @@ from django.views import View
 from core.permissions import EVERYONE, RoleRequiredMixin
 
 from .depth import completed_nights
-from .filtering import (DashboardFilters, FilterError, Scope, csv_response, filter_bar, parse_filters,
+from .filtering import (DashboardFilters, FilterError, csv_response, filter_bar, parse_filters,
                         unknown_table)
 from .funnel import FunnelFigures, funnel_figures
-from .views import state_names
+from .views import refusal_page, state_names
 
 FIELDS = ("as_of", "period", "team", "owner", "industry", "region", "icp_tier")
 TABLES = ("funnel", "movement")
@@ -58,8 +58,7 @@ def chart_data(funnel: list[dict]) -> dict:
 
 def refused(request: HttpRequest, template: str, lines: list[str], fields) -> HttpResponse:
     """The page with an empty filter bar and why the filter was refused, naming the field (400)."""
-    bar = filter_bar(DashboardFilters(scope=Scope.of(request.user)), fields=fields, nights=completed_nights())
-    return render(request, template, {"errors": lines, "bar": bar}, status=400)
+    return refusal_page(request, template, lines, fields, nights=completed_nights())
 
 
 class FunnelPage(RoleRequiredMixin, View):

@@ -18,9 +18,9 @@ from core.permissions import EVERYONE, RoleRequiredMixin
 from . import outcomes as oc
 from . import workload as wl
 from .depth import completed_nights
-from .filtering import DashboardFilters, FilterError, Scope, csv_response, filter_bar, parse_filters
+from .filtering import DashboardFilters, FilterError, csv_response, filter_bar, parse_filters
 from .funnel import completed_night
-from .views import bad_request
+from .views import bad_request, refusal_page
 
 ROLE_LABELS = dict(Role.choices)
 OUTCOME_FIELDS = ("period", "team", "owner", "state", "industry", "region", "icp_tier")
@@ -60,11 +60,7 @@ def refusal_lines(refused: FilterError) -> list[str]:
 
 
 def refused_page(request, template: str, refused: FilterError, fields, exporting: bool, **extra):
-    lines = refusal_lines(refused)
-    if exporting:
-        return bad_request("\n".join(lines))
-    blank = DashboardFilters(scope=Scope.of(request.user))
-    return render(request, template, {"errors": lines, "bar": filter_bar(blank, fields=fields), **extra}, status=400)
+    return refusal_page(request, template, refusal_lines(refused), fields, exporting=exporting, **extra)
 
 
 def tier_label(tier: str) -> str:

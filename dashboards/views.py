@@ -41,6 +41,16 @@ def bad_request(message: str) -> HttpResponse:
     return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
 
 
+def refusal_page(request, template: str, lines: list[str], fields, *, exporting: bool = False, nights=None,
+                 **extra) -> HttpResponse:
+    """Why the filter was refused, naming the field (400): the page with an empty filter bar (and `nights` in its
+    night picker), or the lines as plain text for a CSV export."""
+    if exporting:
+        return bad_request("\n".join(lines))
+    bar = filter_bar(DashboardFilters(scope=Scope.of(request.user)), fields=fields, nights=nights)
+    return render(request, template, {"errors": lines, "bar": bar, **extra}, status=400)
+
+
 def state_rows(figures: dict, names: dict[str, str], f: DashboardFilters | None = None) -> list[dict]:
     """§9's table per state, each figure with its drill-down to the accounts it counts."""
     f = f or DashboardFilters()
@@ -126,10 +136,8 @@ class CoverageDashboardPage(RoleRequiredMixin, View):
         try:
             f = parse_filters(request.GET, request.user)
         except FilterError as refused:
-            if exporting:
-                return bad_request("\n".join(refused.lines()))
-            bar = filter_bar(DashboardFilters(scope=Scope.of(request.user)), fields=COVERAGE_FIELDS)
-            return render(request, "dashboards/coverage.html", {"errors": refused.lines(), "bar": bar}, status=400)
+            return refusal_page(request, "dashboards/coverage.html", refused.lines(), COVERAGE_FIELDS,
+                                exporting=exporting)
         view = coverage_view(f)
         names = state_names(request)
         for row in view.alerts_by_role:
@@ -229,10 +237,7 @@ class TrendsPage(RoleRequiredMixin, View):
             f = parse_filters(request.GET, request.user)
             start, end, trends = trends_selectors.trend_figures(f)
         except FilterError as refused:
-            if exporting:
-                return bad_request("\n".join(refused.lines()))
-            bar = filter_bar(DashboardFilters(scope=Scope.of(request.user)), fields=TREND_FIELDS)
-            return render(request, "dashboards/trends.html", {"errors": refused.lines(), "bar": bar}, status=400)
+            return refusal_page(request, "dashboards/trends.html", refused.lines(), TREND_FIELDS, exporting=exporting)
         if exporting and request.GET.get("table") not in TREND_TABLES:
             return bad_request(_("table: choose one of %(tables)s.") % {"tables": ", ".join(TREND_TABLES)})
         names = state_names(request)
