@@ -188,8 +188,12 @@ def narrow(rows: QuerySet, f: DashboardFilters, *, places: bool = True) -> Query
         rows = rows.filter(owner_id=scope.user_id)
     else:
         rows = rows.filter(first_owner=True)
-    if not places:
-        return rows
+    return narrow_places(rows, f) if places else rows
+
+
+def narrow_places(rows: QuerySet, f: DashboardFilters) -> QuerySet:
+    """Kept rows (KeptPlaces) of the filter's industry, ICP tier and region; without a region, each account's
+    first-region row only (counted once)."""
     if f.industry:
         rows = rows.filter(industry__iexact=f.industry)
     if f.icp_tier:

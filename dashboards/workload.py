@@ -39,6 +39,7 @@ from handoffs.calendar import BusinessCalendar
 from standards.models import Requirement
 
 from .filtering import DashboardFilters, FilterError
+from .funnel import narrow_places
 from .models import WorkloadSnapshot
 from .snapshot_keys import regions_of, team_of_users
 
@@ -152,12 +153,9 @@ def narrow(rows, f: DashboardFilters):
         rows = rows.filter(team=f.team or scope.team)
     elif not scope.everyone and f.owner is None:
         rows = rows.filter(owner_id=scope.user_id)
-    for name, value in (("state", f.state), ("icp_tier", f.icp_tier)):
-        if value:
-            rows = rows.filter(**{name: value})
-    if f.industry:
-        rows = rows.filter(industry__iexact=f.industry)
-    return rows.filter(region__iexact=f.region) if f.region else rows.filter(first_region=True)
+    if f.state:
+        rows = rows.filter(state=f.state)
+    return narrow_places(rows, f)
 
 
 def workload(f: DashboardFilters, *, night: dt.date | None, per_day: int = PER_DAY_DEFAULT) -> dict:
