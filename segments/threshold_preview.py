@@ -126,9 +126,19 @@ def _active_job(user: User) -> Job | None:
     return Job.objects.filter(requested_by=user, status__in=Job.ACTIVE).order_by("-created_at", "-id").first()
 
 
+def _ended_if_stalled(job: Job | None) -> Job | None:
+    """A running job read after its worker died (no progress for STALE_AFTER) ends as failed there and then, so the
+    page stops polling and says so. A queued one is left to the dispatch sweep, which sends it again."""
+    if job is not None and job.status == Job.Status.RUNNING and job.updated_at < timezone.now() - STALE_AFTER:
+        Job.objects.filter(_stalled(), pk=job.pk, status=Job.Status.RUNNING).update(
+            status=Job.Status.FAILED, finished_at=timezone.now(), error=STOPPED)
+        job.refresh_from_db()
+    return job
+
+
 def threshold_preview_latest(*, user: User) -> Job | None:
     """The person's latest preview (the settings page shows it)."""
-    return Job.objects.filter(requested_by=user).order_by("-created_at", "-id").first()
+    return _ended_if_stalled(Job.objects.filter(requested_by=user).order_by("-created_at", "-id").first())
 
 
 def access_threshold_preview(*, user: User, job_id: int) -> Job:
@@ -136,7 +146,7 @@ def access_threshold_preview(*, user: User, job_id: int) -> Job:
     job = Job.objects.filter(pk=job_id, requested_by=user).first()
     if job is None:
         raise Http404
-    return job
+    return _ended_if_stalled(job)
 
 
 def threshold_preview_error(job: Job) -> str:

@@ -141,6 +141,25 @@ def test_a_job_that_stopped_moving_ends_as_failed_and_another_can_start(client, 
     assert "The preview stopped without finishing" in html and 'role="alert"' in html
 
 
+def test_a_running_job_whose_worker_died_stops_the_polling_when_read(client, manager, a_lead):
+    """Read by the page's polling after STALE_AFTER without progress, a running job ends as failed: the box says so
+    and polls no more. Moving, or still queued (the dispatch sweep sends it again), it keeps polling."""
+    job, _created = threshold_preview_request(actor=manager, changes={"hot_lead_min_score": 60})
+    manager.language = "en"
+    manager.save()
+    client.force_login(manager)
+    url = f"/states/settings/preview/{job.pk}/"
+    Job.objects.filter(pk=job.pk).update(updated_at=timezone.now() - STALE_AFTER - dt.timedelta(minutes=1))
+    assert "every 1s" in client.get(url, **HTMX).content.decode()  # queued: still waiting
+    Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING, progress=30, updated_at=timezone.now())
+    assert "every 1s" in client.get(url, **HTMX).content.decode()  # running and moving
+    Job.objects.filter(pk=job.pk).update(updated_at=timezone.now() - STALE_AFTER - dt.timedelta(minutes=1))
+    html = client.get(url, **HTMX).content.decode()
+    assert "The preview stopped without finishing" in html and "every 1s" not in html
+    job.refresh_from_db()
+    assert job.status == Job.Status.FAILED and job.finished_at is not None
+
+
 def test_a_failed_job_says_why_and_changes_nothing(client, manager, a_lead):
     # A proposal the engine cannot read (written around the service): the computation fails.
     job = Job.objects.create(requested_by=manager, proposal={"hot_lead_min_score": 60, "warm_lead": 1},
