@@ -11,6 +11,8 @@ from __future__ import annotations
 import statistics
 import time
 
+from .timing import request_samples
+
 REQUESTS = 40
 
 
@@ -76,16 +78,9 @@ def _log_touches(rep, *, n: int) -> None:
 
 def _time_pages(client, pages) -> None:
     for label, url in pages:
-        samples = []
-        for i in range(REQUESTS + 3):
-            started = time.perf_counter()
-            response = client.get(url)
-            elapsed = (time.perf_counter() - started) * 1000
-            if response.status_code != 200:
-                print(f"   {label}: HTTP {response.status_code}")
-                break
-            if i >= 3:  # warm-up
-                samples.append(elapsed)
+        samples, refused = request_samples(client, url, requests=REQUESTS, warmup=3)
+        if refused is not None:
+            print(f"   {label}: HTTP {refused.status_code}")
         if samples:
             print(f"   {label:<32} p50 {statistics.median(samples):7.1f} ms  p95 {p95(samples):7.1f} ms", flush=True)
 
