@@ -148,6 +148,8 @@ def _synthesize() -> None:
     from django.db import connection
 
     with connection.cursor() as c:
+        c.execute("DELETE FROM dashboards_nightfigures WHERE run_id IN (SELECT id FROM engine_recomputerun "
+                  "WHERE as_of < %s)", [AS_OF])
         c.execute("DELETE FROM engine_recomputerun WHERE as_of < %s", [AS_OF])
         c.execute("""INSERT INTO engine_recomputerun (as_of, status, mode, config_fingerprint, accounts_evaluated,
                          started_at, finished_at, chunk_size, chunks_total, chunks_done, accounts, counts_by_state,
@@ -158,6 +160,9 @@ def _synthesize() -> None:
                             r.alerts_resolved, r.transitions, r.handoffs_created, '', 0
                      FROM engine_recomputerun r, generate_series(1, %s) k WHERE r.as_of = %s""",
                   [AS_OF, HISTORY, AS_OF])
+        c.execute("""INSERT INTO dashboards_nightfigures (run_id, status, created_at, finished_at, message)
+                     SELECT id, 'succeeded', finished_at, finished_at, '' FROM engine_recomputerun WHERE as_of < %s""",
+                  [AS_OF])
         c.execute("DELETE FROM dashboards_dailysnapshot WHERE as_of < %s", [AS_OF])
         c.execute("""INSERT INTO dashboards_dailysnapshot (as_of, by_state, breadth, by_role, created_at)
                      SELECT %s::date - k, by_state, breadth, by_role, created_at - k * interval '1 day'

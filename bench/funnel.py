@@ -39,6 +39,7 @@ def generate(n_accounts: int, n_touches: int) -> None:
     from django.db import connection
 
     from bench.handoffs import ensure_people
+    from dashboards.models import NightFigures
     from engine.models import RecomputeRun
 
     people = ensure_people()
@@ -84,8 +85,9 @@ def generate(n_accounts: int, n_touches: int) -> None:
             FROM generate_series(1::bigint, %s::bigint) g,
                  LATERAL (SELECT TIMESTAMPTZ '2026-07-20 12:00+09' - ((g * 104729) %% (365 * 24 * 60))
                                  * INTERVAL '1 minute' AS t) x""", [lo, hi, lo, n_touches])
-    RecomputeRun.objects.bulk_create(RecomputeRun(as_of=NIGHT - dt.timedelta(days=k), status="completed")
-                                     for k in range(NIGHTS))
+    runs = RecomputeRun.objects.bulk_create(RecomputeRun(as_of=NIGHT - dt.timedelta(days=k), status="completed")
+                                            for k in range(NIGHTS))
+    NightFigures.objects.bulk_create(NightFigures(run=run, status="succeeded") for run in runs)  # read as kept
     with connection.cursor() as c:
         c.execute("VACUUM ANALYZE")
 

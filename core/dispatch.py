@@ -1,7 +1,7 @@
 """Queueing background work so that a broker outage can never fail the request that asked for it.
 
 Work that must happen is recorded in the database first, in the caller's transaction — a row whose status is
-"pending" (profiles.RescoreRun, profiles.AnalysisRefresh, core.ImportRun) — and its task is published once that
+"pending" (profiles.RescoreRun, profiles.AnalysisRefresh, core.ImportRun, dashboards.NightFigures) — and its task is published once that
 transaction commits, by `dispatch_on_commit(task, *args)`. Every place that queues a task calls it.
 
 - Publishing fails fast: the broker's connection and publish retries are bounded in settings
@@ -91,6 +91,7 @@ PENDING_WORK: tuple[PendingWork, ...] = (
     PendingWork("core.ImportRun", "core.tasks.import_file_task", recorded_field="started_at",
                 where=(("options__has_key", "job"),)),
     PendingWork("segments.ThresholdPreviewJob", "segments.tasks.threshold_preview_task", pending="queued"),
+    PendingWork("dashboards.NightFigures", "dashboards.tasks.night_figures_task"),
 )
 
 

@@ -65,7 +65,7 @@ def coverage_view(f: DashboardFilters, *, people: int = 25) -> CoverageView:
     if view.mode == ORGANISATION:
         _organisation(view)
     else:
-        view.night = selectors.completed_night(f.as_of)
+        view.night = selectors.kept_night(f.as_of)
         view.missing = view.night is None and f.as_of is not None
         if view.night is not None and view.mode == ACCOUNTS:
             view.figures = selectors.breadth_coverage_figures(night=view.night, f=f)

@@ -25,12 +25,12 @@ from contacts.models import Touch
 from core.bulk import date_param, date_sql
 from core.choices import Role, State
 from core.models import User
-from engine.models import AccountEvaluation, CoverageRow, RecomputeRun
+from engine.models import AccountEvaluation, CoverageRow
 
 from .filtering import TIERS, DashboardFilters  # noqa: F401 (TIERS: the depth API's enum)
 from .funnel import completed_night
 from .models import BreadthSnapshot, DepthSnapshot
-from .selectors import filtered_breadth_rows, scoped_depth_rows
+from .selectors import filtered_breadth_rows, kept_nights, scoped_depth_rows
 from .snapshot_keys import regions_of
 
 DEPTH_SUMS = ("accounts", "compliant", "under_covered", "grace", "touches_required", "touches_done",
@@ -112,9 +112,8 @@ def depth_snapshot_write(*, as_of: dt.date) -> tuple[int, int]:
 # --- reading ---------------------------------------------------------------------------------------------------------
 
 def completed_nights(limit: int = 60) -> list[dt.date]:
-    """The latest completed nights, newest first (for the night picker)."""
-    days = (RecomputeRun.objects.filter(status=RecomputeRun.Status.COMPLETED).order_by("-as_of")
-            .values_list("as_of", flat=True).distinct()[:limit])
+    """The latest nights whose figures are kept, newest first (for the night picker)."""
+    days = kept_nights().order_by("-as_of").values_list("as_of", flat=True).distinct()[:limit]
     return list(days)
 
 

@@ -39,6 +39,7 @@ from segments.models import StateTransition
 
 from .filtering import DashboardFilters, FilterError
 from .models import FunnelSnapshot, MovementSnapshot
+from .selectors import kept_nights
 from .snapshot_keys import regions_of
 
 # Lifecycle order: a target becomes a lead, a better lead, a deal, a new customer, an established one; a customer
@@ -148,12 +149,12 @@ def _movement_rows(start: dt.date | None, end: dt.date) -> list[tuple]:
 
 
 def movement_start(as_of: dt.date) -> dt.date | None:
-    """The first date a night rewrites: the previous completed night's (transitions made during its day included);
-    None — every date up to the night — when nothing is kept yet."""
+    """The first date a night rewrites: the previous night whose figures were kept (transitions made during its day
+    included; a night superseded before its figures were kept is covered by the next); None — every date up to the
+    night — when nothing is kept yet."""
     if not MovementSnapshot.objects.exists():
         return None
-    previous = (RecomputeRun.objects.filter(status=RecomputeRun.Status.COMPLETED, as_of__lt=as_of)
-                .order_by("-as_of").values_list("as_of", flat=True).first())
+    previous = kept_nights().filter(as_of__lt=as_of).order_by("-as_of").values_list("as_of", flat=True).first()
     return previous or as_of
 
 
@@ -202,13 +203,16 @@ def narrow_places(rows: QuerySet, f: DashboardFilters) -> QuerySet:
 
 
 def completed_night(as_of: dt.date | None) -> dt.date | None:
-    """The night asked for (it must have completed: FilterError naming `as_of` otherwise), or the latest completed
-    one (None before the first)."""
-    nights = RecomputeRun.objects.filter(status=RecomputeRun.Status.COMPLETED)
+    """The night asked for (its figures must be kept: FilterError naming `as_of` otherwise), or the latest night
+    whose figures are kept (None before the first; dashboards.night_figures)."""
+    nights = kept_nights()
     if as_of is None:
         return nights.order_by("-as_of").values_list("as_of", flat=True).first()
     if not nights.filter(as_of=as_of).exists():
-        raise FilterError({"as_of": [_("No night completed on %(day)s.") % {"day": as_of.isoformat()}]})
+        completed = RecomputeRun.objects.filter(as_of=as_of, status=RecomputeRun.Status.COMPLETED).exists()
+        message = (_("The figures of the night of %(day)s are not kept yet: they are counted after the night.")
+                   if completed else _("No night completed on %(day)s."))
+        raise FilterError({"as_of": [message % {"day": as_of.isoformat()}]})
     return as_of
 
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class DailySnapshot(models.Model):
@@ -196,3 +197,33 @@ class WorkloadSnapshot(KeptPeople, KeptPlaces):
             # The workload page and API read one night's rows; a rerun deletes them by the same key.
             models.Index(fields=["as_of", "responsible_role"], name="workload_asof_role_idx"),
         ]
+
+
+class NightFigures(models.Model):
+    """The job that keeps a completed night's dashboard figures (dashboards.night_figures): depth and breadth, the
+    funnel, moves and content mix, the workload and the outcome facts. Recorded pending when the night completes
+    and run after it commits, so the night's lock is not held while they are counted; the pages read the latest
+    night whose figures are kept (`status` succeeded)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        RUNNING = "running", _("Being counted")
+        SUCCEEDED = "succeeded", _("Kept")
+        SUPERSEDED = "superseded", _("Skipped: a later night had started")
+        FAILED = "failed", _("Failed")
+
+    run = models.OneToOneField("engine.RecomputeRun", on_delete=models.CASCADE, related_name="figures")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    seconds = models.FloatField(null=True, blank=True)
+    message = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("night's figures")
+        verbose_name_plural = _("nights' figures")
+
+    def __str__(self) -> str:
+        return f"figures of run #{self.run_id} ({self.status})"

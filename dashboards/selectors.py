@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Q, Sum
+from django.db.models import Q, QuerySet, Sum
 
 from core.choices import Role, State
 from core.models import User
@@ -12,7 +12,13 @@ from engine import tallies
 from engine.models import RecomputeRun
 
 from .filtering import DashboardFilters
-from .models import BreadthSnapshot, DailySnapshot, DepthSnapshot
+from .models import BreadthSnapshot, DailySnapshot, DepthSnapshot, NightFigures
+
+
+def kept_nights() -> QuerySet:
+    """The completed runs whose dashboard figures are kept (dashboards.night_figures: counted after the night)."""
+    return RecomputeRun.objects.filter(status=RecomputeRun.Status.COMPLETED,
+                                       figures__status=NightFigures.Status.SUCCEEDED)
 
 
 def latest_run_as_of() -> dt.date | None:
@@ -84,11 +90,11 @@ def open_alerts_by_role_and_person(*, people: int = 25, assignees: set[int] | No
 FIGURE_SUMS = ("accounts", "compliant", "under_covered", "grace")
 
 
-def completed_night(as_of: dt.date | None) -> dt.date | None:
-    """`as_of` when a run completed that day (None otherwise), or the latest completed night."""
+def kept_night(as_of: dt.date | None) -> dt.date | None:
+    """`as_of` when that night's figures are kept (None otherwise), or the latest night whose figures are kept."""
     if as_of is None:
-        return latest_run_as_of()
-    return as_of if RecomputeRun.objects.filter(as_of=as_of, status=RecomputeRun.Status.COMPLETED).exists() else None
+        return kept_nights().order_by("-as_of").values_list("as_of", flat=True).first()
+    return as_of if kept_nights().filter(as_of=as_of).exists() else None
 
 
 def _sums(rows, keys: tuple[str, ...], sums: tuple[str, ...]):

@@ -44,7 +44,7 @@ FAILURES_SHOWN = 200
 
 def run_list() -> QuerySet[RecomputeRun]:
     """Every recompute run, without its chunks' planned ids or anything else but what the list shows."""
-    return RecomputeRun.objects.defer("config_fingerprint", "counts_by_state")
+    return RecomputeRun.objects.defer("config_fingerprint", "counts_by_state").select_related("figures")
 
 
 def run_failures(run: RecomputeRun) -> list[RecomputeFailure]:

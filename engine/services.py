@@ -16,12 +16,11 @@ from django.utils import timezone
 from accounts.models import Account
 from core.bulk import analyze_if_stale
 from core.timeutil import business_today, business_zone
+from core.dispatch import dispatch
+from dashboards.night_figures import night_figures_record
 from dashboards.selectors import coverage_figures
-from dashboards.depth import depth_snapshot_write
-from dashboards.funnel import funnel_snapshot_write
-from dashboards.outcome_snapshots import outcome_snapshot_write
 from dashboards.services import snapshot_write
-from dashboards.workload import workload_snapshot_write
+from dashboards.tasks import night_figures_task
 from profiles.services import analysis_refresh_queue
 
 from . import domain, tallies
@@ -268,14 +267,14 @@ def recompute_run_finish(*, run_id: int) -> RecomputeRun:
         run.status = RecomputeRun.Status.COMPLETED
         run.finished_at = timezone.now()
         run.save()
-        snapshot_write(as_of=run.as_of, figures=figures)
-        depth_snapshot_write(as_of=run.as_of)  # depth and breadth per role, owner, team (dashboards.depth)
-        outcome_snapshot_write(as_of=run.as_of)  # outcome facts for any period (dashboards.outcome_snapshots)
-        workload_snapshot_write(as_of=run.as_of)  # touches asked for in the next 30 days (dashboards.workload)
-        funnel_snapshot_write(as_of=run.as_of)  # funnel, moves and content mix (dashboards.funnel)
+        snapshot_write(as_of=run.as_of, figures=figures)  # the day's figures: trends and §9's JSON
+        # The dashboards' other figures read every account and its history: their own job, once this commits
+        # (dashboards.night_figures), so the run is not held while they are counted.
+        kept = night_figures_record(run=run)
         # States and touches moved: the ICP analysis snapshots (breadth above all) are recomputed in their own
         # job once this commits; a refresh already pending is reused.
         analysis_refresh_queue(actor=None, reason="nightly")
+    dispatch(night_figures_task, kept.id)  # committed: published now (in-process without a broker: run here)
     return run
 
 

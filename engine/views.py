@@ -22,6 +22,7 @@ from django.views import View
 from django.views.decorators.http import require_POST
 
 from contacts.forms import TouchLogForm
+from core.choices import State
 from core.csvio import stream_csv
 from core.models import User
 from core.paging import Keys, order_by_keys, page_of
@@ -320,9 +321,10 @@ class RunDetailView(RoleRequiredMixin, View):
     allowed_roles = MANAGERS
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
-        run = get_object_or_404(RecomputeRun, pk=pk)
+        run = get_object_or_404(RecomputeRun.objects.select_related("figures"), pk=pk)
         return render(request, "engine/run_detail.html", {
             "run": run, "duration": run_duration(run), "failures": run_failures(run),
             "failures_not_shown": max(0, run.failed_accounts - FAILURES_SHOWN),
-            "by_state": sorted(run.counts_by_state.items()),
+            "by_state": [(label, run.counts_by_state[state]) for state, label in State.choices
+                         if run.counts_by_state.get(state)],
         })

@@ -66,3 +66,14 @@ class TouchFactory(factory.django.DjangoModelFactory):
     kind = "human"
     channel = "visit"
     performer_role = Role.SALES
+
+
+def kept_night(as_of, **fields):
+    """A completed night whose dashboard figures are kept (dashboards.night_figures) — the pages read such nights;
+    the test writes the figures it needs itself."""
+    from dashboards.models import NightFigures
+    from engine.models import RecomputeRun
+
+    run = RecomputeRun.objects.create(as_of=as_of, status=RecomputeRun.Status.COMPLETED, **fields)
+    NightFigures.objects.create(run=run, status=NightFigures.Status.SUCCEEDED)
+    return run

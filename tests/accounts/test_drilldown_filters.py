@@ -15,8 +15,8 @@ from rest_framework.test import APIClient
 from accounts.filtersets import AccountFilterSet
 from accounts.models import Account
 from core.choices import Role, State
-from engine.models import AccountEvaluation, CoverageRow, RecomputeRun
-from tests.factories import AccountFactory, TouchFactory, UserFactory
+from engine.models import AccountEvaluation, CoverageRow
+from tests.factories import AccountFactory, TouchFactory, UserFactory, kept_night
 
 pytestmark = pytest.mark.django_db
 
@@ -66,7 +66,7 @@ def book(sales, csm, inside_sales):
     _row(a["delta"], "call", "grace", Role.INSIDE_SALES, inside_sales)
     TouchFactory(account=a["delta"], occurred_at=timezone.now(), occurred_on=D - dt.timedelta(days=20))
     TouchFactory(account=a["delta"], occurred_at=timezone.now(), occurred_on=D + dt.timedelta(days=1))
-    RecomputeRun.objects.create(as_of=D, status=RecomputeRun.Status.COMPLETED)
+    kept_night(D)
     return accounts
 
 

@@ -9,11 +9,11 @@ import pytest
 from accounts.models import Account
 from core.choices import State
 from dashboards.funnel import FUNNEL_ORDER, funnel_snapshot_write
-from engine.models import AccountEvaluation, RecomputeRun
+from engine.models import AccountEvaluation
 from segments.models import StateTransition
 from tests.browser.steps import log_in
 from tests.engine.nights import seed_configuration
-from tests.factories import AccountFactory, UserFactory
+from tests.factories import AccountFactory, UserFactory, kept_night
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -35,7 +35,7 @@ def night():
         if move:
             StateTransition.objects.create(account=account, as_of=dt.date(2026, 7, move[1]), from_state=move[0],
                                            to_state=state, rule="test")
-    RecomputeRun.objects.create(as_of=D, status=RecomputeRun.Status.COMPLETED)
+    kept_night(D)
     funnel_snapshot_write(as_of=D)
 
 

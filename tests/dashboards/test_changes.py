@@ -13,12 +13,12 @@ from rest_framework.test import APIClient
 
 from core.choices import Role, State
 from core.navigation import navigation_for
-from engine.models import Alert, RecomputeRun
+from engine.models import Alert
 from engine.services import recompute_accounts, recompute_all
 from segments.models import StateTransition
 from tests.dashboards.access import assert_api_serves_every_role
 from tests.engine.nights import seed_configuration
-from tests.factories import AccountFactory, LeadFactory, OpportunityFactory
+from tests.factories import AccountFactory, LeadFactory, OpportunityFactory, kept_night
 from tests.handoffs.helpers import make_handoff
 from tests.web.access import assert_page_access
 from tests.web.factories import under_covered
@@ -52,7 +52,7 @@ def night(sales, csm, inside_sales, west):
     negotiation alert resolved). West: Wes's account went into negotiation, with an alert and a handoff, and also
     changed the night before."""
     for day in (BEFORE, D):
-        RecomputeRun.objects.create(as_of=day, status=RecomputeRun.Status.COMPLETED)
+        kept_night(day)
     hot = AccountFactory(name="Hot Co", owner_sales=sales, state=State.HOT_LEAD)
     onboarding = AccountFactory(name="Onboard Co", owner_csm=csm, state=State.ONBOARDING)
     western = AccountFactory(name="West Co", owner_sales=west, state=State.NEGOTIATION)
@@ -178,7 +178,7 @@ def test_the_page_lists_the_night_with_sentences_and_links(client, sales, night)
 def test_empty_states(client, api, sales):
     client.force_login(sales)
     assert "No night has run yet" in client.get(PAGE).content.decode()
-    RecomputeRun.objects.create(as_of=D, status=RecomputeRun.Status.COMPLETED)
+    kept_night(D)
     page = client.get(PAGE).content.decode()
     assert "Nothing changed last night." in page
     api.force_authenticate(sales)

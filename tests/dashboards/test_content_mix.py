@@ -15,11 +15,11 @@ from rest_framework.test import APIClient
 from core.choices import Role, State
 from dashboards.content_mix import content_mix_snapshot_write, content_plans
 from dashboards.models import ContentMixSnapshot
-from engine.models import AccountEvaluation, RecomputeRun
+from engine.models import AccountEvaluation
 from standards.models import Requirement, Standard
 from tests.dashboards.access import assert_api_serves_every_role
 from tests.engine.nights import seed_configuration
-from tests.factories import AccountFactory, TouchFactory
+from tests.factories import AccountFactory, TouchFactory, kept_night
 from tests.web.access import assert_page_access
 
 pytestmark = pytest.mark.django_db
@@ -68,7 +68,7 @@ def night(sales, csm, marketer):
            role=Role.MARKETING)
     _touch(lead, dt.datetime(2026, 7, 2, 3, 0, tzinfo=UTC), kind="digital", channel="email", stage="",
            role=Role.MARKETING)
-    RecomputeRun.objects.create(as_of=D, status=RecomputeRun.Status.COMPLETED)
+    kept_night(D)
     content_mix_snapshot_write(as_of=D)
 
 
@@ -130,7 +130,7 @@ def test_planned_share_weighs_each_requirement_by_the_touches_it_asks_for_per_da
 def test_a_touch_counting_for_two_requirements_counts_once(sales, executive, manager):
     loyal = _account(State.LOYAL, owner_csm=sales)
     _touch(loyal, dt.datetime(2026, 7, 15, 3, 0, tzinfo=UTC), role=Role.EXECUTIVE, stage="relation")
-    RecomputeRun.objects.create(as_of=D, status=RecomputeRun.Status.COMPLETED)
+    kept_night(D)
     content_mix_snapshot_write(as_of=D)
     assert _state(_get(manager), State.LOYAL)["touches"] == 1
 

@@ -12,7 +12,7 @@ import pytest
 from contacts.models import Touch
 from dashboards.selectors import coverage_figures
 from engine.models import AccountEvaluation, RecomputeRun
-from tests.factories import AccountFactory
+from tests.factories import AccountFactory, kept_night
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +30,7 @@ def _account(state, coverage="", last_touch_on=None, touches=(), after_night=Fal
 
 
 def test_every_state_is_listed_and_accounts_count_by_their_coverage():
-    RecomputeRun.objects.create(as_of=D, status=RecomputeRun.Status.COMPLETED)
+    kept_night(D)
     for coverage in ("under_covered", "under_covered", "grace", "compliant"):
         _account("LOYAL", coverage)
     _account("TARGET_NO_LEAD")  # a state without requirements: counted, never classified
@@ -61,7 +61,7 @@ def test_without_a_completed_recompute_every_figure_is_zero():
 ])
 def test_breadth_counts_target_accounts_touched_within_the_last_30_and_90_days(last_touch_on, touched_30d,
                                                                                 touched_90d):
-    RecomputeRun.objects.create(as_of=D, status=RecomputeRun.Status.COMPLETED)
+    kept_night(D)
     _account("LEAD", last_touch_on=last_touch_on)
     _account("OUT_OF_SCOPE", last_touch_on=D)  # not a target account
     assert coverage_figures()["breadth"] == {"target_accounts": 1, "touched_30d": touched_30d,
@@ -75,7 +75,7 @@ def test_breadth_counts_target_accounts_touched_within_the_last_30_and_90_days(l
 ])
 def test_an_account_evaluated_after_d_is_counted_by_its_touches_up_to_d(touches, touched_30d, touched_90d):
     # A touch logged today re-evaluates its account at once, after the night of D (flagged so).
-    RecomputeRun.objects.create(as_of=D, status=RecomputeRun.Status.COMPLETED)
+    kept_night(D)
     _account("LEAD", last_touch_on=max(touches), touches=touches, after_night=True)
     assert coverage_figures()["breadth"] == {"target_accounts": 1, "touched_30d": touched_30d,
                                              "touched_90d": touched_90d}
@@ -86,7 +86,7 @@ def test_an_account_evaluated_after_d_is_counted_by_its_touches_up_to_d(touches,
 def test_figures_as_of_d_look_at_every_evaluation_after_d_when_a_later_run_wrote_some(later_run):
     # A run for D+1 evaluated this account as of D+1 (it failed or is running: D is still the latest completed,
     # or D's figures are asked for after D+1 completed): not a logged touch's evaluation, so not flagged.
-    RecomputeRun.objects.create(as_of=D, status=RecomputeRun.Status.COMPLETED)
+    kept_night(D)
     RecomputeRun.objects.create(as_of=D + dt.timedelta(days=1), status=later_run)
     _account("LEAD", last_touch_on=D + dt.timedelta(days=1), touches=(D + dt.timedelta(days=1), D - dt.timedelta(days=3)))
     assert coverage_figures(as_of=D)["breadth"] == {"target_accounts": 1, "touched_30d": 1, "touched_90d": 1}

@@ -16,8 +16,8 @@ from core.choices import Role, State
 from core.models import User
 from dashboards.depth import depth_snapshot_write
 from dashboards.selectors import coverage_figures
-from engine.models import AccountEvaluation, Alert, CoverageRow, RecomputeRun
-from tests.factories import AccountFactory
+from engine.models import AccountEvaluation, Alert, CoverageRow
+from tests.factories import AccountFactory, kept_night
 from tests.web.access import assert_page_access
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_readers")]
@@ -70,7 +70,7 @@ def night(sales, csm, inside_sales, marketer, west):
     for account, assignee, role in ((a2, sales, Role.SALES), (a3, csm, Role.CSM), (a5, west, Role.SALES)):
         Alert.objects.create(account=account, state=account.state, requirement="human", responsible_role=role,
                              assignee=assignee, status="open", gap=1, opened_on=D, changed_on=D)
-    RecomputeRun.objects.create(as_of=D, status=RecomputeRun.Status.COMPLETED)
+    kept_night(D)
     depth_snapshot_write(as_of=D)
 
 

@@ -5,7 +5,7 @@ import pytest
 from core.choices import Role
 from core.timeutil import business_today
 from engine.services import recompute_all
-from tests.factories import AccountFactory, OpportunityFactory
+from tests.factories import AccountFactory, OpportunityFactory, kept_night
 from tests.web.access import assert_page_access
 
 pytestmark = pytest.mark.django_db
@@ -57,10 +57,9 @@ def _english(user):
 
 def test_a_past_night_is_shown_as_it_kept_its_figures_and_a_date_without_one_says_so(client, manager):
     from dashboards.models import DailySnapshot
-    from engine.models import RecomputeRun
 
     day = dt.date(2026, 7, 20)
-    RecomputeRun.objects.create(as_of=day, status=RecomputeRun.Status.COMPLETED)
+    kept_night(day)
     DailySnapshot.objects.create(as_of=day, by_state={"LOYAL": {"accounts": 4, "compliant": 3, "under_covered": 1,
                                                                 "grace": 0}},
                                  breadth={"target_accounts": 4, "touched_30d": 1, "touched_90d": 2})

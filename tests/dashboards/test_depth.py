@@ -15,11 +15,11 @@ from rest_framework.test import APIClient
 from core.choices import Role, State
 from dashboards.depth import depth_snapshot_write
 from dashboards.models import BreadthSnapshot, DepthSnapshot
-from engine.models import AccountEvaluation, CoverageRow, RecomputeRun
+from engine.models import AccountEvaluation, CoverageRow
 from engine.services import recompute_all
 from tests.dashboards.access import assert_api_serves_every_role
 from tests.engine.nights import seed_configuration
-from tests.factories import AccountFactory, OpportunityFactory, TouchFactory, UserFactory
+from tests.factories import AccountFactory, OpportunityFactory, TouchFactory, UserFactory, kept_night
 from tests.web.access import assert_page_access
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_readers")]
@@ -72,7 +72,7 @@ def night(sales, csm, inside_sales, marketer, west):
     a9 = _account(State.TARGET_NO_LEAD, industry="services", last_touch=-1, after_night=True)
     TouchFactory(account=a9, occurred_at=timezone.now(), occurred_on=D - dt.timedelta(days=40))
     TouchFactory(account=a9, occurred_at=timezone.now(), occurred_on=D + dt.timedelta(days=1))
-    RecomputeRun.objects.create(as_of=D, status=RecomputeRun.Status.COMPLETED)
+    kept_night(D)
     depth_snapshot_write(as_of=D)
 
 
@@ -208,7 +208,7 @@ def test_a_completed_run_keeps_the_nights_depth(sales):
 def test_an_older_night_reads_its_own_rows_and_an_unknown_night_is_refused(night, manager):
     DepthSnapshot.objects.create(as_of=D - dt.timedelta(days=1), state=State.ACTIVE, responsible_role=Role.SALES,
                                  accounts=7, under_covered=7)
-    RecomputeRun.objects.create(as_of=D - dt.timedelta(days=1), status=RecomputeRun.Status.COMPLETED)
+    kept_night(D - dt.timedelta(days=1))
     api = APIClient()
     api.force_authenticate(manager)
     assert api.get(f"{API}?as_of=2026-07-19").json()["by_role"][0]["accounts"] == 7

@@ -18,12 +18,12 @@ from core.choices import Role, State
 from core.models import User
 from dashboards.funnel import FUNNEL_ORDER, funnel_snapshot_write
 from dashboards.models import FunnelSnapshot, MovementSnapshot
-from engine.models import AccountEvaluation, RecomputeRun
+from engine.models import AccountEvaluation
 from engine.services import recompute_all
 from segments.models import StateTransition
 from tests.dashboards.access import assert_api_serves_every_role
 from tests.engine.nights import seed_configuration
-from tests.factories import AccountFactory, OpportunityFactory, UserFactory
+from tests.factories import AccountFactory, OpportunityFactory, UserFactory, kept_night
 from tests.web.access import assert_page_access
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_readers")]
@@ -44,7 +44,7 @@ def _move(account, day, from_state, to_state):
 
 
 def _night(day):
-    RecomputeRun.objects.create(as_of=day, status=RecomputeRun.Status.COMPLETED)
+    kept_night(day)
     return funnel_snapshot_write(as_of=day)
 
 

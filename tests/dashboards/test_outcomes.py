@@ -13,10 +13,10 @@ from dashboards import outcomes as oc
 from dashboards.filtering import DashboardFilters, FilterError, Scope
 from dashboards.outcome_snapshots import outcome_snapshot_write
 from dashboards.stats import overlaps, rate, wilson
-from engine.models import Alert, RecomputeRun
+from engine.models import Alert
 from segments.models import StateTransition
 from tests.dashboards.access import assert_api_serves_every_role
-from tests.factories import AccountFactory, UserFactory
+from tests.factories import AccountFactory, UserFactory, kept_night
 
 START, END = dt.date(2026, 1, 1), dt.date(2026, 6, 29)
 
@@ -27,7 +27,7 @@ def d(month: int, day: int) -> dt.date:
 
 def night(day=END):
     """A completed night on `day` that kept its outcome facts."""
-    RecomputeRun.objects.create(as_of=day, status=RecomputeRun.Status.COMPLETED)
+    kept_night(day)
     outcome_snapshot_write(as_of=day)
 
 

@@ -12,7 +12,7 @@ from dashboards import workload as wl
 from dashboards.filtering import DashboardFilters, FilterError, Scope
 from engine.models import RecomputeRun
 from tests.dashboards.access import assert_api_serves_every_role
-from tests.factories import AccountFactory, OpportunityFactory, UserFactory
+from tests.factories import AccountFactory, OpportunityFactory, UserFactory, kept_night
 
 TODAY = dt.date(2026, 7, 20)  # 07-21 … 08-19: 21 business days (08-11 Mountain Day)
 
@@ -26,7 +26,7 @@ def test_touches_needed():
 
 def keep(day=TODAY):
     """A completed night on `day` that kept its workload rows."""
-    RecomputeRun.objects.create(as_of=day, status=RecomputeRun.Status.COMPLETED)
+    kept_night(day)
     return wl.workload_snapshot_write(as_of=day)
 
 

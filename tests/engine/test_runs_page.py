@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from core.choices import Role
+from core.choices import Role, State
+from dashboards.models import NightFigures
 from engine import domain
 from engine.models import RecomputeRun
 from engine.services import recompute_all
@@ -76,3 +77,27 @@ def test_the_runs_are_in_the_navigation_of_managers_and_admins_only(client, pers
         client.force_login(user)
         page = client.get("/today/").content.decode()
         assert ('href="/engine/runs/"' in page) == (role in MANAGERS), role
+
+
+def test_each_run_says_whether_its_dashboard_figures_are_kept_and_names_its_states(client, manager,
+                                                                                    night_with_a_failure):
+    manager.language = "en"
+    manager.save()
+    client.force_login(manager)
+    assert "<td>Kept</td>" in client.get("/engine/runs/").content.decode()
+    page = client.get(f"/engine/runs/{night_with_a_failure.id}/").content.decode()
+    assert "Dashboard figures" in page and "Kept" in page
+    states = [state for state, n in night_with_a_failure.counts_by_state.items() if n]
+    assert states and all(f"{state} " not in page for state in states)  # labels, not codes
+    assert all(f"{State(state).label} {night_with_a_failure.counts_by_state[state]}" in page for state in states)
+
+
+def test_a_run_whose_figures_failed_says_so_with_the_reason(client, manager):
+    run = RecomputeRun.objects.create(as_of=D, status=RecomputeRun.Status.COMPLETED)
+    NightFigures.objects.create(run=run, status=NightFigures.Status.FAILED, message="the disk is full")
+    manager.language = "en"
+    manager.save()
+    client.force_login(manager)
+    page = client.get(f"/engine/runs/{run.id}/").content.decode()
+    assert "could not be kept" in page and "the disk is full" in page
+    assert "<td>Failed</td>" in client.get("/engine/runs/").content.decode()
