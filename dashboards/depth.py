@@ -8,8 +8,10 @@ under-covered, else `grace` when one is in grace, else `compliant` (the account 
 `touches_required` = Σ n, `touches_done` = Σ min(c, n), `human_touches` / `digital_touches` = Σ c of the human /
 digital requirements (a touch counting for two requirements counts twice).
 
-Breadth (BreadthSnapshot), per (state, industry, region, ICP tier): accounts, their coverage class (§9) and those
-touched within the last 30 / 90 days. Target accounts are those not OUT_OF_SCOPE (§9).
+Breadth (BreadthSnapshot), per (state, industry, region, ICP tier) and per owner with the owner's team, as
+dashboards.funnel keeps people (one row per distinct owner, flags that pick each account once): accounts, their
+coverage class (§9) and those touched within the last 30 / 90 days. Target accounts are those not OUT_OF_SCOPE (§9).
+Read through dashboards.funnel.narrow, breadth is a team's, an owner's or the viewer's scope's like every figure.
 """
 
 from __future__ import annotations
@@ -22,16 +24,16 @@ from django.db import connection, transaction
 
 from accounts.models import Account
 from contacts.models import Touch
-from core.bulk import date_param, date_sql
+from core.bulk import bulk_insert_rows, date_param, date_sql
 from core.choices import Role, State
 from core.models import User
 from engine.models import AccountEvaluation, CoverageRow
 
 from .filtering import TIERS, DashboardFilters  # noqa: F401 (TIERS: the depth API's enum)
-from .funnel import completed_night
+from .funnel import (OWNERS_AS, PLACE_KEYS, REGIONS_TEXT, by_owner_sql, completed_night, kept_by_place,
+                     room_to_group)
 from .models import BreadthSnapshot, DepthSnapshot
 from .selectors import filtered_breadth_rows, kept_nights, scoped_depth_rows
-from .snapshot_keys import regions_of
 
 DEPTH_SUMS = ("accounts", "compliant", "under_covered", "grace", "touches_required", "touches_done",
               "human_touches", "digital_touches")
@@ -59,10 +61,15 @@ def _depth_sql() -> str:
         f"GROUP BY a.state, a.responsible_role, a.assignee_id, COALESCE(u.team, '')")
 
 
+BREADTH_COLUMNS = ("as_of", "state", "owner_id", "team", "industry", "region", "icp_tier", "first_owner",
+                   "first_in_team", "first_region", *BREADTH_SUMS)
+
+
 def _breadth_groups(as_of: dt.date) -> list[tuple]:
-    """Accounts per (state, industry, tier, regions list, coverage class, touched within 30, within 90 days): one
-    GROUP BY over evaluations and accounts. A latest touch after D (an evaluation made after the night) is looked
-    up in the touches up to D, for those accounts only."""
+    """Accounts per (state, coverage class, touched within 30, within 90 days, industry, tier, regions) and per owner
+    with the owner's team and flags (dashboards.funnel.by_owner_sql): one GROUP BY over evaluations and accounts. A
+    latest touch after D (an evaluation made after the night) is looked up in the touches up to D, for those
+    accounts only."""
     day = date_sql()
     touch = Touch._meta.db_table
 
@@ -75,38 +82,38 @@ def _breadth_groups(as_of: dt.date) -> list[tuple]:
 
     t30, p30 = touched(30)
     t90, p90 = touched(90)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT e.state, ac.industry, ac.icp_tier, ac.regions, e.coverage, {t30}, {t90}, COUNT(*) "
-            f"FROM {AccountEvaluation._meta.db_table} e JOIN {Account._meta.db_table} ac ON ac.id = e.account_id "
-            f"GROUP BY 1, 2, 3, 4, 5, 6, 7", [*p30, *p90])
+    inner = (f"SELECT e.state, e.coverage, {t30} AS t30, {t90} AS t90, a.industry, a.icp_tier, {REGIONS_TEXT}, "
+             f"{OWNERS_AS}, 1 AS n "
+             f"FROM {AccountEvaluation._meta.db_table} e JOIN {Account._meta.db_table} a ON a.id = e.account_id")
+    with connection.cursor() as cursor, room_to_group(cursor):
+        cursor.execute(by_owner_sql(inner, ("state", "coverage", "t30", "t90", *PLACE_KEYS)), [*p30, *p90])
         return cursor.fetchall()
 
 
-def _breadth_rows(as_of: dt.date) -> list[BreadthSnapshot]:
+def _breadth_rows(as_of: dt.date) -> list[tuple]:
+    """The night's breadth rows (BREADTH_COLUMNS): the groups summed per (state, people, place, flags)."""
     rows: dict[tuple, dict[str, int]] = defaultdict(lambda: dict.fromkeys(BREADTH_SUMS, 0))
-    for state, industry, tier, regions, coverage, t30, t90, n in _breadth_groups(as_of):
-        for position, region in enumerate(regions_of(regions)):
-            row = rows[(state, industry or "", region, tier or "", position == 0)]
-            row["accounts"] += n
-            if coverage in ("compliant", "under_covered", "grace"):
-                row[coverage] += n
-            row["touched_30d"] += n if t30 else 0
-            row["touched_90d"] += n if t90 else 0
-    return [BreadthSnapshot(as_of=as_of, state=k[0], industry=k[1][:100], region=k[2], icp_tier=k[3][:1],
-                            first_region=k[4], **v) for k, v in rows.items()]
+    for (state, coverage, t30, t90, *key), n in kept_by_place(_breadth_groups(as_of), 4).items():
+        row = rows[(state, *key)]
+        row["accounts"] += n
+        if coverage in ("compliant", "under_covered", "grace"):
+            row[coverage] += n
+        row["touched_30d"] += n if t30 else 0
+        row["touched_90d"] += n if t90 else 0
+    return [(as_of, *key, *(sums[name] for name in BREADTH_SUMS)) for key, sums in rows.items()]
 
 
 def depth_snapshot_write(*, as_of: dt.date) -> tuple[int, int]:
     """Keep the night's depth and breadth rows; a rerun for the same date replaces that date's rows. Two GROUP BY
-    statements whatever the number of accounts. Returns (depth rows, breadth rows)."""
+    statements whatever the number of accounts (the breadth rows they give are bounded by the people and places,
+    inserted in batches). Returns (depth rows, breadth rows)."""
     with transaction.atomic():
         DepthSnapshot.objects.filter(as_of=as_of).delete()
         BreadthSnapshot.objects.filter(as_of=as_of).delete()
         with connection.cursor() as cursor:
             cursor.execute(_depth_sql(), [date_param(as_of)])
-        breadth = BreadthSnapshot.objects.bulk_create(_breadth_rows(as_of), batch_size=2000)
-    return DepthSnapshot.objects.filter(as_of=as_of).count(), len(breadth)
+        breadth = bulk_insert_rows(BreadthSnapshot, BREADTH_COLUMNS, _breadth_rows(as_of))
+    return DepthSnapshot.objects.filter(as_of=as_of).count(), breadth
 
 
 # --- reading ---------------------------------------------------------------------------------------------------------
@@ -205,10 +212,11 @@ def _breadth_tables(figures: DepthFigures, rows: list[dict]) -> None:
 
 
 def depth_figures(f: DashboardFilters) -> DepthFigures:
-    """The night's depth tables (per responsible role, owner, team, state and role) within the filter's scope (the
-    viewer's: dashboards.filtering), and the breadth tables (per state, industry, region, ICP tier) of all accounts;
-    a fixed number of queries over the night's kept rows. Depth takes the state, team and owner filters; breadth
-    the state, industry, region and tier filters. Raises FilterError for a night that did not complete."""
+    """The night's depth tables (per responsible role, owner, team, state and role) and breadth tables (per state,
+    industry, region, ICP tier) within the filter's scope (the viewer's: dashboards.filtering); a fixed number of
+    queries over the night's kept rows. Depth takes the state, team and owner filters; breadth the state, team,
+    owner, industry, region and tier filters, each account once (dashboards.funnel.narrow). Raises FilterError for
+    a night that did not complete."""
     night = completed_night(f.as_of)
     f.as_of = night
     figures = DepthFigures(as_of=night, filters=f, everyone=f.scope.everyone)
@@ -216,7 +224,7 @@ def depth_figures(f: DashboardFilters) -> DepthFigures:
         return figures
     depth = list(scoped_depth_rows(night=night, f=f).values("state", "responsible_role", "owner_id", "team", *DEPTH_SUMS))
     _depth_tables(figures, depth)
-    kept = filtered_breadth_rows(BreadthSnapshot.objects.filter(as_of=f.as_of), f, every_region=True)
+    kept = filtered_breadth_rows(BreadthSnapshot.objects.filter(as_of=night), f, every_region=True)
     breadth = list(kept.values("state", "industry", "region", "icp_tier", "first_region", *BREADTH_SUMS))
     _breadth_tables(figures, breadth)
     return figures

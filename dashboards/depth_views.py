@@ -11,8 +11,8 @@ from core.choices import Role, State
 from core.permissions import EVERYONE, RoleRequiredMixin
 
 from .depth import DepthFigures, completed_nights, depth_figures
-from .filtering import (ACCOUNT_PARAMS, DashboardFilters, FilterError, accounts_link, csv_response,
-                        filter_bar, parse_filters, unknown_table)
+from .filtering import (ACCOUNT_PARAMS, DashboardFilters, FilterError, csv_response, filter_bar, parse_filters,
+                        unknown_table)
 from .views import refusal_page
 
 DEPTH_COLUMNS = ("accounts", "compliant", "under_covered", "grace", "compliance_rate", "touches_done",
@@ -38,17 +38,18 @@ BREADTH_KEYS = {"breadth_by_industry": "industry", "breadth_by_region": "region"
 def _links(name: str, row: dict, f: DashboardFilters) -> dict[str, str]:
     """The accounts a row counts, and those under-covered (docs/rules.md §9), with the page's filter. Depth rows
     with a responsible role select that role's requirements (their assignee, their class); breadth rows the
-    accounts' own attributes. A row of no one (no owner, no team, no industry…) has no filter to say so: no link."""
+    accounts' own attributes and owners. A row of no one (no owner, no team, no industry…) has no filter to say so: no link."""
     if name.startswith("breadth"):
-        # Breadth counts every account, whoever holds it: its links carry the account attributes only.
+        # Breadth counts the accounts of the filter's people (any owner column): its links carry the people and the
+        # account attributes.
         key = {"state": row.get("state", f.state), "industry": row.get("industry", f.industry),
                "region": row.get("region", f.region), "icp_tier": row.get("icp_tier", f.icp_tier),
                "target": "" if name == "breadth_by_state" else "true"}
         column = BREADTH_KEYS.get(name)
         if column and not row.get(column):
             return {"link_accounts": "", "link_under_covered": ""}
-        return {"link_accounts": accounts_link(**key), "link_under_covered": accounts_link(**key,
-                                                                                         coverage="under_covered")}
+        return {"link_accounts": f.accounts_link(**key), "link_under_covered": f.accounts_link(**key,
+                                                                                             coverage="under_covered")}
     key = {"state": row.get("state", f.state), "responsible_role": row.get("responsible_role")}
     if name == "by_owner":
         key["owner"] = row.get("owner_id")
@@ -110,8 +111,8 @@ DEPTH_FIELDS = ("as_of", *ACCOUNT_PARAMS)
 class DepthPage(RoleRequiredMixin, View):
     """A night's coverage depth (per responsible role, owner, team, state and role) and breadth (per state, industry,
     region, ICP tier), read from what the night kept; the shared filters in the URL (dashboards.filtering);
-    `?format=csv&table=…` exports a table. Managers, admins and executives see everyone's depth; the others their
-    own and their team's. Each count opens the accounts it counts."""
+    `?format=csv&table=…` exports a table. Managers, admins and executives see everyone's depth and breadth; the
+    others their own and their team's. Each count opens the accounts it counts."""
 
     allowed_roles = EVERYONE
 

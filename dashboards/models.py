@@ -79,11 +79,13 @@ class DepthSnapshot(KeptPeople):
         ]
 
 
-class BreadthSnapshot(KeptPlaces):
+class BreadthSnapshot(KeptOwnersOnce, KeptPlaces):
     """Breadth and compliance per account attribute as one completed night left it (dashboards.depth; docs/rules.md
-    §9): per (state, industry, region, ICP tier) the accounts, their coverage class, and those touched within the
-    last 30 and 90 days. An account with several regions is on one row per region; `first_region` marks the row of
-    its first region (or of no region), so totals not split by region sum those rows and count each account once."""
+    §9): per (state, owner, the owner's team, industry, region, ICP tier) the accounts, their coverage class, and
+    those touched within the last 30 and 90 days. People and places are kept as FunnelSnapshot keeps them
+    (dashboards.funnel): an account is on one row per distinct owner (none: one row without owner) and per region;
+    `first_owner`, `first_in_team` and `first_region` pick each account once for everyone, for a team and for totals
+    not split by region. Nights kept before people were (migration 0006) have one row per place without owner."""
 
     as_of = models.DateField()
     state = models.CharField(max_length=20)

@@ -102,9 +102,10 @@ def _sums(rows, keys: tuple[str, ...], sums: tuple[str, ...]):
 
 
 def breadth_coverage_figures(*, night: dt.date, f: DashboardFilters) -> dict:
-    """§9's figures (by_state, breadth) of the accounts with the filter's state, industry, region and ICP tier, as
-    the night's breadth rows kept them (dashboards.BreadthSnapshot): one query. An account with several regions is
-    counted once (its first region's row) unless a region is chosen."""
+    """§9's figures (by_state, breadth) of the accounts of the filter's people (a team, an owner, the viewer's scope)
+    with its state, industry, region and ICP tier, as the night's breadth rows kept them (dashboards.BreadthSnapshot):
+    one query. Each account is counted once — its first region's row unless a region is chosen, its first owner's
+    (or first in the team's) row."""
     rows = filtered_breadth_rows(BreadthSnapshot.objects.filter(as_of=night), f)
     by_state = {state: dict.fromkeys(FIGURE_SUMS, 0) for state in State.values}
     breadth = {"target_accounts": 0, "touched_30d": 0, "touched_90d": 0}
@@ -137,9 +138,13 @@ def scoped_depth_rows(*, night: dt.date | None = None, f: DashboardFilters, rows
 
 
 def filtered_breadth_rows(rows, f: DashboardFilters, *, every_region: bool = False):
-    """Breadth rows (dashboards.BreadthSnapshot) of the filter's state, industry, ICP tier and region; without a
-    region, each account's first-region row only (counted once) — or, `every_region`, its rows of every region (for
-    tables split by region)."""
+    """Breadth rows (dashboards.BreadthSnapshot) of the filter's people — the chosen owner, the chosen team or the
+    viewer's scope, each account once (dashboards.funnel.narrow) — and its state, industry, ICP tier and region;
+    without a region, each account's first-region row only (counted once) — or, `every_region`, its rows of every
+    region (for tables split by region)."""
+    from .funnel import narrow  # dashboards.funnel reads this module's kept_nights
+
+    rows = narrow(rows, f, places=False)
     if f.state:
         rows = rows.filter(state=f.state)
     if f.industry:
