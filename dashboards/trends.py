@@ -9,8 +9,10 @@ With a filter (dashboards.filtering; `filtered_trends`), the nights' kept depth 
 the DailySnapshot, as on the coverage page (dashboards.coverage): account attributes (state, industry, region, ICP
 tier) narrow compliance per state and breadth (BreadthSnapshot, each account once); people (a team, an owner, a
 rep's own scope) narrow compliance per state (DepthSnapshot: an account counts once per responsible role those
-people hold), without breadth, which is not kept per person, nor alerts, which the runs count for everyone. Three
-queries, whatever the period.
+people hold, whatever the account attributes) and breadth (BreadthSnapshot, kept per owner and team: each account of
+those people once, with the account attributes), without alerts, which the runs count for everyone. A night kept
+before breadth was kept per person counts no account for people (0 target accounts, rates None; dashboards
+migration 0006). Three queries at most, whatever the period.
 """
 
 from __future__ import annotations
@@ -149,27 +151,27 @@ def _breadth_of(by_state: dict[str, dict]) -> dict:
 
 
 def filtered_trends(*, start: dt.date, end: dt.date, f: DashboardFilters) -> dict:
-    """coverage_trends for a filter (module docstring): the same nights and keys; `alerts_opened`,
-    `alerts_resolved` and `breadth` are None where the filter's people make them unknown. Two queries."""
+    """coverage_trends for a filter (module docstring): the same nights and keys; `alerts_opened` and
+    `alerts_resolved` are None where the filter's people make them unknown. Three queries at most."""
     runs = completed_runs(start, end)
     people = f.by_person
-    if not runs:
-        kept: dict = {}
-    elif people:
-        kept = _kept_by_night(scoped_depth_rows(rows=DepthSnapshot.objects.filter(as_of__range=(start, end)), f=f),
-                              SUMS)
-    else:
+    kept: dict = {}
+    if runs:
         kept = _kept_by_night(filtered_breadth_rows(BreadthSnapshot.objects.filter(as_of__range=(start, end)), f),
                               (*SUMS, "touched_30d", "touched_90d"))
+    depth = kept
+    if runs and people:
+        depth = _kept_by_night(scoped_depth_rows(rows=DepthSnapshot.objects.filter(as_of__range=(start, end)), f=f),
+                               SUMS)
     nights = []
     for day in sorted(runs):
-        run, by_state = runs[day], kept.get(day, {})
+        run, by_state = runs[day], depth.get(day, {})
         nights.append({
             "as_of": day.isoformat(), "run": run["id"],
             "alerts_opened": None if people else run["alerts_opened"],
             "alerts_resolved": None if people else run["alerts_resolved"],
             "by_state": compliance({s: {n: v[n] for n in SUMS} for s, v in by_state.items()}),
-            "breadth": None if people else _breadth_of(by_state),
+            "breadth": _breadth_of(kept.get(day, {})),
         })
     return {"from": start.isoformat(), "to": end.isoformat(), "scope": f.scope.name,
             "filters": f.query(**{"from": None, "to": None, "as_of": None}), "nights": nights}

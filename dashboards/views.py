@@ -215,8 +215,7 @@ def trend_links(f: DashboardFilters, trends: dict, names: dict[str, str]) -> lis
     (the accounts list shows them as they are now)."""
     links = [(names.get(state, state), f.accounts_link(state=state))
              for state in trends_selectors.rated_states(trends)]
-    if not f.by_person:
-        links.append((_("Target accounts"), f.accounts_link(target="true")))
+    links.append((_("Target accounts"), f.accounts_link(target="true")))
     return links
 
 
@@ -246,7 +245,7 @@ class TrendsPage(RoleRequiredMixin, View):
             table = request.GET["table"]
             return csv_response(f"coverage-trends-{table}-{start}-{end}.csv", *tables[table])
         f.date_from, f.date_to = start, end
-        shown = [name for name in TREND_TABLES if not (f.by_person and name != "compliance")]
+        shown = [name for name in TREND_TABLES if not (f.by_person and name == "alerts")]
         return render(request, "dashboards/trends.html", {
             "start": start, "end": end, "bar": filter_bar(f, fields=TREND_FIELDS), "people_mode": f.by_person,
             "csv_query": f.querystring(format="csv"), "links": trend_links(f, trends, names),

@@ -1,6 +1,7 @@
 """The coverage dashboard and its API with the shared filters (dashboards.filtering, dashboards.coverage): on a
 hand-built night, account attributes narrow §9's figures (docs/rules.md §9) read from the night's breadth rows,
-people (a team, an owner, a rep's own scope) narrow them to the night's depth rows per state and responsible role;
+people (a team, an owner, a rep's own scope) narrow them to the night's depth rows per state and responsible role
+and the breadth rows of those people (each account once);
 every figure opens the accounts list on exactly the accounts it counts; tables download as CSV with a BOM; a bad
 or out-of-scope value is refused naming its parameter; the unfiltered API call answers as it always did."""
 
@@ -129,11 +130,10 @@ def test_every_figure_opens_exactly_the_accounts_it_counts(client, night, manage
         for row in context["rows"]:
             for figure in ("accounts", "compliant", "under_covered", "grace"):
                 assert _listed(client, row["links"][figure]) == row[figure], (params, row["state"], figure)
-        if not context["people_mode"]:
-            breadth, links = context["breadth"], context["breadth_links"]
-            assert _listed(client, links["targets"]) == breadth["target_accounts"], params
-            assert _listed(client, links["touched_30d"]) == breadth["touched_30d"], params
-            assert _listed(client, links["touched_90d"]) == breadth["touched_90d"], params
+        breadth, links = context["breadth"], context["breadth_links"]
+        assert _listed(client, links["targets"]) == breadth["target_accounts"], params
+        assert _listed(client, links["touched_30d"]) == breadth["touched_30d"], params
+        assert _listed(client, links["touched_90d"]) == breadth["touched_90d"], params
 
 
 def test_a_rep_reads_their_own_and_their_teams_figures_only(client, night, sales, csm):
@@ -148,14 +148,34 @@ def test_a_rep_reads_their_own_and_their_teams_figures_only(client, night, sales
     for row in response.context["rows"]:
         assert _listed(client, row["links"]["accounts"]) == row["accounts"]
         assert _listed(client, row["links"]["under_covered"]) == row["under_covered"]
-    mine = _login(client, sales).get(PAGE, {"owner": str(csm.pk)}).context["rows"]
-    assert [(r["state"], r["accounts"]) for r in mine] == [(State.LOYAL, 1)]
+    # Breadth: team east's four target accounts, each once (Ines's and Mark's account on Ines's row for the team),
+    # touched 3, 60, 10 and 1 days before the night.
+    assert response.context["breadth"] == {"target_accounts": 4, "touched_30d": 3, "touched_90d": 4}
+    assert 'id="coverage-breadth"' in response.content.decode()
+    mine = _login(client, sales).get(PAGE, {"owner": str(csm.pk)}).context
+    assert [(r["state"], r["accounts"]) for r in mine["rows"]] == [(State.LOYAL, 1)]
+    assert mine["breadth"] == {"target_accounts": 1, "touched_30d": 1, "touched_90d": 1}
 
 
 def test_a_rep_without_a_team_reads_only_their_own(client, night, marketer):
-    rows = _login(client, marketer).get(PAGE).context["rows"]
-    assert [(r["state"], r["responsible_role"], r["compliant"]) for r in rows] == [
+    context = _login(client, marketer).get(PAGE).context
+    assert [(r["state"], r["responsible_role"], r["compliant"]) for r in context["rows"]] == [
         (State.HIGH_POTENTIAL_LEAD, Role.MARKETING, 1)]
+    assert context["breadth"] == {"target_accounts": 1, "touched_30d": 1, "touched_90d": 1}
+
+
+@pytest.mark.parametrize(("params", "targets"), [
+    ({}, (7, 4, 5)),  # everyone: the eight accounts less OUT_OF_SCOPE, each once
+    ({"team": "east"}, (4, 3, 4)),
+    ({"team": "west"}, (1, 1, 1)),
+    ({"owner": "mark"}, (1, 1, 1)),  # an account Mark shares with Ines (east): his too
+    ({"team": "east", "industry": "retail"}, (2, 2, 2)),
+])
+def test_a_managers_team_and_owner_narrow_breadth(night, manager, params, targets):
+    if params.get("owner"):
+        params = {"owner": str(User.objects.get(username=params["owner"]).pk)}
+    breadth = _api(manager).get(API, params).json()["breadth"]
+    assert (breadth["target_accounts"], breadth["touched_30d"], breadth["touched_90d"]) == targets
 
 
 def test_a_team_or_owner_outside_a_reps_scope_is_refused_naming_it(client, night, sales, west):
@@ -211,6 +231,7 @@ def test_the_filtered_api_answers_the_filters_figures(night, manager, sales):
     assert rep["scope"] == "team" and rep["by_state_and_role"] == [
         {"state": "ACTIVE", "responsible_role": "sales", "accounts": 2, "compliant": 1, "under_covered": 1,
          "grace": 0}]
+    assert rep["breadth"] == {"target_accounts": 2, "touched_30d": 1, "touched_90d": 2}
     assert _api(manager).get(API, {"icp_tier": "A", "as_of": "2026-07-19"}).status_code == 404
 
 
