@@ -22,9 +22,10 @@ class DepthDashboardView(APIView):
     """A completed night's depth — per responsible role, owner, team, state and role: accounts, compliant,
     under-covered, grace, compliance rate, touches done vs required, human and digital touches — and breadth per
     state, industry, region and ICP tier (accounts, coverage classes, touched within 30 / 90 days). Read from the
-    rows the night kept. Managers, admins and executives see everyone's depth; the other roles their own and their
-    team's (scope "team"). Depth takes state, team, owner; breadth takes state, industry, region, ICP tier (dashboards.filtering: a
-    team or owner outside a rep's scope is refused naming it)."""
+    rows the night kept. Managers, admins and executives see everyone's depth and breadth; the other roles their own
+    and their team's (scope "team"). Depth takes state, team, owner; breadth takes them all, with industry, region
+    and ICP tier, each account once (dashboards.filtering: a team or owner outside a rep's scope is refused naming
+    it)."""
 
     permission_classes = [HasRole]
     read_roles = EVERYONE
@@ -34,8 +35,8 @@ class DepthDashboardView(APIView):
             OpenApiParameter("as_of", OpenApiTypes.DATE, required=False,
                              description="The night (a completed run's date); the latest by default; 400 when no "
                                          "run completed that day."),
-            OpenApiParameter("team", OpenApiTypes.STR, required=False, description="The owners' team (depth)."),
-            OpenApiParameter("owner", OpenApiTypes.INT, required=False, description="The owner's user id (depth)."),
+            OpenApiParameter("team", OpenApiTypes.STR, required=False, description="The owners' team (depth and breadth)."),
+            OpenApiParameter("owner", OpenApiTypes.INT, required=False, description="The owner's user id (depth and breadth)."),
             OpenApiParameter("state", OpenApiTypes.STR, required=False, enum=list(State.values)),
             OpenApiParameter("industry", OpenApiTypes.STR, required=False, description="Breadth, case-insensitive."),
             OpenApiParameter("region", OpenApiTypes.STR, required=False, description="Breadth."),

@@ -53,8 +53,9 @@ class CoverageDashboardView(APIView):
                     "compliant, under_covered, grace) and `breadth` (target_accounts, touched_30d, touched_90d) — "
                     "docs/rules.md §9. Filtered by state, industry, region or ICP tier: the same keys for those "
                     "accounts, plus `scope` and `filters`. Narrowed to people (team or owner; a rep's call always is): "
-                    "`as_of`, `scope`, `filters` and `by_state_and_role` (per state and responsible role: accounts, "
-                    "compliant, under_covered, grace; an account counts once per role). 400 naming the parameter "
+                    "`as_of`, `scope`, `filters`, `by_state_and_role` (per state and responsible role: accounts, "
+                    "compliant, under_covered, grace; an account counts once per role) and `breadth` of those "
+                    "people's accounts (each once, with the account filters too). 400 naming the parameter "
                     "that cannot be read or lies outside the caller's scope.",
     )
     def get(self, request):
@@ -101,8 +102,9 @@ class CoverageTrendsView(APIView):
                     "under_covered, grace, `rate` = compliant ÷ (compliant + under_covered + grace), null for a state "
                     "without requirements) and `breadth` (target_accounts, touched_30d, touched_90d and their rates "
                     "of target_accounts). With a filter, also `scope` and `filters`; narrowed to people (team, owner; "
-                    "a rep always is) `by_state` counts an account once per responsible role those people hold, and "
-                    "`alerts_opened`, `alerts_resolved` and `breadth` are null (kept for the organisation only). "
+                    "a rep always is) `by_state` counts an account once per responsible role those people hold, "
+                    "`breadth` each account of those people once, and `alerts_opened`, `alerts_resolved` are null "
+                    "(kept for the organisation only). "
                     "400 naming `from` or `to` on a malformed date, a reversed or too long period, and naming any "
                     "filter that cannot be read or lies outside the caller's scope.",
     )
