@@ -154,6 +154,22 @@ class ContentMixSnapshot(KeptOwnersOnce):
         ]
 
 
+class ContentPlanSnapshot(models.Model):
+    """A state's content plan as the night that kept its content mix found the standards (dashboards.content_mix):
+    the stages and channels it expects and each one's planned share, so a past night is compared with its own plan.
+    One row per state (a state without a standard: an empty plan); a rerun replaces the night's rows."""
+
+    as_of = models.DateField()
+    state = models.CharField(max_length=20)
+    stages = models.JSONField(default=list)
+    channels = models.JSONField(default=list)
+    stage_share = models.JSONField(default=dict)
+    channel_share = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["as_of", "state"], name="contentplan_asof_state_uniq")]
+
+
 class OutcomeSnapshot(KeptOwnersOnce, KeptPlaces):
     """Coverage against outcomes as the latest completed night knows them (dashboards.outcome_snapshots; docs/rules.md
     §10): dated facts per cohort (negotiation, customers, leads) that the outcomes page and API sum for any period in
