@@ -1,13 +1,18 @@
 """Coverage depth and breadth kept per night (dashboards.depth; docs/rules.md §4, §9): a hand-built night of two
 teams — requirements met and not, in grace, human and digital touches — gives exact figures per responsible role,
-owner, team and state; a rerun replaces the night's rows; filters, scopes per role, CSV, permissions, empty states
-and a fixed number of queries, on the page and the API."""
+owner, team and state, and breadth per state, industry, region and tier for everyone, a team, an owner and a rep
+(each account once, an account of two owners of one team once in that team); a rerun replaces the night's rows;
+filters, scopes per role, CSV, permissions, empty states and a fixed number of queries and of statements, on the
+page and the API."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.db.models import Sum
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -157,6 +162,77 @@ def test_breadth_filters_count_each_account_once(night, manager, query, accounts
     assert (total["accounts"], total["touched_30d"]) == (accounts, t30)
 
 
+def _breadth(user, query=""):
+    api = APIClient()
+    api.force_authenticate(user)
+    response = api.get(f"{API}?{query}")
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def _total(data):
+    t = data["breadth_total"]
+    return t["accounts"], t["compliant"], t["under_covered"], t["grace"], t["touched_30d"], t["touched_90d"]
+
+
+@pytest.mark.parametrize(("who", "query", "total"), [
+    # East: Sora's ACTIVE accounts (touched 3 and 60 days before), Chika's LOYAL (10 days), Ines's and Mark's
+    # HIGH_POTENTIAL_LEAD (1 day, in grace).
+    ("manager", "team=east", (4, 1, 2, 1, 3, 4)),
+    ("manager", "team=west", (1, 1, 0, 0, 1, 1)),  # Wes's NEGOTIATION, 6 days
+    ("manager", "owner=sales", (2, 1, 1, 0, 1, 2)),
+    ("manager", "owner=marketer", (1, 0, 0, 1, 1, 1)),  # the account he shares with Ines (east) is his too
+    ("manager", "team=east&region=kansai", (2, 1, 0, 1, 2, 2)),
+    ("manager", "owner=sales&industry=manufacturing&tier=B", (1, 0, 1, 0, 0, 1)),
+    ("sales", "", (4, 1, 2, 1, 3, 4)),  # a rep: their team's accounts
+    ("sales", "owner=csm", (1, 0, 1, 0, 1, 1)),  # a teammate's
+    ("west", "", (1, 1, 0, 0, 1, 1)),
+    ("marketer", "", (1, 0, 0, 1, 1, 1)),  # a rep without a team: their own accounts
+])
+def test_breadth_follows_the_team_owner_and_the_readers_scope(night, request, who, query, total):
+    for name in ("sales", "csm", "marketer"):
+        query = query.replace(f"owner={name}", f"owner={request.getfixturevalue(name).id}")
+    data = _breadth(request.getfixturevalue(who), query)
+    assert _total(data) == total
+    # The tables split by state, industry and tier sum to the total; by region an account counts in each region.
+    for table in ("breadth_by_industry", "breadth_by_tier"):
+        assert sum(r["accounts"] for r in data[table]) == total[0], table
+
+
+def test_a_teams_breadth_tables_count_its_accounts_only(night, manager):
+    data = _breadth(manager, "team=east")
+    assert {r["state"]: r["accounts"] for r in data["breadth_by_state"]} == {
+        State.ACTIVE: 2, State.LOYAL: 1, State.HIGH_POTENTIAL_LEAD: 1}
+    assert {r["region"]: r["accounts"] for r in data["breadth_by_region"]} == {"kanto": 2, "kansai": 2, "": 1}
+    assert {r["industry"]: r["accounts"] for r in data["breadth_by_industry"]} == {"manufacturing": 2, "retail": 2}
+    assert {r["icp_tier"]: r["accounts"] for r in data["breadth_by_tier"]} == {"A": 2, "B": 1, "C": 1}
+
+
+def test_an_account_of_two_owners_of_one_team_counts_once_in_that_team(night, manager, sales, csm, west):
+    """Sora and Chika (east) and Wes (west) own one more ACTIVE retail account, touched 5 days before: it is kept on
+    each owner's rows, first for everyone and for east on Sora's, first for west on Wes's."""
+    _account(State.ACTIVE, industry="retail", regions=["kanto"], tier="A", last_touch=5,
+                      coverage="compliant", owner_sales=sales, owner_csm=csm, owner_marketing=west)
+    depth_snapshot_write(as_of=D)
+    rows = {(r.owner_id, r.team, r.first_owner, r.first_in_team): r.accounts
+            for r in BreadthSnapshot.objects.filter(as_of=D, state=State.ACTIVE, industry="retail")}
+    assert rows == {(csm.id, "east", True, True): 1, (sales.id, "east", False, False): 1,
+                    (west.id, "west", False, True): 1}  # the owner columns' order: csm, sales, …, marketing
+    assert _total(_breadth(manager))[0] == 9
+    assert _total(_breadth(manager, "team=east")) == (5, 2, 2, 1, 4, 5)
+    assert _total(_breadth(manager, "team=west"))[0] == 2
+    assert _total(_breadth(manager, f"owner={csm.id}"))[0] == 2
+    assert _total(_breadth(sales))[0] == 5  # a rep of east: once, not for each of its two east owners
+
+
+@pytest.mark.parametrize(("query", "field"), [("team=west", "team"), ("owner=west", "owner")])
+def test_a_team_or_owner_outside_a_reps_scope_is_refused_naming_it(night, sales, west, query, field):
+    api = APIClient()
+    api.force_authenticate(sales)
+    response = api.get(f"{API}?{query.replace('owner=west', f'owner={west.id}')}")
+    assert response.status_code == 400 and list(response.json()) == [field]
+
+
 def test_depth_filters_by_team_owner_and_state(night, manager, sales):
     api = APIClient()
     api.force_authenticate(manager)
@@ -190,6 +266,19 @@ def test_rerun_of_the_night_replaces_its_rows(night, sales):
     depth_snapshot_write(as_of=D)
     row = DepthSnapshot.objects.get(as_of=D, owner=sales)
     assert (row.compliant, row.under_covered) == (2, 0)
+
+
+def test_the_night_keeps_breadth_in_a_fixed_number_of_statements(night, django_assert_num_queries):
+    with CaptureQueriesContext(connection) as before:
+        depth_snapshot_write(as_of=D)
+    for i in range(12):
+        owners = {"owner_sales": UserFactory(team=f"t{i % 3}"), "owner_csm": UserFactory(team=f"t{i % 2}")}
+        _account(State.ACTIVE, industry=f"i{i % 4}", regions=["kanto", f"r{i}"], last_touch=i, coverage="compliant",
+                 **owners)
+    with django_assert_num_queries(len(before.captured_queries)):
+        depth_snapshot_write(as_of=D)
+    assert BreadthSnapshot.objects.filter(as_of=D, first_owner=True, first_region=True).aggregate(
+        n=Sum("accounts"))["n"] == 9 + 12
 
 
 def test_a_completed_run_keeps_the_nights_depth(sales):
@@ -282,7 +371,8 @@ def test_api_refuses_anonymous_and_serves_every_role(night, personas):
     assert_api_serves_every_role(personas, API)
 
 
-def test_page_and_api_read_a_fixed_number_of_queries(night, client, manager, django_assert_max_num_queries):
+def test_page_and_api_read_a_fixed_number_of_queries(night, client, manager, sales, csm,
+                                                    django_assert_max_num_queries):
     client.force_login(manager)
     with django_assert_max_num_queries(12):
         assert client.get(PAGE).status_code == 200
@@ -296,3 +386,6 @@ def test_page_and_api_read_a_fixed_number_of_queries(night, client, manager, dja
     api.force_authenticate(manager)
     with django_assert_max_num_queries(8):
         assert api.get(API).status_code == 200
+    client.force_login(sales)
+    with django_assert_max_num_queries(12):  # a rep reading a teammate's figures: one more query for the check
+        assert client.get(f"{PAGE}?owner={csm.id}").status_code == 200
