@@ -9,7 +9,9 @@ people (any owner column, the owner's team, the same flags).
 Plan: each requirement's content stage and channel, weighted by the touches it asks for per day (n ÷ p), give the
 planned share of each stage and channel; the state's content plan (its content stages and recommended channels) and
 the requirements' stages and channels are what the plan expects. A stage or channel the plan expects with no
-counting touch on the night is `missing`. The plan is the standards as they are now (they are versioned apart).
+counting touch on the night is `missing`. Each night keeps its plan with its mix (ContentPlanSnapshot), so a past
+night is compared with the plan it was counted against; a night kept before plans were kept falls back to the
+standards as they are now, and says so (`ContentMixFigures.plan`).
 """
 
 from __future__ import annotations
@@ -25,14 +27,14 @@ from django.utils.translation import gettext as _
 from accounts.models import Account
 from contacts.models import Touch
 from core.bulk import bulk_insert_rows, date_param, date_sql
-from core.choices import Channel, ContentStage
+from core.choices import Channel, ContentStage, State
 from engine.models import AccountEvaluation
 from standards.models import Standard
 from standards.selectors import requirement_specs_by_state
 
 from .filtering import DashboardFilters, FilterError
 from .funnel import LIFECYCLE, OWNERS_AS, by_owner_sql, completed_night, narrow, room_to_group
-from .models import ContentMixSnapshot
+from .models import ContentMixSnapshot, ContentPlanSnapshot
 
 STAGES: tuple[str, ...] = (*ContentStage.values, "")  # "": a touch without a content stage
 CHANNELS: tuple[str, ...] = (*Channel.values, "")
@@ -72,11 +74,25 @@ def _mix_rows(as_of: dt.date) -> list[tuple]:
             for state, stage, channel, owner, team, first, in_team, n in rows]
 
 
+PLAN_COLUMNS = ("as_of", "state", "stages", "channels", "stage_share", "channel_share")
+
+
+def _plan_rows(as_of: dt.date) -> list[tuple]:
+    """The night's plan, one row per state (every state, an empty plan without a standard: a night with rows kept
+    its plan)."""
+    plans = content_plans()
+    return [(as_of, state, sorted(plan.stages), sorted(plan.channels), plan.stage_share, plan.channel_share)
+            for state in sorted({*State.values, *plans}) for plan in (plans.get(state, Plan()),)]
+
+
 def content_mix_snapshot_write(*, as_of: dt.date) -> int:
-    """Keep the night's content mix; a rerun for the same date replaces it. Returns the rows kept."""
+    """Keep the night's content mix and the plan it is compared with; a rerun for the same date replaces both.
+    Returns the content mix rows kept."""
     with transaction.atomic():
-        rows = _mix_rows(as_of)
+        rows, plans = _mix_rows(as_of), _plan_rows(as_of)
         ContentMixSnapshot.objects.filter(as_of=as_of).delete()
+        ContentPlanSnapshot.objects.filter(as_of=as_of).delete()
+        bulk_insert_rows(ContentPlanSnapshot, PLAN_COLUMNS, plans)
         return bulk_insert_rows(ContentMixSnapshot, MIX_COLUMNS, rows)
 
 
@@ -119,6 +135,14 @@ def content_plans() -> dict[str, Plan]:
     return plans
 
 
+def night_plans(night: dt.date) -> tuple[dict[str, Plan], bool]:
+    """The plans the night kept, and True; for a night kept before plans were kept, today's plans and False."""
+    kept = {state: Plan(set(stages), set(channels), stage_share, channel_share)
+            for state, stages, channels, stage_share, channel_share in ContentPlanSnapshot.objects.filter(
+                as_of=night).values_list("state", *PLAN_COLUMNS[2:])}
+    return (kept, True) if kept else (content_plans(), False)
+
+
 # --- reading --------------------------------------------------------------------------------------------------------
 
 @dataclass
@@ -126,10 +150,11 @@ class ContentMixFigures:
     as_of: dt.date | None
     filters: DashboardFilters
     states: list[dict] = field(default_factory=list)
+    plan: str | None = None  # "night": the plan the night kept; "current": the standards as they are now; None
 
     def as_json(self) -> dict:
         return {"as_of": self.as_of.isoformat() if self.as_of else None, "scope": self.filters.scope.name,
-                "states": self.states}
+                "plan": self.plan, "states": self.states}
 
 
 def _rate(part: int, whole: int) -> float | None:
@@ -146,9 +171,9 @@ def _lines(keys: tuple[str, ...], name: str, actual: dict[str, int], expected: s
 
 
 def content_mix_figures(f: DashboardFilters) -> ContentMixFigures:
-    """The night's counting touches per state by content stage and by channel against each state's plan, for what
-    `f` (state, team, owner) and its scope select. A state is shown when it has a plan or touches (the chosen state
-    always).
+    """The night's counting touches per state by content stage and by channel against each state's plan that night
+    (`night_plans`), for what `f` (state, team, owner) and its scope select. A state is shown when it has a plan or
+    touches (the chosen state always).
     Raises FilterError for a night that did not complete."""
     for name in ("industry", "region", "icp_tier"):
         if getattr(f, name):
@@ -167,7 +192,8 @@ def content_mix_figures(f: DashboardFilters) -> ContentMixFigures:
                                      .annotate(n=Sum("touches")).order_by()):
         by_stage[state][stage] += n
         by_channel[state][channel] += n
-    plans = content_plans()
+    plans, kept = night_plans(night)
+    figures.plan = "night" if kept else "current"
     states = {f.state} if f.state else set(by_stage) | {s for s, p in plans.items() if p.stages or p.channels}
     for state in sorted(states, key=lambda s: LIFECYCLE.get(s, 99)):
         plan, total = plans.get(state, Plan()), sum(by_stage[state].values())

@@ -1,5 +1,6 @@
 """Content mix against the plan: a night's counting touches per state by content stage and by channel, planned against
-actual share, what the plan expects but no touch carried; each table as CSV (dashboards.content_mix)."""
+actual share against the plan the night kept, in a chart and tables, what the plan expects but no touch carried; each
+table as CSV (dashboards.content_mix)."""
 
 from __future__ import annotations
 
@@ -41,6 +42,21 @@ def labelled(figures: ContentMixFigures, names: dict[str, str]) -> list[dict]:
     return states
 
 
+def _percent(share: float | None) -> float | None:
+    return None if share is None else round(share * 100, 1)
+
+
+def chart_data(states: list[dict]) -> dict:
+    """What static/js/content-mix-chart.js draws: per state and table (stages, channels), each line's name (already
+    translated) with its planned and actual share in percent, the tables' lines in their order."""
+    return {"planned": _("Planned share"), "actual": _("Actual share"),
+            "states": {s["state"]: {table: {"labels": [line["name"] for line in s[table]],
+                                            "planned": [_percent(line["planned_share"]) for line in s[table]],
+                                            "actual": [_percent(line["share"]) for line in s[table]]}
+                                    for table in TABLES}
+                       for s in states}}
+
+
 def mix_csv(figures: ContentMixFigures, states: list[dict], table: str) -> HttpResponse:
     key, column = TABLES[table]
     what = _("Content stage") if column == "content_stage" else _("Channel")
@@ -74,5 +90,5 @@ class ContentMixPage(RoleRequiredMixin, View):
         shown = f.narrowed(as_of=figures.as_of)
         return render(request, self.template, {
             "figures": figures, "states": states, "bar": filter_bar(shown, fields=FIELDS, nights=completed_nights()),
-            "csv_query": shown.querystring(format="csv"),
+            "csv_query": shown.querystring(format="csv"), "chart": chart_data(states),
         })

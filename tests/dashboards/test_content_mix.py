@@ -190,7 +190,7 @@ def test_csv_of_each_table_starts_with_a_bom(night, client, sales):
 
 
 def test_before_any_night_everything_is_empty(client, manager):
-    assert _get(manager) == {"as_of": None, "scope": "all", "states": []}
+    assert _get(manager) == {"as_of": None, "scope": "all", "plan": None, "states": []}
     client.force_login(manager)
     response = client.get(PAGE)
     assert response.status_code == 200 and b'id="mix-no-night"' in response.content
