@@ -121,7 +121,8 @@ JITTER = "GREATEST(0, round({0} * (0.9 + 0.2 * random())))::int"
 PER_NIGHT = {
     "dashboards_depthsnapshot": ("state, responsible_role, owner_id, team", "accounts, compliant, under_covered, "
                                  "grace, touches_required, touches_done, human_touches, digital_touches"),
-    "dashboards_breadthsnapshot": ("state, industry, region, icp_tier, first_region",
+    "dashboards_breadthsnapshot": ("state, owner_id, team, industry, region, icp_tier, first_owner, first_in_team, "
+                                   "first_region",
                                    "accounts, compliant, under_covered, grace, touched_30d, touched_90d"),
     "dashboards_funnelsnapshot": ("state, owner_id, team, industry, region, icp_tier, first_owner, first_in_team, "
                                   "first_region", "accounts"),

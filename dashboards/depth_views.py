@@ -38,7 +38,8 @@ BREADTH_KEYS = {"breadth_by_industry": "industry", "breadth_by_region": "region"
 def _links(name: str, row: dict, f: DashboardFilters) -> dict[str, str]:
     """The accounts a row counts, and those under-covered (docs/rules.md §9), with the page's filter. Depth rows
     with a responsible role select that role's requirements (their assignee, their class); breadth rows the
-    accounts' own attributes and owners. A row of no one (no owner, no team, no industry…) has no filter to say so: no link."""
+    accounts' own attributes, and the filter's people. A row of no one (no owner, no team, no industry…) has no
+    filter to say so: no link."""
     if name.startswith("breadth"):
         # Breadth counts the accounts of the filter's people (any owner column): its links carry the people and the
         # account attributes.

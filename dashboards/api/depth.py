@@ -35,8 +35,10 @@ class DepthDashboardView(APIView):
             OpenApiParameter("as_of", OpenApiTypes.DATE, required=False,
                              description="The night (a completed run's date); the latest by default; 400 when no "
                                          "run completed that day."),
-            OpenApiParameter("team", OpenApiTypes.STR, required=False, description="The owners' team (depth and breadth)."),
-            OpenApiParameter("owner", OpenApiTypes.INT, required=False, description="The owner's user id (depth and breadth)."),
+            OpenApiParameter("team", OpenApiTypes.STR, required=False,
+                             description="The owners' team (depth and breadth)."),
+            OpenApiParameter("owner", OpenApiTypes.INT, required=False,
+                             description="The owner's user id (depth and breadth)."),
             OpenApiParameter("state", OpenApiTypes.STR, required=False, enum=list(State.values)),
             OpenApiParameter("industry", OpenApiTypes.STR, required=False, description="Breadth, case-insensitive."),
             OpenApiParameter("region", OpenApiTypes.STR, required=False, description="Breadth."),

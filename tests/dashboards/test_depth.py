@@ -292,6 +292,8 @@ def test_a_completed_run_keeps_the_nights_depth(sales):
     assert (row.accounts, row.under_covered, row.touches_required, row.touches_done) == (1, 1, 1, 0)
     breadth = BreadthSnapshot.objects.get(as_of=D)
     assert (breadth.accounts, breadth.under_covered, breadth.industry) == (1, 1, "manufacturing")
+    assert (breadth.owner_id, breadth.team, breadth.first_owner, breadth.first_in_team) == (sales.id, "east", True,
+                                                                                           True)
 
 
 def test_an_older_night_reads_its_own_rows_and_an_unknown_night_is_refused(night, manager):

@@ -53,9 +53,9 @@ def nights(sales, csm, west):
     """D1: ACTIVE retail (Kanto, then Kansai for the same 2 accounts) 2 accounts, 1 compliant, 1 under-covered,
     1 touched in 30 days, 2 in 90, owned by Sora (east); ACTIVE it 3 compliant, all touched, owned by Wes (west);
     OUT_OF_SCOPE retail 5, no owner. D2: ACTIVE retail 2 compliant, both touched, owned by Sora and Chika (both
-    east: kept on both owners' rows, Chika's neither first owner nor first in the team). Depth: Sora (east) ACTIVE sales 2 → 1 compliant, then 2; Chika (east) LOYAL csm 1
-    under-covered both nights; Wes (west) ACTIVE sales 4 compliant both nights. Runs: 3 alerts opened on D1, 1 on
-    D2."""
+    east: kept on both owners' rows, Chika's neither first owner nor first in the team). Depth: Sora (east) ACTIVE
+    sales 2 → 1 compliant, then 2; Chika (east) LOYAL csm 1 under-covered both nights; Wes (west) ACTIVE sales 4
+    compliant both nights. Runs: 3 alerts opened on D1, 1 on D2."""
     RecomputeRun.objects.create(as_of=D1, status=RecomputeRun.Status.COMPLETED, alerts_opened=3, alerts_resolved=0)
     RecomputeRun.objects.create(as_of=D2, status=RecomputeRun.Status.COMPLETED, alerts_opened=1, alerts_resolved=2)
     _breadth(D1, State.ACTIVE, "retail", "kanto", "A", 2, 1, 1, 0, 1, 2, owner=sales)
