@@ -48,7 +48,8 @@ def generate(n_accounts: int, n_touches: int) -> None:
               "'[\"hokkaido\"]','[\"tohoku\"]','[\"chugoku\",\"shikoku\"]']"
     with connection.cursor() as c:
         c.execute("TRUNCATE accounts_account, contacts_touch, engine_recomputerun, segments_statetransition, "
-                  "dashboards_funnelsnapshot, dashboards_movementsnapshot, dashboards_contentmixsnapshot CASCADE")
+                  "dashboards_funnelsnapshot, dashboards_movementsnapshot, dashboards_contentmixsnapshot, "
+                  "dashboards_contentplansnapshot CASCADE")
         c.execute(f"""
             INSERT INTO accounts_account (external_id, name, corporate_number, domain, industry, listed, employees,
                 departments, regions, technologies, prefecture, is_target, state, state_initial, icp_fit, icp_tier,
@@ -98,7 +99,7 @@ def _timed(label: str, work) -> object:
 
 def write_nights() -> None:
     """The night's write, timed: first backfilling every night's moves, then as an ordinary night; the latest
-    night's funnel and content mix copied to the nights before it."""
+    night's funnel, content mix and content plan copied to the nights before it."""
     from django.db import connection
 
     from dashboards.funnel import funnel_snapshot_write
@@ -111,6 +112,7 @@ def write_nights() -> None:
                                           "first_in_team, first_region, accounts"),
             ("dashboards_contentmixsnapshot", "state, owner_id, team, content_stage, channel, first_owner, "
                                               "first_in_team, touches"),
+            ("dashboards_contentplansnapshot", "state, stages, channels, stage_share, channel_share"),
         ):
             c.execute(f"DELETE FROM {table} WHERE as_of < %s", [NIGHT])
             c.execute(f"INSERT INTO {table} (as_of, {columns}) SELECT as_of - k, {columns} FROM {table}, "
