@@ -75,7 +75,7 @@ def _api(user, query=""):
 
 def _chart(html):
     """The JSON static/js/content-mix-chart.js reads."""
-    match = re.search(r'<script id="mix-data" type="application/json">(.*?)</script>', html, re.S)
+    match = re.search(r'<script id="mix-data" type="application/json">(.*?)</script>', html, re.DOTALL)
     assert match, "the page writes no chart data"
     return json.loads(match.group(1))
 
