@@ -155,23 +155,24 @@ def filtered_trends(*, start: dt.date, end: dt.date, f: DashboardFilters) -> dic
     `alerts_resolved` are None where the filter's people make them unknown. Three queries at most."""
     runs = completed_runs(start, end)
     people = f.by_person
-    kept: dict = {}
+    accounts: dict = {}  # per night and state, from the breadth rows: each account once
     if runs:
-        kept = _kept_by_night(filtered_breadth_rows(BreadthSnapshot.objects.filter(as_of__range=(start, end)), f),
-                              (*SUMS, "touched_30d", "touched_90d"))
-    depth = kept
+        accounts = _kept_by_night(
+            filtered_breadth_rows(BreadthSnapshot.objects.filter(as_of__range=(start, end)), f),
+            (*SUMS, "touched_30d", "touched_90d"))
+    classes = accounts  # compliance per state: for people, per responsible role they hold (the depth rows)
     if runs and people:
-        depth = _kept_by_night(scoped_depth_rows(rows=DepthSnapshot.objects.filter(as_of__range=(start, end)), f=f),
-                               SUMS)
+        classes = _kept_by_night(
+            scoped_depth_rows(rows=DepthSnapshot.objects.filter(as_of__range=(start, end)), f=f), SUMS)
     nights = []
     for day in sorted(runs):
-        run, by_state = runs[day], depth.get(day, {})
+        run, by_state = runs[day], classes.get(day, {})
         nights.append({
             "as_of": day.isoformat(), "run": run["id"],
             "alerts_opened": None if people else run["alerts_opened"],
             "alerts_resolved": None if people else run["alerts_resolved"],
             "by_state": compliance({s: {n: v[n] for n in SUMS} for s, v in by_state.items()}),
-            "breadth": _breadth_of(kept.get(day, {})),
+            "breadth": _breadth_of(accounts.get(day, {})),
         })
     return {"from": start.isoformat(), "to": end.isoformat(), "scope": f.scope.name,
             "filters": f.query(**{"from": None, "to": None, "as_of": None}), "nights": nights}
