@@ -239,6 +239,7 @@ CHUNK_SIZE: int | None = None
 def timed_run(as_of: dt.date, workers: int, full: bool = False) -> tuple[float, object]:
     from django.db import connection
 
+    from dashboards.night_figures import night_figures_of, night_figures_write
     from engine.services import DEFAULT_CHUNK_SIZE, recompute_run_finish, recompute_run_start
 
     # A Celery worker process serves many nights: what it loads once (the Japanese holidays of the year, for
@@ -270,28 +271,12 @@ def timed_run(as_of: dt.date, workers: int, full: bool = False) -> tuple[float, 
     run = recompute_run_finish(run_id=run.id)
     ended = time.perf_counter()
     run.phases = (chunks_started - started, finish_started - chunks_started, ended - finish_started)
-    run.figures_seconds = None
-    if _PUBLISHED:  # the dashboards' figures, after the night (in their own job in production)
-        run.figures_seconds = 0.0
-        while _PUBLISHED:
-            task, task_args = _PUBLISHED.pop(0)
-            figures_started = time.perf_counter()
-            status = task(*task_args)
-            run.figures_seconds += time.perf_counter() - figures_started
-            run.figures_status = status
+    # The night's dashboard figures: their own job once the night has committed (dashboards.night_figures), timed
+    # on its own.
+    figures_started = time.perf_counter()
+    run.figures_status = night_figures_write(figures_id=night_figures_of(run_id=run.id))
+    run.figures_seconds = time.perf_counter() - figures_started
     return ended - started, run
-
-
-# What the night published (dashboards.night_figures) while _hold_published_work is on, for timed_run to run after.
-_PUBLISHED: list[tuple] = []
-
-
-def _hold_published_work() -> None:
-    """The night publishes the job that keeps its dashboard figures once it commits; in-process (no Redis) it would
-    run inside the timed finish. timed_run runs it after the night and times it on its own."""
-    from engine import services
-
-    services.dispatch = lambda task, *task_args, **options: _PUBLISHED.append((task, task_args)) or True
 
 
 def _without_analysis_refresh() -> None:
@@ -306,7 +291,6 @@ def run(args) -> None:
     global CHUNK_SIZE
     CHUNK_SIZE = args.chunk_size
     _without_analysis_refresh()
-    _hold_published_work()
     n_accounts = args.accounts or 1_000_000
     n_touches = args.touches or 10_000_000
     if args.next_nights:
@@ -378,7 +362,6 @@ def _timed(label: str, as_of: dt.date, workers: int, floor: float, full: bool = 
           f"evaluated={result.accounts_evaluated:,} of {result.accounts:,} accounts "
           f"alerts_opened={result.alerts_opened:,} alerts_resolved={result.alerts_resolved:,} | start "
           f"{result.phases[0]:.1f} s, {result.chunks_total} chunks {result.phases[1]:.1f} s, finish {result.phases[2]:.1f} s"
-          + (f" | then the dashboard figures' own job {result.figures_seconds:.1f} s ({result.figures_status})"
-             if result.figures_seconds is not None else ""),
+          + f" | then the dashboard figures' own job {result.figures_seconds:.1f} s ({result.figures_status})",
           flush=True)
     return seconds

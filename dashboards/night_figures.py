@@ -2,8 +2,9 @@
 "Dashboard figures").
 
 The night (engine.services.recompute_run_finish) keeps its daily figures (trends, the coverage JSON of
-docs/rules.md §9) inside the transaction that holds the run, records a NightFigures row pending there, and publishes
-`dashboards.tasks.night_figures_task` once that commits. Counting the rest — depth and breadth, the funnel, moves
+docs/rules.md §9) inside the transaction that holds the run and records a NightFigures row pending there; once that
+commits, the Celery finish step publishes `dashboards.tasks.night_figures_task` (engine.tasks), and a night run in
+one process (engine.services.recompute_all: `recompute_coverage`, the demo) runs the job itself before it returns. Counting the rest — depth and breadth, the funnel, moves
 and content mix, the workload, the outcome facts — reads every account and its history (about a minute at a million
 accounts), so it is not done while the run is held: the next run, a logged touch's re-evaluation and the Today
 page do not wait for it. The pages read the latest night whose figures are kept (`kept_nights`).
@@ -44,6 +45,11 @@ def night_figures_record(*, run: RecomputeRun) -> NightFigures:
     """The run's figures to keep, pending (in the night's transaction: a night that commits always has one)."""
     kept, _created = NightFigures.objects.get_or_create(run=run)
     return kept
+
+
+def night_figures_of(*, run_id: int) -> int | None:
+    """The figures' job of a completed run (None for a run that did not complete)."""
+    return NightFigures.objects.filter(run_id=run_id).values_list("id", flat=True).first()
 
 
 def night_figures_write(*, figures_id: int) -> str:

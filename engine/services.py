@@ -16,11 +16,9 @@ from django.utils import timezone
 from accounts.models import Account
 from core.bulk import analyze_if_stale
 from core.timeutil import business_today, business_zone
-from core.dispatch import dispatch
-from dashboards.night_figures import night_figures_record
+from dashboards.night_figures import night_figures_of, night_figures_record, night_figures_write
 from dashboards.selectors import coverage_figures
 from dashboards.services import snapshot_write
-from dashboards.tasks import night_figures_task
 from profiles.services import analysis_refresh_queue
 
 from . import domain, tallies
@@ -270,11 +268,10 @@ def recompute_run_finish(*, run_id: int) -> RecomputeRun:
         snapshot_write(as_of=run.as_of, figures=figures)  # the day's figures: trends and §9's JSON
         # The dashboards' other figures read every account and its history: their own job, once this commits
         # (dashboards.night_figures), so the run is not held while they are counted.
-        kept = night_figures_record(run=run)
+        night_figures_record(run=run)  # the caller starts it: engine.tasks publishes it, recompute_all runs it
         # States and touches moved: the ICP analysis snapshots (breadth above all) are recomputed in their own
         # job once this commits; a refresh already pending is reused.
         analysis_refresh_queue(actor=None, reason="nightly")
-    dispatch(night_figures_task, kept.id)  # committed: published now (in-process without a broker: run here)
     return run
 
 
@@ -285,16 +282,19 @@ def recompute_run_fail(*, run_id: int, error: str) -> None:
 
 
 def recompute_all(*, as_of: dt.date, chunk_size: int = DEFAULT_CHUNK_SIZE, full: bool = False) -> RecomputeRun:
-    """The whole pipeline in this process: start, every chunk, finish."""
+    """The whole pipeline in this process: start, every chunk, finish, then the night's dashboard figures (here too,
+    so nights run in order — a backfill, the demo — each keep theirs before the next starts)."""
     run = recompute_run_start(as_of=as_of, chunk_size=chunk_size, full=full)
     try:
         for chunk_id in run.chunks.order_by("index").values_list("id", flat=True):
             recompute_chunk(chunk_id=chunk_id)
-        return recompute_run_finish(run_id=run.id)
+        run = recompute_run_finish(run_id=run.id)
     except Exception as exc:
         _usable_connection()
         recompute_run_fail(run_id=run.id, error=repr(exc))
         raise
+    night_figures_write(figures_id=night_figures_of(run_id=run.id))
+    return run
 
 
 def recompute_accounts(*, account_ids: Sequence[int], as_of: dt.date | None = None) -> bool:

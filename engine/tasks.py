@@ -16,6 +16,8 @@ from django.core.exceptions import ValidationError
 from core.dispatch import dispatch
 from core.timeutil import business_today
 from coverage_console.celery import app
+from dashboards.night_figures import night_figures_of
+from dashboards.tasks import night_figures_task
 
 from . import services
 from .models import RecomputeRun
@@ -55,6 +57,11 @@ def finish_recompute_task(self, run_id: int) -> str:
         if RecomputeRun.objects.filter(id=run_id, status=RecomputeRun.Status.RUNNING).exists():
             raise self.retry(exc=exc, countdown=finish_retry_countdown(self.request.retries))
         raise
+    # Committed: the night's dashboard figures in their own job (dashboards.night_figures); a publish that fails
+    # leaves it pending for the dispatch sweep.
+    figures_id = night_figures_of(run_id=run.id)
+    if figures_id is not None:
+        dispatch(night_figures_task, figures_id)
     return run.status
 
 

@@ -16,8 +16,10 @@ from core.dispatch import PENDING_WORK, dispatch_sweep
 from core.locks import held_alone
 from dashboards import night_figures
 from dashboards.models import DepthSnapshot, FunnelSnapshot, MovementSnapshot, NightFigures, OutcomeSnapshot
+from dashboards.tasks import night_figures_task
 from engine import services
 from engine.models import RecomputeRun
+from engine.tasks import run_nightly_recompute
 from tests.engine.nights import seed_configuration
 from tests.factories import AccountFactory, OpportunityFactory
 
@@ -29,9 +31,9 @@ FUNNEL_API = "/api/v1/dashboards/funnel/"
 
 @pytest.fixture
 def published(monkeypatch):
-    """What the nights publish, held instead of run (as a broker holds it until a worker takes it)."""
-    held: list[tuple] = []
-    monkeypatch.setattr(services, "dispatch", lambda task, *args, **options: held.append((task, args)) or True)
+    """The nights' figures jobs, held instead of run (as a broker holds them until a worker takes them)."""
+    held: list[int] = []
+    monkeypatch.setattr(services, "night_figures_write", lambda *, figures_id: held.append(figures_id))
     return held
 
 
@@ -55,8 +57,7 @@ def _funnel(user, query=""):
 
 
 def _run(held):
-    task, args = held.pop(0)
-    return task(*args)
+    return night_figures.night_figures_write(figures_id=held.pop(0))
 
 
 def test_the_night_completes_and_its_figures_are_kept_by_their_own_job(deal, manager):
@@ -104,13 +105,20 @@ def test_a_failed_job_leaves_the_night_complete_and_keeps_nothing_of_its_own(dea
 
 def test_a_message_delivered_twice_keeps_the_figures_once(deal, published, monkeypatch):
     services.recompute_all(as_of=D)
-    task, args = published[0]
-    assert task(*args) == NightFigures.Status.SUCCEEDED
+    figures_id = published[0]
+    assert night_figures_task(figures_id) == NightFigures.Status.SUCCEEDED
     rows = FunnelSnapshot.objects.count()
     writes = []
     monkeypatch.setattr(night_figures, "funnel_snapshot_write", lambda *, as_of: writes.append(as_of))
-    assert task(*args) == NightFigures.Status.SUCCEEDED
+    assert night_figures_task(figures_id) == NightFigures.Status.SUCCEEDED
     assert writes == [] and FunnelSnapshot.objects.count() == rows
+
+
+def test_the_celery_night_publishes_the_figures_job_after_its_finish(deal, manager):
+    run_id = run_nightly_recompute(as_of=D.isoformat())  # eager here: every task runs in turn
+    assert RecomputeRun.objects.get(id=run_id).status == RecomputeRun.Status.COMPLETED
+    assert NightFigures.objects.get(run_id=run_id).status == NightFigures.Status.SUCCEEDED
+    assert _funnel(manager).json()["as_of"] == D.isoformat()
 
 
 def test_a_job_after_a_later_night_started_keeps_nothing_and_the_later_night_keeps_its_moves(deal, manager,
