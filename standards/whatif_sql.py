@@ -211,40 +211,40 @@ def open_alert_counts_in_states(states: Sequence[str]) -> dict[tuple[str, str, i
 
 # The accounts to count (`a`: those the night leaves in their stored state), each requirement of their state in a
 # side's standards (`r`) met, in grace or under-covered (docs/rules.md §4): met when at least min_count touches of its
-# kind (and performer roles) are dated within [D − p + 1, D] — counted up to min_count, by an index probe per
-# (account, requirement) on touch_nightly_counting_idx (account, date, kind; the performer role included); grace when
-# the state was entered by a transition and fewer than p of its days have passed. Then per account its coverage
-# class (§9) and the responsible roles of its under-covered requirements, each an alert to the account's owner for
-# that role (§5); counted per (state, class, roles, owners).
-# No join between two large sets: its plan cannot turn quadratic on a stale row estimate (the night rewrites the
-# states, and the accounts' statistics may predate it). Lateral joins rather than correlated subqueries or CTEs,
-# which PostgreSQL runs in one process only: the accounts can be shared out among parallel workers.
+# kind (and performer roles) are dated within [D − p + 1, D] — counted by an index probe per (account, requirement) on
+# touch_nightly_counting_idx (account, date, kind; the performer role included); grace when the state was entered by
+# a transition and fewer than p of its days have passed. Then per account its coverage class (§9) and the responsible
+# roles of its under-covered requirements, each an alert to the account's owner for that role (§5); counted per
+# (state, class, roles, owners).
+# Plain joins grouped three times (per requirement, per account, per key) rather than a lateral subquery per account:
+# PostgreSQL runs a lateral subquery in the leader only, where these joins share the accounts out among its parallel
+# workers (the probes are most of the time). An account of a state without requirements keeps one row (r NULL).
 _COUNTS = """
-    SELECT a.state, x.coverage, x.under_roles, {owners}, COUNT(*)
-    FROM accounts_account a
-    CROSS JOIN LATERAL (
-        SELECT CASE WHEN COUNT(s.status) = 0 THEN ''
-                    WHEN BOOL_OR(s.status = 'under') THEN 'under_covered'
-                    WHEN BOOL_OR(s.status = 'grace') THEN 'grace'
+    SELECT state, coverage, under_roles, {owner_keys}, COUNT(*)
+    FROM (
+        SELECT c.id, c.state, {owner_columns},
+               CASE WHEN COUNT(c.status) = 0 THEN ''
+                    WHEN BOOL_OR(c.status = 'under') THEN 'under_covered'
+                    WHEN BOOL_OR(c.status = 'grace') THEN 'grace'
                     ELSE 'compliant' END AS coverage,
-               ARRAY_AGG(s.role ORDER BY s.idx) FILTER (WHERE s.status = 'under') AS under_roles
+               ARRAY_AGG(c.role ORDER BY c.idx) FILTER (WHERE c.status = 'under') AS under_roles
         FROM (
-            SELECT r.idx, r.role,
-                   CASE WHEN c.n >= r.min_count THEN 'met'
+            SELECT a.id, a.state, {account_owners}, r.idx, r.role,
+                   CASE WHEN r.idx IS NULL THEN NULL
+                        WHEN COUNT(t.account_id) >= r.min_count THEN 'met'
                         WHEN NOT a.state_initial AND (%s - a.state_since) + 1 < r.window_days THEN 'grace'
                         ELSE 'under' END AS status
-            FROM (VALUES {rows}) AS r(state, idx, kind, roles, window_start, window_days, min_count, role)
-            CROSS JOIN LATERAL (
-                SELECT COUNT(*) AS n FROM (
-                    SELECT 1 FROM contacts_touch t
-                    WHERE t.account_id = a.id AND t.occurred_on BETWEEN r.window_start AND %s
-                          AND t.kind = r.kind AND (r.roles IS NULL OR t.performer_role = ANY(r.roles))
-                    LIMIT r.min_count) m
-            ) c
-            WHERE r.state = a.state
-        ) s
+            FROM accounts_account a
+            LEFT JOIN (VALUES {rows}) AS r(state, idx, kind, roles, window_start, window_days, min_count, role)
+                 ON r.state = a.state
+            LEFT JOIN contacts_touch t
+                 ON t.account_id = a.id AND t.occurred_on BETWEEN r.window_start AND %s AND t.kind = r.kind
+                    AND (r.roles IS NULL OR t.performer_role = ANY(r.roles))
+            WHERE {accounts}
+            GROUP BY a.id, r.idx, r.role, r.min_count, r.window_days
+        ) c
+        GROUP BY c.id, c.state, {owner_columns}
     ) x
-    WHERE {accounts}
     GROUP BY {group}
 """
 
@@ -278,8 +278,10 @@ def counts_in_state(
                     if (field := owner_field_for_role(role))}
     columns = sorted(set(owner_fields.values()))
     position = {field: i for i, field in enumerate(columns)}
-    sql = _COUNTS.format(rows=rows, owners=", ".join(f"a.{field}_id" for field in columns) or "NULL AS no_owner",
-                         group=", ".join(str(n) for n in range(1, 4 + max(1, len(columns)))),
+    owners = [f"{field}_id" for field in columns] or ["no_owner"]
+    sql = _COUNTS.format(rows=rows, owner_keys=", ".join(owners), owner_columns=", ".join(f"c.{o}" for o in owners),
+                         account_owners=", ".join(f"a.{field}_id" for field in columns) or "NULL AS no_owner",
+                         group=", ".join(str(n) for n in range(1, 4 + len(owners))),
                          accounts=" AND ".join(where) or "TRUE")
     classes: dict[tuple[str, str], int] = {}
     alerts: dict[tuple[str, str, int | None], int] = {}
