@@ -205,25 +205,11 @@ def _from_stored(*, config: EngineConfig, stored_requirements: Mapping, proposed
     stored.add(whatif_sql.evaluation_counts(), {(role, assignee): n for role, assignee, n in open_alert_counts()})
     evaluated_alerts = whatif_sql.open_alert_counts_of(evaluated)
     stored.add(whatif_sql.evaluation_counts_of(evaluated), evaluated_alerts, sign=-1)
-    sides = []
-    for requirements in (config.requirements, proposed):
-        side = stored.copy()
-        moved = sorted(s for s in set(stored_requirements) | set(requirements)
-                       if stored_requirements.get(s, ()) != requirements.get(s, ()))
-        if moved:
-            # The moved states' accounts the night leaves in their state: their stored figures out, recounted in.
-            in_moved = set(moved)
-            side.add({k: n for k, n in stored.classes.items() if k[0] in in_moved}, {}, sign=-1)
-            side.add({}, whatif_sql.open_alert_counts_in_states(moved), sign=-1)
-            side.add({}, {k: n for k, n in evaluated_alerts.items() if k[0] in in_moved})
-            side.add(*whatif_sql.counts_in_state(as_of=as_of, requirements=requirements, states=moved,
-                                                  excluded_ids=evaluated))
-        sides.append(side)
-    current, after = sides
+    current, after = stored.copy(), stored.copy()
     # The accounts the night re-evaluates: those whose state may move (a change mark or a dated rule crossed, and
     # then a state decided in SQL that differs from the stored one) have it decided in Python, and where it moves
-    # they are evaluated there too; the others (most: a touch logged, a date come) are counted set-based in their
-    # state, once per side.
+    # they are evaluated there too; the others (most: a touch logged, a date come) keep their state and are counted
+    # set-based in it, below.
     deciding = whatif_sql.states_may_move(deciding, as_of, config.thresholds, config.profiles)
     in_deciding = set(deciding)
     unmoved = [account_id for account_id in evaluated if account_id not in in_deciding]
@@ -231,14 +217,41 @@ def _from_stored(*, config: EngineConfig, stored_requirements: Mapping, proposed
         unmoved += _evaluate(AccountSelection(ids=tuple(deciding[first:first + LISTED_CHUNK])), as_of=as_of,
                              config=config, proposed=proposed, changed=changed, current=current, after=after,
                              defer_unmoved=True)
-    if unmoved:
-        classes, alerts = whatif_sql.counts_in_state(as_of=as_of, requirements=config.requirements, ids=unmoved)
-        current.add(classes, alerts)
-        in_changed = set(changed)
-        after.add({k: n for k, n in classes.items() if k[0] not in in_changed},
-                  {k: n for k, n in alerts.items() if k[0] not in in_changed})
-        after.add(*whatif_sql.counts_in_state(as_of=as_of, requirements=proposed, states=changed, ids=unmoved))
+    in_unmoved = set(unmoved)
+    moved_ids = [account_id for account_id in evaluated if account_id not in in_unmoved]  # evaluated in Python
+    unmoved_now = (whatif_sql.counts_in_state(as_of=as_of, requirements=config.requirements, ids=sorted(unmoved))
+                   if unmoved else ({}, {}))
+    for side, requirements in ((current, config.requirements), (after, proposed)):
+        _count_left_in_state(side, stored, evaluated_alerts, unmoved_now, as_of=as_of, requirements=requirements,
+                             stored_requirements=stored_requirements, current=config.requirements,
+                             unmoved=sorted(unmoved), moved_ids=moved_ids)
     return current, after
+
+
+def _count_left_in_state(side: Side, stored: Side, evaluated_alerts: Mapping, unmoved_now: tuple, *, as_of: dt.date,
+                         requirements: Mapping, stored_requirements: Mapping, current: Mapping,
+                         unmoved: Sequence[int], moved_ids: Sequence[int]) -> None:
+    """One side's accounts the night leaves in their state, under that side's `requirements`: in a state whose
+    standard differs from the stored one, every such account (the stored figures of those not re-evaluated out, all
+    recounted in, one statement); in the other states, the re-evaluated ones (`unmoved`), from their count under
+    today's standards (`unmoved_now`) where the side's standard is today's, else counted under the side's."""
+    moved = sorted(s for s in set(stored_requirements) | set(requirements)
+                   if stored_requirements.get(s, ()) != requirements.get(s, ()))
+    in_moved = set(moved)
+    if moved:
+        side.add({k: n for k, n in stored.classes.items() if k[0] in in_moved}, {}, sign=-1)
+        side.add({}, whatif_sql.open_alert_counts_in_states(moved), sign=-1)
+        side.add({}, {k: n for k, n in evaluated_alerts.items() if k[0] in in_moved})
+        side.add(*whatif_sql.counts_in_state(as_of=as_of, requirements=requirements, states=moved,
+                                              excluded_ids=moved_ids))
+    as_today = {s for s in {k[0] for k in unmoved_now[0]} if s not in in_moved
+                and requirements.get(s, ()) == current.get(s, ())}
+    side.add({k: n for k, n in unmoved_now[0].items() if k[0] in as_today},
+             {k: n for k, n in unmoved_now[1].items() if k[0] in as_today})
+    others = sorted(s for s in set(requirements) | set(current)
+                    if s not in in_moved and requirements.get(s, ()) != current.get(s, ()))
+    if others and unmoved:
+        side.add(*whatif_sql.counts_in_state(as_of=as_of, requirements=requirements, states=others, ids=unmoved))
 
 
 # --- the accounts evaluated in Python --------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from django.db import connection, transaction
 
 from core.bulk import array_literal, date_param
-from core.choices import owner_field_for_role
+from core.choices import State, owner_field_for_role
 from engine import domain
 from engine.statements import AccountSelection, as_date
 from engine.tallies import EVALUATIONS
@@ -156,7 +156,7 @@ def _rule_params(as_of: dt.date, thresholds: domain.Thresholds) -> dict:
 # workers planned whenever they can share the accounts out, as the floor's plan has them (on the bench, 1M accounts:
 # the changed state's count 3.6 → 2.5 s with two workers on a busy machine). For this transaction only.
 _PARALLEL = ("SELECT set_config('parallel_setup_cost', '0', true), set_config('parallel_tuple_cost', '0', true), "
-             "set_config('min_parallel_table_scan_size', '0', true)")
+             "set_config('min_parallel_table_scan_size', '0', true), set_config('work_mem', '64MB', true)")
 
 
 def _fetch_in_parallel(sql: str, params) -> list[tuple]:
@@ -214,34 +214,35 @@ def open_alert_counts_in_states(states: Sequence[str]) -> dict[tuple[str, str, i
 # kind (and performer roles) are dated within [D − p + 1, D] — counted by an index probe per (account, requirement) on
 # touch_nightly_counting_idx (account, date, kind; the performer role included); grace when the state was entered by
 # a transition and fewer than p of its days have passed. Then per account its coverage class (§9) and the responsible
-# roles of its under-covered requirements, each an alert to the account's owner for that role (§5); counted per
-# (state, class, roles, owners).
+# roles of its under-covered requirements (a bit per requirement of its state: no ordered aggregate, so PostgreSQL may
+# group by hashing), each an alert to the account's owner for that role (§5); counted per (state, class, bits, owners).
 # Plain joins grouped three times (per requirement, per account, per key) rather than a lateral subquery per account:
 # PostgreSQL runs a lateral subquery in the leader only, where these joins share the accounts out among its parallel
-# workers (the probes are most of the time). An account of a state without requirements keeps one row (r NULL).
+# workers (the probes are most of the time). An account of a state without requirements joins its state's row
+# without a requirement (idx NULL): it is counted, with no coverage class. Room to group in memory (work_mem).
 _COUNTS = """
-    SELECT state, coverage, under_roles, {owner_keys}, COUNT(*)
+    SELECT state, coverage, under, {owner_keys}, COUNT(*)
     FROM (
         SELECT c.id, c.state, {owner_columns},
                CASE WHEN COUNT(c.status) = 0 THEN ''
                     WHEN BOOL_OR(c.status = 'under') THEN 'under_covered'
                     WHEN BOOL_OR(c.status = 'grace') THEN 'grace'
                     ELSE 'compliant' END AS coverage,
-               ARRAY_AGG(c.role ORDER BY c.idx) FILTER (WHERE c.status = 'under') AS under_roles
+               BIT_OR(1 << c.idx) FILTER (WHERE c.status = 'under') AS under
         FROM (
-            SELECT a.id, a.state, {account_owners}, r.idx, r.role,
+            SELECT a.id, a.state, {account_owners}, r.idx,
                    CASE WHEN r.idx IS NULL THEN NULL
                         WHEN COUNT(t.account_id) >= r.min_count THEN 'met'
                         WHEN NOT a.state_initial AND (%s - a.state_since) + 1 < r.window_days THEN 'grace'
                         ELSE 'under' END AS status
             FROM accounts_account a
-            LEFT JOIN (VALUES {rows}) AS r(state, idx, kind, roles, window_start, window_days, min_count, role)
+            JOIN (VALUES {rows}) AS r(state, idx, kind, roles, window_start, window_days, min_count)
                  ON r.state = a.state
             LEFT JOIN contacts_touch t
                  ON t.account_id = a.id AND t.occurred_on BETWEEN r.window_start AND %s AND t.kind = r.kind
                     AND (r.roles IS NULL OR t.performer_role = ANY(r.roles))
             WHERE {accounts}
-            GROUP BY a.id, r.idx, r.role, r.min_count, r.window_days
+            GROUP BY a.id, r.idx, r.min_count, r.window_days
         ) c
         GROUP BY c.id, c.state, {owner_columns}
     ) x
@@ -265,15 +266,18 @@ def counts_in_state(
         if value is not None:
             where.append(condition)
             account_params.append(array_literal(list(value)))
-    specs = [(state, i, spec) for state in (states if states is not None else sorted(requirements))
-             for i, spec in enumerate(requirements.get(state, ()))]
-    # VALUES needs a row: without any requirement, one that joins no account (its state NULL).
-    rows = ", ".join(["(%s, %s, %s, %s::text[], CAST(%s AS date), %s, %s, %s)"] * max(1, len(specs)))
+    counted_states = states if states is not None else ["", *State.values]  # "": an account never evaluated
+    specs = [(state, i, spec) for state in counted_states for i, spec in enumerate(requirements.get(state, ()))]
+    # A row per requirement, and one without (idx NULL, a kind no touch has) per state that has none, so that every
+    # account joins a row: the touches' join then reads the requirement's columns from an inner join, which lets
+    # PostgreSQL probe the index by account, window and kind.
+    rows_of = specs + [(state, None, None) for state in counted_states if not requirements.get(state)]
+    rows = ", ".join(["(%s, %s::int, %s, %s::text[], CAST(%s AS date), %s, %s)"] * len(rows_of))
     params: list = [as_of]
-    for state, i, spec in specs or [(None, 0, None)]:
+    for state, i, spec in rows_of:
         params += [state, i, spec.kind if spec else "", array_literal(list(spec.performer_roles))
                    if spec and spec.performer_roles else None, spec.window_start(as_of) if spec else as_of,
-                   spec.window_days if spec else 1, spec.min_count if spec else 1, spec.responsible_role if spec else ""]
+                   spec.window_days if spec else 1, spec.min_count if spec else 1]
     owner_fields = {role: field for role in {spec.responsible_role for _, _, spec in specs}
                     if (field := owner_field_for_role(role))}
     columns = sorted(set(owner_fields.values()))
@@ -285,9 +289,10 @@ def counts_in_state(
                          accounts=" AND ".join(where) or "TRUE")
     classes: dict[tuple[str, str], int] = {}
     alerts: dict[tuple[str, str, int | None], int] = {}
-    for state, coverage, under_roles, *owners, n in _fetch_in_parallel(sql, params + [as_of] + account_params):
+    role_of = {(state, i): spec.responsible_role for state, i, spec in specs}
+    for state, coverage, under, *owners, n in _fetch_in_parallel(sql, params + [as_of] + account_params):
         classes[(state, coverage)] = classes.get((state, coverage), 0) + n
-        for role in under_roles or ():
+        for role in (role_of[(state, i)] for i in range(len(requirements.get(state, ()))) if (under or 0) >> i & 1):
             field = owner_fields.get(role)
             key = (state, role, owners[position[field]] if field else None)
             alerts[key] = alerts.get(key, 0) + n

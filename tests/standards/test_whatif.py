@@ -216,3 +216,13 @@ def test_a_standard_saved_since_the_last_night(first_night):
     result = assert_contract({**with_requirement("LEAD", "digital", min_count=1),
                               **with_requirement("ACTIVE", "human", window_days=45)})
     assert result["mode"] == "full"
+
+
+def test_a_proposal_that_puts_back_the_standard_of_the_last_night(first_night):
+    # ACTIVE saved since the night; the proposal puts the night's ACTIVE back (and changes LEAD): the accounts the
+    # night re-evaluates in ACTIVE are counted under the night's standard on the proposed side, today's on the other.
+    night_active = with_requirement("ACTIVE", "human")
+    standard_set_save(requirements_by_state=with_requirement("ACTIVE", "human", window_days=7, min_count=2),
+                      actor=None)
+    result = assert_contract({**night_active, **with_requirement("LEAD", "digital", min_count=1)})
+    assert result["changed_states"] == ["ACTIVE", "LEAD"]
