@@ -122,9 +122,9 @@ class StagedMerge:
                 cols.append(f"n1.{self.q(col)}")
         return cols
 
-    def run(self, cursor, *, keyed: int, natural: int) -> tuple[int, int]:
-        """(updated, created) of a staged chunk whose `keyed` rows give a key and `natural` rows a natural key
-        (staged.py counts them while staging). The statements are built once (in the importing thread), run once
+    def run(self, cursor, *, stage: str, keyed: int, natural: int) -> tuple[int, int]:
+        """(updated, created) of a chunk staged in table `stage` whose `keyed` rows give a key and `natural` rows a
+        natural key (staged.py counts them while staging). The statements are built once (in the importing thread), run once
         per chunk; one that would find no row (no staged row has its key) is not run, nor the UPDATE when every
         keyed row was new.
 
@@ -141,12 +141,12 @@ class StagedMerge:
             # equal (IS DISTINCT FROM) and leaves them alone.
             created_by_key = 0
             for i, rows in enumerate(self._candidates(keyed=keyed, natural=natural)):
-                inserted = self._insert(cursor, i) if rows else 0
+                inserted = self._insert(cursor, i, stage) if rows else 0
                 created += inserted
                 if i == 0 and self.key_stage:  # the first INSERT is the one by key (see _insert_sql)
                     created_by_key = inserted
             if self.update_sql and keyed > created_by_key:
-                cursor.execute(*self.update_sql)
+                cursor.execute(self._on(stage, self.update_sql[0]), self.update_sql[1])
                 updated = cursor.rowcount
         finally:
             cursor.execute("RESET enable_hashjoin; RESET enable_mergejoin; RESET jit; RESET work_mem")
@@ -156,7 +156,11 @@ class StagedMerge:
         """How many staged rows each INSERT of _insert_sql considers: those with a key, then those with a natural key."""
         return ([keyed] if self.key_stage else []) + ([natural] if self.spec.natural_key else [])
 
-    def _insert(self, cursor, i: int) -> int:
+    def _on(self, stage: str, sql: str) -> str:
+        """A statement of this merge reading staging table `stage` (they are built reading self.stage)."""
+        return sql if stage == self.stage else sql.replace(f" FROM {self.stage} s ", f" FROM {stage} s ")
+
+    def _insert(self, cursor, i: int, stage: str) -> int:
         """Run the i-th INSERT; the rows it added.
 
         While every row so far was new (a first load), a chunk is first tried without the anti-join: one index
@@ -166,12 +170,12 @@ class StagedMerge:
         connection between two of this thread's statements, and must never meet an aborted transaction."""
         if self.all_new[i] and self.tries_left > 0:
             self.tries_left -= 1
-            cursor.execute("SELECT pg_temp.import_try_new_rows(%s)", [self._unprobed_text(cursor, i)])
+            cursor.execute("SELECT pg_temp.import_try_new_rows(%s)", [self._on(stage, self._unprobed_text(cursor, i))])
             inserted = cursor.fetchone()[0]
             if inserted is not None:
                 return inserted
             self.all_new[i] = False
-        cursor.execute(*self.insert_sql[i])
+        cursor.execute(self._on(stage, self.insert_sql[i][0]), self.insert_sql[i][1])
         return cursor.rowcount
 
     def _unprobed_text(self, cursor, i: int) -> str:

@@ -75,6 +75,10 @@ class Importer:
         """Called when the import ends, also on failure (the staged importer stops its worker)."""
         self.seen_keys.close()
 
+    def release(self) -> None:
+        """Called once the import's transaction has ended, also on failure (the staged importer drops the tables
+        it staged on a second connection)."""
+
     def flush_block(self, block: Block, parse: RowParser) -> bool:
         """Validate and write one block of records, row by row (True: the block went row by row)."""
         self.flush([parse(line, cells) for line, cells in block.records()])

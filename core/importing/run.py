@@ -48,11 +48,15 @@ def run_import(
             on_error(error)
 
     importer: Importer | None = None
+    # Its own transaction (not a caller's): the chunks may be staged on a second connection, their tables dropped
+    # once this transaction has ended (staged.py, sidestage.py).
+    own_transaction = not connection.in_atomic_block
     try:
         with transaction.atomic():
             if staged:
                 importer = StagedImporter(spec=spec, context=context, blank_clears=blank_clears, on_error=record,
-                                          resolved=resolved, write_despite_errors=dry_run or skip_invalid)
+                                          resolved=resolved, write_despite_errors=dry_run or skip_invalid,
+                                          side_staging=own_transaction)
             else:
                 importer = Importer(spec=spec, context=context, blank_clears=blank_clears, on_error=record)
             _import_blocks(importer, blocks, RowParser(resolved, context), progress,
@@ -61,6 +65,9 @@ def run_import(
                 raise _RollBack
     except _RollBack:
         pass
+    finally:
+        if importer is not None:
+            importer.release()
     if progress:
         progress(importer.result.rows)
     result = importer.result

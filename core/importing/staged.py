@@ -1,8 +1,9 @@
 """The staged importer (PostgreSQL): valid rows go by COPY into a temporary staging table and are merged set-wise.
 
 Validation is the model-object path's (orm.py) or, for a clean block, its column-by-column twin (columnwise.py);
-the merge statements are merge.py's. A worker thread runs each chunk's COPY and merge on the import's connection
-while the importing thread parses the next chunk.
+the merge statements are merge.py's. A worker thread runs each chunk's merge on the import's connection while
+the importing thread parses the next chunk; the chunk's COPY runs before it on the same connection, or ahead of it
+on a second one (sidestage.py) when the import's transaction is its own.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import itertools
 import queue
 import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from typing import Any, NamedTuple
 
 from django.db import connection
@@ -22,6 +24,7 @@ from .merge import TRY_NEW_ROWS, StagedMerge
 from .orm import Importer, _RollBack
 from .reading import Block
 from .rows import ParsedRow, RowParser
+from .sidestage import SideStage, stage_columns
 from .specs import ACCOUNT, Column
 
 
@@ -46,8 +49,11 @@ class StagedImporter(Importer):
     on the key, or on the natural key for touches without external_id) and, unless all keyed rows were new, one
     UPDATE of the rows whose values differ (IS DISTINCT FROM, so a re-import writes nothing). Keys are
     unique across the file (a repeat is an error, a repeated natural key is counted unchanged here), so chunks
-    never overlap. A worker thread runs each chunk's COPY and merge on the same connection and transaction while
-    this thread parses the next chunk: the database and Python work at the same time.
+    never overlap. A worker thread runs each chunk's merge on the same connection and transaction while this
+    thread parses the next chunk: the database and Python work at the same time. With `side_staging` (the
+    import's transaction is the outermost one) the chunks are staged on a second connection, each COPY while the
+    previous chunk is merged (sidestage.py; `release` drops their tables once the transaction has ended); else
+    into one temporary table on the import's connection, before each merge.
     """
 
     STAGE = "import_stage"
@@ -59,7 +65,8 @@ class StagedImporter(Importer):
     FIRST_CHUNK_ROWS = BLOCK_ROWS
     CHUNK_ROWS = 200_000
 
-    def __init__(self, *, resolved: dict[int, Column], write_despite_errors: bool, **kwargs):
+    def __init__(self, *, resolved: dict[int, Column], write_despite_errors: bool, side_staging: bool = False,
+                 **kwargs):
         super().__init__(**kwargs)
         index_of = {c.name: i for i, c in resolved.items()}
         self.present = [c for c in self.spec.columns if c.name in index_of]
@@ -76,10 +83,15 @@ class StagedImporter(Importer):
         self.order_key = self._order_key()
         self.merge = StagedMerge(spec=self.spec, present=self.present, stage=self.STAGE, blank_clears=self.blank_clears,
                                  zone=str(self.context.zone), defaults=defaults)
-        self._create_stage()
-        if any(c.kind == ACCOUNT for c in self.present):
-            self.accounts.preload()
-        self.worker = _ChunkWorker(connection.connection, self.merge)
+        self.side = SideStage(stage_columns(self.spec.model, self.present)) if side_staging else None
+        try:
+            self._create_stage()
+            if any(c.kind == ACCOUNT for c in self.present):
+                self.accounts.preload()
+        except BaseException:
+            self.release()
+            raise
+        self.worker = _ChunkWorker(connection.connection, self.merge, self.side)
 
     def resolve_accounts(self, refs: set[str]) -> None:
         self.accounts.resolve(refs)
@@ -102,7 +114,8 @@ class StagedImporter(Importer):
                 # Before the session's first temporary table only: room for the staging table in memory.
                 cursor.execute("SET temp_buffers = '64MB'")
             cursor.execute(f"DROP TABLE IF EXISTS {self.STAGE}")
-            cursor.execute(f"CREATE TEMPORARY TABLE {self.STAGE} (nk text, {columns})")
+            if self.side is None:
+                cursor.execute(f"CREATE TEMPORARY TABLE {self.STAGE} (nk text, {columns})")
             cursor.execute(TRY_NEW_ROWS)
             analyze_if_stale(self.spec.model._meta.db_table)
             # Foreign keys are checked after each merge statement (in the worker, while parsing goes on) rather
@@ -223,16 +236,21 @@ class StagedImporter(Importer):
     def abandon(self) -> None:
         self.worker.stop()
 
+    def release(self) -> None:
+        if self.side is not None:
+            self.side.release()
+
 
 class _ChunkWorker:
-    """Runs COPY + merge of each submitted chunk in a thread, one chunk at a time, on the import's connection.
+    """Runs the merge of each submitted chunk in a thread, one chunk at a time, on the import's connection: after
+    its COPY on that connection, or once the side connection has staged it (its COPY started at submission).
 
     psycopg connections are thread-safe (statements are serialised by the connection's lock), and this thread
     only waits for the queue while the worker runs: at most two chunks are in memory at once.
     """
 
-    def __init__(self, raw_connection, merge: StagedMerge):
-        self.connection, self.merge = raw_connection, merge
+    def __init__(self, raw_connection, merge: StagedMerge, side: SideStage | None):
+        self.connection, self.merge, self.side = raw_connection, merge, side
         self.queue: queue.Queue = queue.Queue(maxsize=1)
         self.error: BaseException | None = None
         self.staged = self.updated = self.created = 0
@@ -240,20 +258,24 @@ class _ChunkWorker:
         self.thread.start()
 
     def _run(self) -> None:
-        while (chunk := self.queue.get()) is not None:
+        while (item := self.queue.get()) is not None:
             if self.error is None:
                 try:
-                    self._merge(chunk)
+                    self._merge(*item)
                 except BaseException as exc:  # noqa: BLE001 - handed to the importing thread
                     self.error = exc
 
-    def _merge(self, chunk: Chunk) -> None:
-        stage = self.merge.stage
+    def _merge(self, chunk: Chunk, staged: Future | None) -> None:
+        """Merge a chunk: from its own table, staged on the side connection, or COPYed here first."""
         with self.connection.cursor() as cursor:
-            cursor.execute(f"TRUNCATE {stage}")
-            with cursor.copy(f"COPY {stage} FROM STDIN") as copy:
-                copy.write(chunk.text)
-            updated, created = self.merge.run(cursor, keyed=chunk.keyed, natural=chunk.natural)
+            if staged is not None:
+                stage = staged.result()
+            else:
+                stage = self.merge.stage
+                cursor.execute(f"TRUNCATE {stage}")
+                with cursor.copy(f"COPY {stage} FROM STDIN") as copy:
+                    copy.write(chunk.text)
+            updated, created = self.merge.run(cursor, stage=stage, keyed=chunk.keyed, natural=chunk.natural)
         self.staged += chunk.rows
         self.updated += updated
         self.created += created
@@ -261,7 +283,10 @@ class _ChunkWorker:
     def submit(self, chunk: Chunk) -> None:
         if self.error is not None:
             raise self.error
-        self.queue.put(chunk)
+        if self.side is None:
+            self.queue.put((chunk, None))
+        else:  # its COPY starts now; the merge waits for it
+            self.queue.put((chunk._replace(text=""), self.side.submit(chunk.text)))
 
     def close(self) -> None:
         """Wait for the submitted chunks; raise what the worker raised."""
@@ -277,3 +302,5 @@ class _ChunkWorker:
             self.error = self.error or _RollBack()
             self.queue.put(None)
             self.thread.join()
+        if self.side is not None:
+            self.side.stop()
