@@ -210,44 +210,35 @@ def open_alert_counts_in_states(states: Sequence[str]) -> dict[tuple[str, str, i
 
 
 # The accounts to count (`a`: those the night leaves in their stored state), each requirement of their state in a
-# side's standards (`r`) met, in grace or under-covered (docs/rules.md §4): met when at least min_count touches of its
-# kind (and performer roles) are dated within [D − p + 1, D] — counted by an index probe per (account, requirement) on
-# touch_nightly_counting_idx (account, date, kind; the performer role included); grace when the state was entered by
-# a transition and fewer than p of its days have passed. Then per account its coverage class (§9) and the responsible
-# roles of its under-covered requirements (a bit per requirement of its state: no ordered aggregate, so PostgreSQL may
-# group by hashing), each an alert to the account's owner for that role (§5); counted per (state, class, bits, owners).
-# Plain joins grouped three times (per requirement, per account, per key) rather than a lateral subquery per account:
-# PostgreSQL runs a lateral subquery in the leader only, where these joins share the accounts out among its parallel
-# workers (the probes are most of the time). An account of a state without requirements joins its state's row
-# without a requirement (idx NULL): it is counted, with no coverage class. Room to group in memory (work_mem).
+# side's standards met, in grace or under-covered (docs/rules.md §4): met when at least min_count touches of its kind
+# (and performer roles) are dated within [D − p + 1, D]; grace when the state was entered by a transition and fewer
+# than p of its days have passed. Then per account its coverage class (§9) and its under-covered requirements (a bit
+# per requirement of its state), each an alert to the account's owner for the requirement's responsible role (§5);
+# counted per (state, class, bits, owners).
+# One probe per account on touch_nightly_counting_idx (account, date, kind): its touches from the earliest window
+# start of its state's requirements to D (none for a state without requirements), each requirement's count a FILTER
+# of them — one aggregate per account, in a plain join that PostgreSQL shares out among its parallel workers (a
+# lateral subquery per account would run in the leader only). Room to group in memory (work_mem, _PARALLEL).
 _COUNTS = """
     SELECT state, coverage, under, {owner_keys}, COUNT(*)
     FROM (
-        SELECT c.id, c.state, {owner_columns},
-               CASE WHEN COUNT(c.status) = 0 THEN ''
-                    WHEN BOOL_OR(c.status = 'under') THEN 'under_covered'
-                    WHEN BOOL_OR(c.status = 'grace') THEN 'grace'
-                    ELSE 'compliant' END AS coverage,
-               BIT_OR(1 << c.idx) FILTER (WHERE c.status = 'under') AS under
+        SELECT c.state, {owner_columns}, {coverage} AS coverage, {under} AS under
         FROM (
-            SELECT a.id, a.state, {account_owners}, r.idx,
-                   CASE WHEN r.idx IS NULL THEN NULL
-                        WHEN COUNT(t.account_id) >= r.min_count THEN 'met'
-                        WHEN NOT a.state_initial AND (%s - a.state_since) + 1 < r.window_days THEN 'grace'
-                        ELSE 'under' END AS status
+            SELECT a.id, a.state, a.state_initial, a.state_since, {account_owners}, {counts}
             FROM accounts_account a
-            JOIN (VALUES {rows}) AS r(state, idx, kind, roles, window_start, window_days, min_count)
-                 ON r.state = a.state
-            LEFT JOIN contacts_touch t
-                 ON t.account_id = a.id AND t.occurred_on BETWEEN r.window_start AND %s AND t.kind = r.kind
-                    AND (r.roles IS NULL OR t.performer_role = ANY(r.roles))
+            LEFT JOIN contacts_touch t ON t.account_id = a.id AND t.occurred_on BETWEEN {window_start} AND %s
             WHERE {accounts}
-            GROUP BY a.id, r.idx, r.min_count, r.window_days
+            GROUP BY a.id
         ) c
-        GROUP BY c.id, c.state, {owner_columns}
     ) x
     GROUP BY {group}
 """
+
+
+def _status_sql(column: str, spec: domain.RequirementSpec, as_of: dt.date) -> str:
+    """0 met, 1 grace, 2 under-covered: one requirement of the account's state, from its counted touches."""
+    return (f"(CASE WHEN c.{column} >= {int(spec.min_count)} THEN 0 WHEN NOT c.state_initial AND "
+            f"(DATE '{as_of.isoformat()}' - c.state_since) + 1 < {int(spec.window_days)} THEN 1 ELSE 2 END)")
 
 
 def counts_in_state(
@@ -266,35 +257,52 @@ def counts_in_state(
         if value is not None:
             where.append(condition)
             account_params.append(array_literal(list(value)))
-    counted_states = states if states is not None else ["", *State.values]  # "": an account never evaluated
-    specs = [(state, i, spec) for state in counted_states for i, spec in enumerate(requirements.get(state, ()))]
-    # A row per requirement, and one without (idx NULL, a kind no touch has) per state that has none, so that every
-    # account joins a row: the touches' join then reads the requirement's columns from an inner join, which lets
-    # PostgreSQL probe the index by account, window and kind.
-    rows_of = specs + [(state, None, None) for state in counted_states if not requirements.get(state)]
-    rows = ", ".join(["(%s, %s::int, %s, %s::text[], CAST(%s AS date), %s, %s)"] * len(rows_of))
-    params: list = [as_of]
-    for state, i, spec in rows_of:
-        params += [state, i, spec.kind if spec else "", array_literal(list(spec.performer_roles))
-                   if spec and spec.performer_roles else None, spec.window_start(as_of) if spec else as_of,
-                   spec.window_days if spec else 1, spec.min_count if spec else 1]
+    counted_states = [s for s in (states if states is not None else State.values) if requirements.get(s)]
+    specs = [(state, i, spec) for state in counted_states for i, spec in enumerate(requirements[state])]
+    column = {(state, i): f"n{k}" for k, (state, i, _spec) in enumerate(specs)}
+    counts, count_params = [], []
+    for state, i, spec in specs:
+        roles = " AND t.performer_role = ANY(%s::text[])" if spec.performer_roles else ""
+        counts.append(f"COUNT(*) FILTER (WHERE a.state = %s AND t.kind = %s AND t.occurred_on >= %s{roles}) "
+                      f"AS {column[(state, i)]}")
+        count_params += [state, spec.kind, spec.window_start(as_of)]
+        count_params += [array_literal(list(spec.performer_roles))] if spec.performer_roles else []
+    # The touches an account's probe reads: from its state's earliest window start; none without requirements.
+    starts = " ".join("WHEN %s THEN CAST(%s AS date)" for _ in counted_states)
+    window_start = f"CASE a.state {starts} ELSE CAST(%s AS date) END" if counted_states else "CAST(%s AS date)"
+    start_params = [value for state in counted_states
+                    for value in (state, min(spec.window_start(as_of) for spec in requirements[state]))]
+    start_params.append(as_of + dt.timedelta(days=1))
+    coverage, under, class_params = [], [], []
+    for state in counted_states:
+        statuses = [_status_sql(column[(state, i)], spec, as_of) for i, spec in enumerate(requirements[state])]
+        worst = f"GREATEST({', '.join(statuses)})"
+        coverage.append(f"WHEN %s THEN (CASE {worst} WHEN 2 THEN 'under_covered' WHEN 1 THEN 'grace' "
+                        f"ELSE 'compliant' END)")
+        under.append("WHEN %s THEN " + " + ".join(f"(CASE WHEN {status} = 2 THEN {1 << i} ELSE 0 END)"
+                                                  for i, status in enumerate(statuses)))
+        class_params.append(state)
     owner_fields = {role: field for role in {spec.responsible_role for _, _, spec in specs}
                     if (field := owner_field_for_role(role))}
     columns = sorted(set(owner_fields.values()))
     position = {field: i for i, field in enumerate(columns)}
     owners = [f"{field}_id" for field in columns] or ["no_owner"]
-    sql = _COUNTS.format(rows=rows, owner_keys=", ".join(owners), owner_columns=", ".join(f"c.{o}" for o in owners),
-                         account_owners=", ".join(f"a.{field}_id" for field in columns) or "NULL AS no_owner",
-                         group=", ".join(str(n) for n in range(1, 4 + len(owners))),
-                         accounts=" AND ".join(where) or "TRUE")
+    sql = _COUNTS.format(
+        owner_keys=", ".join(owners), owner_columns=", ".join(f"c.{o}" for o in owners),
+        account_owners=", ".join(f"a.{field}_id" for field in columns) or "NULL AS no_owner",
+        coverage=f"CASE c.state {' '.join(coverage)} ELSE '' END" if coverage else "''",
+        under=f"CASE c.state {' '.join(under)} ELSE 0 END" if under else "0",
+        counts=", ".join(counts) or "COUNT(t.account_id) AS touches", window_start=window_start,
+        group=", ".join(str(n) for n in range(1, 4 + len(owners))), accounts=" AND ".join(where) or "TRUE")
+    params = class_params + class_params + count_params + start_params + [as_of] + account_params
     classes: dict[tuple[str, str], int] = {}
     alerts: dict[tuple[str, str, int | None], int] = {}
     role_of = {(state, i): spec.responsible_role for state, i, spec in specs}
-    for state, coverage, under, *owners, n in _fetch_in_parallel(sql, params + [as_of] + account_params):
-        classes[(state, coverage)] = classes.get((state, coverage), 0) + n
-        for role in (role_of[(state, i)] for i in range(len(requirements.get(state, ()))) if (under or 0) >> i & 1):
+    for state, coverage_class, bits, *owner_ids, n in _fetch_in_parallel(sql, params):
+        classes[(state, coverage_class)] = classes.get((state, coverage_class), 0) + n
+        for role in (role_of[(state, i)] for i in range(len(requirements.get(state, ()))) if (bits or 0) >> i & 1):
             field = owner_fields.get(role)
-            key = (state, role, owners[position[field]] if field else None)
+            key = (state, role, owner_ids[position[field]] if field else None)
             alerts[key] = alerts.get(key, 0) + n
     return classes, alerts
 
