@@ -13,6 +13,11 @@ exactly the accounts a figure counts:
   role's requirements (their assignee, as the depth snapshots group them) and `coverage` is the class of that
   role's requirements alone (under_covered: one of them is; grace: one is in grace, none under-covered; compliant:
   the rest).
+
+A coverage or role drill-down first reads the ids of the accounts that can match from the matching side (the
+evaluations, or that role's coverage rows), capped: when they are few, the list is those accounts sorted by name,
+instead of a walk of the name index that probes each account and reads the whole table when none matches
+(docs/benchmarks.md, "Accounts list drill-downs").
 """
 
 from __future__ import annotations
@@ -37,6 +42,9 @@ OWNER_COLUMNS = ("owner_csm", "owner_sales", "owner_inside_sales", "owner_market
 TIERS = (("A", "A"), ("B", "B"), ("C", "C"))
 COVERAGE_CLASSES = (("compliant", _("Compliant")), ("grace", _("Grace")), ("under_covered", _("Under-covered")))
 MAX_TOUCH_DAYS = 3660  # ten years: further back than any window
+# At most this many candidate accounts are read by id and sorted by name; with more, one account in
+# (accounts / SPARSE_MATCHES) at least matches and the name-ordered walk finds a page quickly.
+SPARSE_MATCHES = 10_000
 
 
 class AccountFilterSet(django_filters.FilterSet):
@@ -78,7 +86,8 @@ class AccountFilterSet(django_filters.FilterSet):
         data = self.form.cleaned_data
         queryset = super().filter_queryset(queryset)
         return people_and_coverage(queryset, role=data.get("responsible_role") or "", owner=data.get("owner"),
-                                   team=(data.get("team") or "").strip(), coverage=data.get("coverage") or "")
+                                   team=(data.get("team") or "").strip(), coverage=data.get("coverage") or "",
+                                   state=data.get("state") or "")
 
     def filter_noop(self, queryset, name, value):
         return queryset  # read together in filter_queryset
@@ -166,11 +175,13 @@ def _role_coverage(rows, coverage: str):
     return Exists(rows), has("under_covered") | has("grace")
 
 
-def people_and_coverage(queryset, *, role: str, owner, team: str, coverage: str):
+def people_and_coverage(queryset, *, role: str, owner, team: str, coverage: str, state: str = ""):
     """Owner, team and coverage class: of the account (any owner column; its evaluation's class), or with `role`,
-    of that role's requirements (their assignee; their statuses)."""
+    of that role's requirements (their assignee; their statuses). `state` (filtered by the caller) narrows the
+    candidates read from the matching side."""
     owner_id = getattr(owner, "pk", owner)
     team_ids = User.objects.filter(team=team).values("id") if team else None
+    same_state = {"state": state} if state else {}
     if not role:
         if owner_id is not None:
             queryset = queryset.filter(_owned_by(owner_id))
@@ -179,17 +190,34 @@ def people_and_coverage(queryset, *, role: str, owner, team: str, coverage: str)
         if coverage:
             queryset = queryset.filter(Exists(AccountEvaluation.objects.filter(account_id=OuterRef("pk"),
                                                                                coverage=coverage)))
+            queryset = _among_few(queryset, AccountEvaluation.objects.filter(coverage=coverage, **same_state))
         return queryset
-    rows = CoverageRow.objects.filter(account_id=OuterRef("pk"), responsible_role=role)
+    rows = CoverageRow.objects.filter(responsible_role=role)
     if owner_id is not None:
         rows = rows.filter(assignee_id=owner_id)
     if team_ids is not None:
         rows = rows.filter(assignee_id__in=team_ids)
     if not coverage:
-        return queryset.filter(Exists(rows))
-    having, without = _role_coverage(rows, coverage)
-    queryset = queryset.filter(having)
-    return queryset.exclude(without) if without is not None else queryset
+        queryset = queryset.filter(Exists(rows.filter(account_id=OuterRef("pk"))))
+    else:
+        having, without = _role_coverage(rows.filter(account_id=OuterRef("pk")), coverage)
+        queryset = queryset.filter(having)
+        if without is not None:
+            queryset = queryset.exclude(without)
+    # Under-covered or grace needs a row of that status; compliant, any row of the role.
+    candidates = rows.filter(status=coverage) if coverage in ("under_covered", "grace") else rows
+    return _among_few(queryset, candidates.filter(**same_state))
+
+
+def _among_few(queryset, candidates):
+    """`queryset` limited to the accounts of `candidates` (rows with an account_id, a superset of the matches) when
+    those are at most SPARSE_MATCHES: their ids are read first (one scan of the matching side, stopped as soon as
+    there are more), so the page is those accounts sorted by name whatever the planner estimates. The evaluation and
+    the coverage rows carry their account's state: the pipeline writes them together."""
+    ids = list(candidates.order_by().values_list("account_id", flat=True)[: SPARSE_MATCHES + 1])
+    if len(ids) > SPARSE_MATCHES:
+        return queryset
+    return queryset.filter(id__in=sorted(set(ids)))
 
 
 class LeadFilterSet(django_filters.FilterSet):

@@ -8,10 +8,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from accounts import filtersets, views
 from accounts.filtersets import AccountFilterSet
 from accounts.models import Account
 from core.choices import Role, State
@@ -35,6 +38,14 @@ def _row(account, code, status, role, assignee):
     CoverageRow.objects.create(account=account, state=account.state, requirement=code, kind="human", min_count=1,
                                window_days=30, counted=0, gap=1, status=status, responsible_role=role,
                                assignee=assignee, as_of=D)
+
+
+@pytest.fixture(autouse=True, params=["walked in name order", "read by id first"])
+def matching_side(request, monkeypatch):
+    """Every test twice: with the candidates always too many to read by id (the name-ordered walk; none still lists
+    none) and always few enough (the accounts read by id, then sorted by name)."""
+    monkeypatch.setattr(filtersets, "SPARSE_MATCHES", 0 if request.param == "walked in name order" else 10_000)
+    return request.param
 
 
 @pytest.fixture
@@ -167,3 +178,48 @@ def test_the_filtered_page_keeps_its_query_budget(book, manager, django_assert_m
     client.get(reverse("accounts:list"), params)
     with django_assert_max_num_queries(12):
         assert [a.name for a in client.get(reverse("accounts:list"), params).context["accounts"]] == ["alpha"]
+
+
+KINDS = ((State.ACTIVE, "under_covered", "under_covered"), (State.ACTIVE, "grace", "grace"),
+         (State.LOYAL, "compliant", "covered"))
+
+
+@pytest.mark.parametrize(("params", "kinds"), [
+    ({"coverage": "under_covered"}, {"under_covered"}),
+    ({"state": State.ACTIVE, "coverage": "grace"}, {"grace"}),
+    ({"responsible_role": Role.SALES, "team": "east"}, {"under_covered", "grace", "compliant"}),
+    ({"responsible_role": Role.SALES, "coverage": "under_covered"}, {"under_covered"}),
+    ({"responsible_role": Role.CSM, "state": State.LOYAL, "coverage": "compliant"}, {"compliant"}),
+    ({"state": State.LOYAL, "coverage": "grace"}, set()),
+])
+def test_drill_down_pages_follow_the_name_order(sales, csm, manager, monkeypatch, params, kinds):
+    """Seven accounts of each kind, names shared by several, two to a page: the pages list the matches in name
+    order, then id, each once."""
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    expected = []
+    for i in range(7):
+        for state, coverage, status in KINDS:
+            account = _account(f"n{(i * 5) % 4}", state, coverage=coverage, owner_sales=sales, owner_csm=csm)
+            _row(account, "human", status, Role.SALES, sales)
+            _row(account, "executive", status, Role.CSM, csm)
+            if coverage in kinds:
+                expected.append((account.name, account.pk))
+    client, seen, after = _client(manager), [], None
+    for _ in range(20):
+        page = client.get(reverse("accounts:list"), {**params, **({"after": after} if after else {})})
+        seen += [(a.name, a.pk) for a in page.context["accounts"]]
+        after = page.context["next_cursor"]
+        if not after:
+            break
+    assert seen == sorted(expected)
+
+
+def test_a_drill_down_reads_its_candidates_in_one_more_query(book, manager):
+    client = _client(manager)
+    client.get(reverse("accounts:list"))
+    with CaptureQueriesContext(connection) as plain:
+        client.get(reverse("accounts:list"), {"state": State.ACTIVE})
+    with CaptureQueriesContext(connection) as drilled:
+        page = client.get(reverse("accounts:list"), {"state": State.ACTIVE, "coverage": "grace"})
+    assert [a.name for a in page.context["accounts"]] == ["bravo"]
+    assert len(drilled.captured_queries) == len(plain.captured_queries) + 1
