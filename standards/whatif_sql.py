@@ -241,6 +241,44 @@ def _status_sql(column: str, spec: domain.RequirementSpec, as_of: dt.date) -> st
             f"(DATE '{as_of.isoformat()}' - c.state_since) + 1 < {int(spec.window_days)} THEN 1 ELSE 2 END)")
 
 
+def _count_columns(specs, column: Mapping, as_of: dt.date) -> tuple[list[str], list]:
+    """Each requirement's counted touches of an account, a FILTER of the touches its probe read."""
+    counts, params = [], []
+    for state, i, spec in specs:
+        roles = " AND t.performer_role = ANY(%s::text[])" if spec.performer_roles else ""
+        counts.append(f"COUNT(*) FILTER (WHERE a.state = %s AND t.kind = %s AND t.occurred_on >= %s{roles}) "
+                      f"AS {column[(state, i)]}")
+        params += [state, spec.kind, spec.window_start(as_of)]
+        params += [array_literal(list(spec.performer_roles))] if spec.performer_roles else []
+    return counts, params
+
+
+def _window_start(states: Sequence[str], requirements: Mapping, as_of: dt.date) -> tuple[str, list]:
+    """The first date an account's probe reads: its state's earliest window start; after D (none) without
+    requirements."""
+    starts = " ".join("WHEN %s THEN CAST(%s AS date)" for _ in states)
+    sql = f"CASE a.state {starts} ELSE CAST(%s AS date) END" if states else "CAST(%s AS date)"
+    params = [value for state in states for value in (state, min(spec.window_start(as_of)
+                                                                 for spec in requirements[state]))]
+    return sql, params + [as_of + dt.timedelta(days=1)]
+
+
+def _classes(states: Sequence[str], requirements: Mapping, column: Mapping,
+             as_of: dt.date) -> tuple[list[str], list[str], list]:
+    """Per state, the coverage class of an account (its worst requirement) and its under-covered requirements' bits:
+    CASE branches on the state, and their parameters (each state's, once per list)."""
+    coverage, under, params = [], [], []
+    for state in states:
+        statuses = [_status_sql(column[(state, i)], spec, as_of) for i, spec in enumerate(requirements[state])]
+        worst = f"GREATEST({', '.join(statuses)})"
+        coverage.append(f"WHEN %s THEN (CASE {worst} WHEN 2 THEN 'under_covered' WHEN 1 THEN 'grace' "
+                        f"ELSE 'compliant' END)")
+        under.append("WHEN %s THEN " + " + ".join(f"(CASE WHEN {status} = 2 THEN {1 << i} ELSE 0 END)"
+                                                  for i, status in enumerate(statuses)))
+        params.append(state)
+    return coverage, under, params
+
+
 def counts_in_state(
     *, as_of: dt.date, requirements: Mapping[str, Sequence[domain.RequirementSpec]], states: Sequence[str] | None = None,
     ids: Sequence[int] | None = None, excluded_ids: Sequence[int] = (),
@@ -260,28 +298,9 @@ def counts_in_state(
     counted_states = [s for s in (states if states is not None else State.values) if requirements.get(s)]
     specs = [(state, i, spec) for state in counted_states for i, spec in enumerate(requirements[state])]
     column = {(state, i): f"n{k}" for k, (state, i, _spec) in enumerate(specs)}
-    counts, count_params = [], []
-    for state, i, spec in specs:
-        roles = " AND t.performer_role = ANY(%s::text[])" if spec.performer_roles else ""
-        counts.append(f"COUNT(*) FILTER (WHERE a.state = %s AND t.kind = %s AND t.occurred_on >= %s{roles}) "
-                      f"AS {column[(state, i)]}")
-        count_params += [state, spec.kind, spec.window_start(as_of)]
-        count_params += [array_literal(list(spec.performer_roles))] if spec.performer_roles else []
-    # The touches an account's probe reads: from its state's earliest window start; none without requirements.
-    starts = " ".join("WHEN %s THEN CAST(%s AS date)" for _ in counted_states)
-    window_start = f"CASE a.state {starts} ELSE CAST(%s AS date) END" if counted_states else "CAST(%s AS date)"
-    start_params = [value for state in counted_states
-                    for value in (state, min(spec.window_start(as_of) for spec in requirements[state]))]
-    start_params.append(as_of + dt.timedelta(days=1))
-    coverage, under, class_params = [], [], []
-    for state in counted_states:
-        statuses = [_status_sql(column[(state, i)], spec, as_of) for i, spec in enumerate(requirements[state])]
-        worst = f"GREATEST({', '.join(statuses)})"
-        coverage.append(f"WHEN %s THEN (CASE {worst} WHEN 2 THEN 'under_covered' WHEN 1 THEN 'grace' "
-                        f"ELSE 'compliant' END)")
-        under.append("WHEN %s THEN " + " + ".join(f"(CASE WHEN {status} = 2 THEN {1 << i} ELSE 0 END)"
-                                                  for i, status in enumerate(statuses)))
-        class_params.append(state)
+    counts, count_params = _count_columns(specs, column, as_of)
+    window_start, start_params = _window_start(counted_states, requirements, as_of)
+    coverage, under, class_params = _classes(counted_states, requirements, column, as_of)
     owner_fields = {role: field for role in {spec.responsible_role for _, _, spec in specs}
                     if (field := owner_field_for_role(role))}
     columns = sorted(set(owner_fields.values()))

@@ -53,7 +53,7 @@ def _win(deal, on):
 def _funnel(user, query=""):
     api = APIClient()
     api.force_authenticate(user)
-    return api.get(f"{FUNNEL_API}?{query}")
+    return api.get(f"{FUNNEL_API}?{query}", HTTP_ACCEPT_LANGUAGE="en")
 
 
 def _run(held):
