@@ -27,6 +27,8 @@ CASES = [
     ("role + team + class (depth by_state)", {"state": "ACTIVE", "responsible_role": "sales", "team": "team3",
                                               "coverage": "under_covered"}),
     ("role + owner (depth by_owner)", {"responsible_role": "csm", "owner": None}),
+    ("role + owner, 6,667 accounts", {"responsible_role": "sales", "owner": "sales"}),
+    ("state + coverage class, 5% of accounts", {"state": "LOYAL", "coverage": "grace"}),
     ("industry + tier + class (breadth)", {"industry": "ind7", "icp_tier": "A", "coverage": "compliant",
                                            "target": "true"}),
 ]
@@ -35,10 +37,13 @@ CASES = [
 def main() -> None:
     user, _ = User.objects.get_or_create(username="bench-manager", defaults={"role": "manager", "team": ""})
     owner = User.objects.filter(role="csm").order_by("id").values_list("id", flat=True).first()
+    # The second sales rep: the sales owner (and sales assignee) of 6,667 accounts with requirements.
+    sales = User.objects.filter(role="sales").order_by("id").values_list("id", flat=True)[1]
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(user)
     for label, params in CASES:
-        params = {k: (str(owner) if v is None else v) for k, v in params.items()}
+        people = {None: owner, "sales": sales}
+        params = {k: (str(people[v]) if v in people else v) for k, v in params.items()}
         client.get("/accounts/", params)
         times = []
         for _ in range(5):
