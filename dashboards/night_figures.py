@@ -4,10 +4,11 @@
 The night (engine.services.recompute_run_finish) keeps its daily figures (trends, the coverage JSON of
 docs/rules.md §9) inside the transaction that holds the run and records a NightFigures row pending there; once that
 commits, the Celery finish step publishes `dashboards.tasks.night_figures_task` (engine.tasks), and a night run in
-one process (engine.services.recompute_all: `recompute_coverage`, the demo) runs the job itself before it returns. Counting the rest — depth and breadth, the funnel, moves
-and content mix, the workload, the outcome facts — reads every account and its history (about a minute at a million
-accounts), so it is not done while the run is held: the next run, a logged touch's re-evaluation and the Today
-page do not wait for it. The pages read the latest night whose figures are kept (`kept_nights`).
+one process (engine.services.recompute_all: `recompute_coverage`, the demo) runs the job itself before it returns.
+Counting the rest — depth and breadth, the funnel, moves and content mix, the workload, the outcome facts — reads
+every account and its history (about a minute at a million accounts), so it is not done while the run is held: the
+next run, a logged touch's re-evaluation and the Today page do not wait for it. The pages read the latest night
+whose figures are kept (dashboards.selectors.kept_nights).
 
 The job:
 - claims its row pending → running (compare-and-set: a message delivered twice runs once; the dispatch sweep
