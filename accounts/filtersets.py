@@ -42,8 +42,8 @@ OWNER_COLUMNS = ("owner_csm", "owner_sales", "owner_inside_sales", "owner_market
 TIERS = (("A", "A"), ("B", "B"), ("C", "C"))
 COVERAGE_CLASSES = (("compliant", _("Compliant")), ("grace", _("Grace")), ("under_covered", _("Under-covered")))
 MAX_TOUCH_DAYS = 3660  # ten years: further back than any window
-# At most this many candidate accounts are read by id and sorted by name; with more, one account in
-# (accounts / SPARSE_MATCHES) at least matches and the name-ordered walk finds a page quickly.
+# At most this many candidate accounts are read by id and sorted by name; with more, at least one account in
+# (accounts / SPARSE_MATCHES) is a candidate and the name-ordered walk finds a page quickly.
 SPARSE_MATCHES = 10_000
 
 
