@@ -21,8 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
@@ -31,6 +30,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Account
 from core.bulk import bulk_insert_rows, date_param, date_sql
+from core.dbsettings import settings_for_block
 from core.choices import OWNER_ROLES, State
 from core.models import User
 from engine.models import AccountEvaluation, RecomputeRun
@@ -111,19 +111,10 @@ MOVEMENT_COLUMNS = ("as_of", "from_state", "to_state", "owner_id", "team", "indu
                     "first_owner", "first_in_team", "first_region", "moves")
 
 
-@contextmanager
-def room_to_group(cursor) -> Iterator[None]:
+def room_to_group(cursor):
     """PostgreSQL: room to group a night's rows per person in memory, no JIT for the big CASEs, for the statements
-    inside only — the night's transaction (recompute_run_finish, holding the run) goes on with its own settings
-    after it. Fetch the rows inside: the settings are put back on the same cursor."""
-    if connection.vendor != "postgresql":
-        yield
-        return
-    cursor.execute("SELECT current_setting('work_mem'), current_setting('jit')")
-    work_mem, jit = cursor.fetchone()
-    cursor.execute("SET LOCAL work_mem = '256MB'; SET LOCAL jit = off")
-    yield
-    cursor.execute("SELECT set_config('work_mem', %s, true), set_config('jit', %s, true)", [work_mem, jit])
+    inside only (core.dbsettings) — the figures' transaction goes on with its own settings after it."""
+    return settings_for_block(cursor, work_mem="256MB", jit="off")
 
 
 def _funnel_rows(as_of: dt.date) -> list[tuple]:

@@ -20,6 +20,7 @@ from django.db import connection, transaction
 
 from core.bulk import array_literal, date_param
 from core.choices import State, owner_field_for_role
+from core.dbsettings import settings_for_block
 from engine import domain
 from engine.statements import AccountSelection, as_date
 from engine.tallies import EVALUATIONS
@@ -154,14 +155,14 @@ def _rule_params(as_of: dt.date, thresholds: domain.Thresholds) -> dict:
 
 # For the statements that visit tens of thousands of accounts one by one (counts_in_state, states_may_move): parallel
 # workers planned whenever they can share the accounts out, as the floor's plan has them (on the bench, 1M accounts:
-# the changed state's count 3.6 → 2.5 s with two workers on a busy machine). For this transaction only.
-_PARALLEL = ("SELECT set_config('parallel_setup_cost', '0', true), set_config('parallel_tuple_cost', '0', true), "
-             "set_config('min_parallel_table_scan_size', '0', true), set_config('work_mem', '64MB', true)")
+# the changed state's count 3.6 → 2.5 s with two workers on a busy machine), and room to group in memory. For the
+# statement only (core.dbsettings).
+PARALLEL = {"parallel_setup_cost": "0", "parallel_tuple_cost": "0", "min_parallel_table_scan_size": "0",
+            "work_mem": "64MB"}
 
 
 def _fetch_in_parallel(sql: str, params) -> list[tuple]:
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(_PARALLEL)
+    with transaction.atomic(), connection.cursor() as cursor, settings_for_block(cursor, **PARALLEL):
         cursor.execute(sql, params)
         return cursor.fetchall()
 
@@ -218,7 +219,7 @@ def open_alert_counts_in_states(states: Sequence[str]) -> dict[tuple[str, str, i
 # One probe per account on touch_nightly_counting_idx (account, date, kind): its touches from the earliest window
 # start of its state's requirements to D (none for a state without requirements), each requirement's count a FILTER
 # of them — one aggregate per account, in a plain join that PostgreSQL shares out among its parallel workers (a
-# lateral subquery per account would run in the leader only). Room to group in memory (work_mem, _PARALLEL).
+# lateral subquery per account would run in the leader only). Room to group in memory (work_mem, PARALLEL).
 _COUNTS = """
     SELECT state, coverage, under, {owner_keys}, COUNT(*)
     FROM (
