@@ -163,3 +163,23 @@ def test_one_job_at_a_time_holds_the_lock(require_postgres):
             assert cursor.fetchone()[0] is True
     finally:
         other.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_every_figure_of_a_job_reads_one_snapshot(require_postgres, monkeypatch):
+    """Outside a caller's transaction (a worker, recompute_coverage) the job's statements share one REPEATABLE READ
+    snapshot: the figures of a night agree with each other."""
+    run = RecomputeRun.objects.create(as_of=D, status=RecomputeRun.Status.COMPLETED)
+    kept = NightFigures.objects.create(run=run)
+    seen = []
+
+    def isolation(*, as_of):
+        with connections["default"].cursor() as cursor:
+            cursor.execute("SELECT current_setting('transaction_isolation')")
+            seen.append(cursor.fetchone()[0])
+
+    for writer in ("depth_snapshot_write", "workload_snapshot_write", "funnel_snapshot_write",
+                   "outcome_snapshot_write"):
+        monkeypatch.setattr(night_figures, writer, isolation)
+    assert night_figures.night_figures_write(figures_id=kept.id) == NightFigures.Status.SUCCEEDED
+    assert seen == ["repeatable read"] * 4
