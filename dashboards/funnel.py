@@ -39,7 +39,7 @@ from segments.models import StateTransition
 
 from .filtering import DashboardFilters, FilterError
 from .models import FunnelSnapshot, MovementSnapshot
-from .selectors import kept_nights
+from .selectors import kept_night, kept_nights
 from .snapshot_keys import regions_of
 
 # Lifecycle order: a target becomes a lead, a better lead, a deal, a new customer, an established one; a customer
@@ -196,15 +196,13 @@ def narrow_places(rows: QuerySet, f: DashboardFilters) -> QuerySet:
 def completed_night(as_of: dt.date | None) -> dt.date | None:
     """The night asked for (its figures must be kept: FilterError naming `as_of` otherwise), or the latest night
     whose figures are kept (None before the first; dashboards.night_figures)."""
-    nights = kept_nights()
-    if as_of is None:
-        return nights.order_by("-as_of").values_list("as_of", flat=True).first()
-    if not nights.filter(as_of=as_of).exists():
+    night = kept_night(as_of)
+    if as_of is not None and night is None:
         completed = RecomputeRun.objects.filter(as_of=as_of, status=RecomputeRun.Status.COMPLETED).exists()
         message = (_("The figures of the night of %(day)s are not kept yet: they are counted after the night.")
                    if completed else _("No night completed on %(day)s."))
         raise FilterError({"as_of": [message % {"day": as_of.isoformat()}]})
-    return as_of
+    return night
 
 
 def movement_period(f: DashboardFilters, night: dt.date | None) -> tuple[dt.date, dt.date] | None:
